@@ -1,0 +1,221 @@
+"""Result objects shared by the steps of the flow.
+
+Everything here is a frozen dataclass: steps return new objects instead of mutating. ``to_dict``
+gives the JSON form used in ``insights.json``.
+
+A *segment* is a tuple of ``(column, value)`` pairs, sorted by column: ``()`` is everyone,
+``(("platform", "android"),)`` one segment, two pairs a cross of two segment columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "Segment",
+    "segment_key",
+    "segment_dict",
+    "segment_from_key",
+    "segment_text",
+    "Driver",
+    "Finding",
+    "Quote",
+    "Theme",
+    "FINDING_KINDS",
+]
+
+Segment = tuple[tuple[str, str], ...]
+
+FINDING_KINDS = (
+    "metric_change",
+    "segment_driver",
+    "hidden_change",
+    "anomaly",
+    "trend",
+    "emerging_theme",
+    "fading_theme",
+)
+
+
+def segment_key(segment: Segment) -> str:
+    """``"platform=android"``, ``"country=DE&platform=web"``; ``"all"`` for everyone."""
+    return "&".join(f"{c}={v}" for c, v in segment) or "all"
+
+
+def segment_from_key(key: str) -> Segment:
+    if not key or key == "all":
+        return ()
+    return tuple(sorted(tuple(part.split("=", 1)) for part in key.split("&")))  # type: ignore[misc]
+
+
+def segment_dict(segment: Segment) -> dict[str, str]:
+    return dict(segment)
+
+
+def segment_text(segment: Segment) -> str:
+    """Words for people: 'Android', 'DE on web', 'all customers'."""
+    if not segment:
+        return "all customers"
+    return " / ".join(_value_text(c, v) for c, v in segment)
+
+
+_NICE = {"ios": "iOS", "android": "Android", "web": "web", "plus": "Plus", "free": "free plan"}
+
+
+def _value_text(column: str, value: str) -> str:
+    return _NICE.get(str(value).lower(), str(value))
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: dates as ISO strings, NaN as None, tuples as lists, numpy scalars as Python."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return value
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One segment's part in an overall change.
+
+    ``share_of_change`` is the fraction of the overall change this segment accounts for
+    (contributions sum to 1 across a segment column). For ratio metrics the contribution is
+    split into ``mix_effect`` (the segment's share of the volume moved) and ``rate_effect``
+    (the rate inside the segment moved).
+    """
+
+    segment: Segment
+    share_of_change: float
+    contribution: float
+    current: float
+    baseline: float
+    n_current: int
+    n_baseline: int
+    mix_effect: float | None = None
+    rate_effect: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        d["segment"] = segment_dict(self.segment)
+        return d
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A quantitative or qualitative finding, before fusion with evidence and narrative.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`FINDING_KINDS`.
+    metric
+        The metric name (``None`` for theme findings, which set ``theme``).
+    segment
+        Where: ``()`` for everyone.
+    direction
+        ``"up"`` or ``"down"``.
+    current, baseline
+        The metric value in the current window and in the baseline.
+    change_abs, change_rel
+        ``current - baseline`` and ``change_abs / baseline`` (``None`` when baseline is 0).
+    ci_low, ci_high
+        A 95% confidence interval of ``change_abs``.
+    p_value, q_value
+        The raw p-value and the Benjamini–Hochberg adjusted one across the run's tests.
+    effect_size
+        A standardised effect (Cohen's h for proportions, d for means, log rate ratio for
+        counts).
+    n_current, n_baseline
+        The number of units (users, events) behind ``current`` and ``baseline``.
+    window_start, window_end, baseline_start, baseline_end
+        The dates compared.
+    better
+        Whether the move is good news, from the metric's ``good`` setting.
+    score
+        Ranking score in [0, 1]; see :mod:`insightlib.quant` for the formula.
+    """
+
+    kind: str
+    metric: str | None
+    segment: Segment
+    direction: str
+    current: float
+    baseline: float
+    change_abs: float
+    change_rel: float | None
+    p_value: float
+    q_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    effect_size: float | None
+    n_current: int
+    n_baseline: int
+    window_start: date
+    window_end: date
+    baseline_start: date
+    baseline_end: date
+    method: str
+    better: bool | None = None
+    score: float = 0.0
+    drivers: tuple[Driver, ...] = ()
+    theme: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        d["segment"] = segment_dict(self.segment)
+        return d
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A representative, PII-redacted piece of feedback."""
+
+    id: str
+    text: str
+    source: str
+    date: date
+    segment: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme of customer feedback.
+
+    ``count``/``share`` describe the whole feedback set; ``count_current``/``count_baseline``
+    the current period and the per-period baseline average.
+    """
+
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    count: int
+    share: float
+    sentiment: float
+    count_current: int
+    count_baseline: float
+    share_current: float
+    share_baseline: float
+    change_rel: float | None
+    sources: dict[str, int]
+    segments: dict[str, dict[str, int]]
+    quotes: tuple[Quote, ...]
+    codebook: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _clean(getattr(self, f.name)) for f in fields(self)}

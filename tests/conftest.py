@@ -1,0 +1,87 @@
+"""Shared fixtures: a tiny hand-made workspace and the bundled sample (generated once)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+TOML = """
+[project]
+name = "Tiny"
+
+[sources]
+events = "events.csv"
+feedback = "feedback.csv"
+knowledge = "knowledge.csv"
+glossary = "glossary.csv"
+
+[segments]
+columns = ["platform"]
+
+[metrics.active_users]
+kind = "distinct_users"
+label = "Active users"
+
+[metrics.revenue]
+kind = "sum"
+event = "purchase"
+column = "revenue"
+label = "Revenue"
+unit = "USD"
+
+[report]
+grain = "week"
+"""
+
+
+def write_tiny(root: Path, toml: str = TOML) -> Path:
+    """A small valid workspace in CSV: two weeks of events, feedback, knowledge, glossary."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "insight.toml").write_text(textwrap.dedent(toml))
+    rows = []
+    for day in pd.date_range("2026-11-02", "2026-11-15", freq="D"):
+        for u in range(6):
+            plat = ("ios", "android", "web")[u % 3]
+            rows.append((f"{day:%Y-%m-%d}T10:0{u}:00Z", f"u{u}", "app_open", plat, ""))
+            rows.append((f"{day:%Y-%m-%d}T11:0{u}:00Z", f"u{u}", "purchase", plat, "12.5"))
+    pd.DataFrame(rows, columns=["timestamp", "user_id", "event", "platform", "revenue"]).to_csv(
+        root / "events.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "id": ["f1", "f2", "f3"],
+            "created_at": ["2026-11-03T09:00:00Z", "2026-11-10T09:00:00Z", "2026-11-12"],
+            "source": ["nps", "support_ticket", "survey"],
+            "text": ["Love it", "The code never arrives", ""],
+            "score": ["9", "", ""],
+        }
+    ).to_csv(root / "feedback.csv", index=False)
+    pd.DataFrame(
+        {
+            "date": ["2026-11-10"],
+            "team": ["Engineering"],
+            "kind": ["release"],
+            "title": ["App 2.0"],
+            "segment": ["platform=android"],
+        }
+    ).to_csv(root / "knowledge.csv", index=False)
+    pd.DataFrame({"term": ["CVR"], "plain": ["conversion rate"]}).to_csv(
+        root / "glossary.csv", index=False
+    )
+    return root
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return write_tiny(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample workspace, generated once per test session."""
+    from insightlib.sample import write_sample
+
+    return write_sample(tmp_path_factory.mktemp("sample") / "ws")

@@ -1,0 +1,157 @@
+"""Loading and validation: each bad input gives one message naming file, column and row."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from insightlib.cli import main
+from insightlib.errors import DataError
+from insightlib.load import load_workspace
+
+
+def _edit_csv(path: Path, fn) -> None:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    fn(df).to_csv(path, index=False)
+
+
+def test_valid_workspace_loads(tiny: Path) -> None:
+    ws = load_workspace(tiny)
+    assert isinstance(ws.events, pd.DataFrame)
+    assert ws.events["revenue"].dtype == "float64"
+    assert str(ws.first_day) == "2026-11-02" and str(ws.last_day) == "2026-11-15"
+    assert ws.files["events"]["rows"] == 14 * 12
+    assert len(ws.files["events"]["sha256"]) == 64
+    assert ws.feedback["created_at"].dtype.kind == "M"
+    assert ws.knowledge["date"].iloc[0].isoformat() == "2026-11-10"
+    assert list(ws.glossary.columns) == ["term", "plain"]
+
+
+def test_parquet_events(tiny: Path) -> None:
+    df = pd.read_csv(tiny / "events.csv")
+    df["timestamp"] = pd.to_datetime(df["timestamp"]).dt.tz_localize(None)
+    df.to_parquet(tiny / "events.parquet", index=False)
+    toml = (tiny / "insight.toml").read_text().replace("events.csv", "events.parquet")
+    (tiny / "insight.toml").write_text(toml)
+    ws = load_workspace(tiny)
+    assert ws.events == (tiny / "events.parquet").resolve()
+    assert ws.files["events"]["rows"] == len(df)
+
+
+def _expect(tiny: Path, pattern: str, capsys: pytest.CaptureFixture[str]) -> None:
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tiny.iterdir()}
+    with pytest.raises(DataError, match=pattern):
+        load_workspace(tiny)
+    assert main(["check", str(tiny)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tiny.iterdir()}
+    assert before == after, "validation must not modify input files"
+
+
+def test_missing_file(tiny: Path, capsys) -> None:
+    (tiny / "feedback.csv").unlink()
+    _expect(tiny, r"feedback.csv: file not found", capsys)
+
+
+def test_missing_column(tiny: Path, capsys) -> None:
+    _edit_csv(tiny / "events.csv", lambda d: d.drop(columns=["user_id"]))
+    _expect(tiny, r"events.csv, column 'user_id': missing column", capsys)
+
+
+def test_missing_segment_column(tiny: Path, capsys) -> None:
+    _edit_csv(tiny / "events.csv", lambda d: d.drop(columns=["platform"]))
+    _expect(tiny, r"events.csv, column 'platform': missing column", capsys)
+
+
+def test_unparseable_timestamp_names_first_bad_row(tiny: Path, capsys) -> None:
+    def bad(d):
+        d.loc[6, "timestamp"] = "yesterday"
+        d.loc[9, "timestamp"] = "not a date"
+        return d
+
+    _edit_csv(tiny / "events.csv", bad)
+    _expect(tiny, r"events.csv, column 'timestamp', row 7: cannot read 'yesterday'", capsys)
+
+
+def test_non_numeric_metric_column(tiny: Path, capsys) -> None:
+    def bad(d):
+        d.loc[3, "revenue"] = "12,50 EUR"
+        return d
+
+    _edit_csv(tiny / "events.csv", bad)
+    _expect(tiny, r"events.csv, column 'revenue', row 4: value '12,50 EUR' is not a number", capsys)
+
+
+def test_empty_required_value_in_feedback(tiny: Path, capsys) -> None:
+    def bad(d):
+        d.loc[1, "source"] = ""
+        return d
+
+    _edit_csv(tiny / "feedback.csv", bad)
+    _expect(tiny, r"feedback.csv, column 'source', row 2: is empty", capsys)
+
+
+def test_knowledge_segment_must_name_a_segment_column(tiny: Path, capsys) -> None:
+    _edit_csv(tiny / "knowledge.csv", lambda d: d.assign(segment="os=android"))
+    _expect(tiny, r"knowledge.csv, column 'segment', row 1: segment 'os=android'", capsys)
+
+
+def test_wrong_delimiter(tiny: Path, capsys) -> None:
+    df = pd.read_csv(tiny / "glossary.csv")
+    df.to_csv(tiny / "glossary.csv", index=False, sep=";")
+    _expect(tiny, r"glossary.csv: has a single column .* another delimiter", capsys)
+
+
+def test_ragged_row(tiny: Path, capsys) -> None:
+    with open(tiny / "knowledge.csv", "a") as fh:
+        fh.write("2026-11-11,Marketing,campaign,Promo,extra,fields,here\n")
+    _expect(tiny, r"knowledge.csv, row 2: has 7 fields where the header has 5", capsys)
+
+
+def test_latin1_file(tiny: Path, capsys) -> None:
+    (tiny / "glossary.csv").write_bytes("term,plain\nCVR,taux de réussite\n".encode("latin-1"))
+    _expect(tiny, r"glossary.csv: is not UTF-8 text", capsys)
+
+
+def test_utf16_with_bom_is_read(tiny: Path) -> None:
+    (tiny / "glossary.csv").write_bytes("term,plain\nCVR,conversion rate\n".encode("utf-16"))
+    ws = load_workspace(tiny)
+    assert ws.glossary.iloc[0].to_dict() == {"term": "CVR", "plain": "conversion rate"}
+
+
+def test_mixed_time_zones_become_utc(tiny: Path) -> None:
+    def tz(d):
+        d.loc[0, "timestamp"] = "2026-11-02T12:00:00+02:00"
+        return d
+
+    _edit_csv(tiny / "events.csv", tz)
+    ws = load_workspace(tiny)
+    assert str(ws.events["timestamp"].iloc[0]) == "2026-11-02 10:00:00"
+
+
+def test_exact_duplicate_feedback_rows_are_dropped_with_a_note(tiny: Path) -> None:
+    _edit_csv(tiny / "feedback.csv", lambda d: pd.concat([d, d.iloc[[1]]]))
+    ws = load_workspace(tiny)
+    assert len(ws.feedback) == 3 and "duplicate" in ws.notes[0]
+
+
+def test_conflicting_duplicate_ids_are_an_error(tiny: Path, capsys) -> None:
+    def dup(d):
+        d.loc[2, "id"] = "f1"
+        return d
+
+    _edit_csv(tiny / "feedback.csv", dup)
+    _expect(tiny, r"feedback.csv, column 'id', row 3: id 'f1' is used by two", capsys)
+
+
+def test_parquet_bad_timestamp_names_row(tiny: Path, capsys) -> None:
+    df = pd.read_csv(tiny / "events.csv", dtype=str)
+    df.loc[4, "timestamp"] = "garbage"
+    df.to_parquet(tiny / "events.parquet", index=False)
+    toml = (tiny / "insight.toml").read_text().replace("events.csv", "events.parquet")
+    (tiny / "insight.toml").write_text(toml)
+    _expect(tiny, r"events.parquet, column 'timestamp', row 5: value 'garbage'", capsys)
