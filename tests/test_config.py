@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import pytest
+from conftest import TOML, write_tiny
 
 from insightlib.config import load_config
 from insightlib.errors import ConfigError
-from conftest import TOML, write_tiny
 
 
 def test_valid_config(tiny: Path) -> None:
