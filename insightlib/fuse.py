@@ -1,0 +1,1319 @@
+"""Fuse what changed (quant), what customers say (qual) and what other teams know (knowledge).
+
+Every finding becomes an :class:`Insight` carrying its evidence, and every link records why it
+was made. Links are *coincidences in time and place*, never claims of cause.
+
+How links are made
+------------------
+**Themes** (for metric findings). A theme is linked when its volume *rose* in the finding's
+period — at least 3 more mentions than the per-period baseline average and at least 1.5 times
+it, and 3 Poisson standard errors above it — and the match scores at least
+:data:`THEME_MIN_SCORE`::
+
+    score = 0.40 (rose in the same period)
+          + 0.35 × segment match   1.0 rose in the finding's own segment, or in a key driver
+                                   0.8 rose in one column of a crossed segment
+                                   0.5 rose overall, finding is overall
+                                   0.25 rose overall, finding is a segment (can't tell)
+          + 0.25 × shared words    min(1, shared words / 2) between the theme's label and terms
+                                   and the metric's name, label and events
+          + 0.05 when a complaint theme (sentiment < 0) meets a change for the worse
+
+so an overall theme rise never links on time alone. A rise in a segment counts only when the
+segment holds more of the rise than its share of the feedback (a complaint that rose everywhere
+is not a German complaint). Praise (sentiment above 0.05) never links to a change for the
+worse, nor complaints (below -0.05) to a change for the better. Anomalies (one day) and trends
+(many weeks; their latest period against the rest of the trend) need shared words too, and so
+does a theme with fewer than :data:`THEME_MIN_COUNT` mentions. At most :data:`MAX_THEMES` per
+insight.
+
+**Knowledge** entries (release, incident, campaign, pricing, note, …) are candidates when they
+are dated in the change window or up to :data:`LEAD_DAYS` before it (or were running during it,
+by ``end_date``). For anomalies the day itself and the day before; for trends from just before
+the start of the trend to the middle of its window (what started a trend comes early in it). The entry's segment must fit: the same or a coarser segment than the finding's
+(``platform=android`` fits ``platform=android&country=DE``), or a key driver of an overall
+change; an entry for another value of the same column never links (a French newsletter does
+not explain a German change); an entry for everyone links only if it shares words with the
+metric or the linked themes. An incident on the day of an anomaly links when one of the two is
+for everyone. At most
+:data:`MAX_KNOWLEDGE` per insight.
+
+**Drivers** are the quant (or qual) step's :class:`~insightlib.model.Driver` rows; a *key*
+driver explains at least 30% of the change and 1.3 times more than its share of the volume
+(so the free plan, 87% of customers, is not "where" a change happened just because it holds
+71% of it).
+
+Open questions and routing
+--------------------------
+A change with no knowledge link (and a score of at least :data:`QUESTION_MIN_SCORE`, so weak
+findings do not flood the teams) becomes a :class:`Question` for the team most likely to know:
+one question per team and segment (per metric for overall changes), asked about the best-scored
+finding and attached to the others it covers.
+The rule table :data:`ROUTING` is matched (whole words) against the metric's name, label and
+events, the segment's columns and values and the theme's label; the team with most hits wins (a
+phrase such as "order value" counts 3, a word 1; ties go to the earlier row). Then the knowledge log can override it: if one team logged at least
+two entries (any date) for the finding's segment values — or one, when the rules found nothing
+— that team is asked; and a canonical team name is replaced by the log's own spelling when one
+contains the other ("Engineering" → "Mobile Engineering").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from . import textfmt as tf
+from .config import Config, MetricSpec
+from .model import (
+    Driver,
+    Finding,
+    Quote,
+    Segment,
+    Theme,
+    _clean,
+    segment_dict,
+    segment_key,
+    segment_text,
+)
+from .periods import Period, period_of
+
+__all__ = [
+    "Insight",
+    "Evidence",
+    "DriverLink",
+    "ThemeLink",
+    "KnowledgeLink",
+    "Question",
+    "Narrative",
+    "fuse",
+    "route_team",
+    "build_document",
+    "theme_counts_of",
+    "LEAD_DAYS",
+    "ROUTING",
+    "FALLBACK_TEAM",
+    "THEME_MIN_SCORE",
+    "THEME_MIN_COUNT",
+    "QUESTION_MIN_SCORE",
+    "MAX_THEMES",
+    "MAX_KNOWLEDGE",
+]
+
+LEAD_DAYS = {"day": 1, "week": 7, "month": 14}
+THEME_MIN_SCORE = 0.65
+MAX_THEMES = 3
+MAX_KNOWLEDGE = 3
+MAX_QUOTES = 2
+KEY_DRIVER_LIFT = 1.3
+SENTIMENT_BAND = 0.05
+THEME_MIN_COUNT = 10
+QUESTION_MIN_SCORE = 0.25
+CHANGE_KINDS = ("metric_change", "segment_driver", "hidden_change", "anomaly", "trend")
+THEME_KINDS = ("emerging_theme", "fading_theme")
+
+#: (team, words) — the first rows win ties, so "order value" goes to Pricing, not Marketing.
+ROUTING: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Pricing",
+        ("price", "prices", "pricing", "order value", "basket value", "basket size", "discount",
+         "fee", "fees", "aov"),
+    ),
+    (
+        "Customer Service",
+        ("support", "contact", "contacts", "complaint", "complaints", "ticket", "tickets",
+         "refund", "refunds", "csat", "helpdesk"),
+    ),
+    (
+        "Engineering",
+        ("release", "app", "sign-up", "signup", "sign up", "login", "log in", "crash", "crashes",
+         "error", "errors", "bug", "platform", "android", "ios", "iphone", "web", "website",
+         "outage", "checkout", "payment", "payments", "verification", "code", "sms", "speed",
+         "load", "device"),
+    ),
+    (
+        "Marketing",
+        ("order", "orders", "purchase", "purchases", "revenue", "sales", "country", "market",
+         "region", "campaign", "newsletter", "traffic", "visits", "acquisition", "new customers",
+         "trial", "promo", "promotion"),
+    ),
+)  # fmt: skip
+FALLBACK_TEAM = "Product"
+_TEAM_ALIASES = {
+    "Engineering": ("engineering", "eng", "tech", "developers", "platform team", "mobile"),
+    "Marketing": ("marketing", "growth", "crm", "brand"),
+    "Pricing": ("pricing", "revenue management", "monetisation", "monetization", "finance"),
+    "Customer Service": ("customer service", "support", "customer care", "cs", "care"),
+    "Product": ("product",),
+}
+_ASK = {
+    "Engineering": "did anything ship or break for {who} {when}?",
+    "Marketing": "did a campaign or offer reach {who} {when}?",
+    "Pricing": "did prices or offers change for {who} {when}?",
+    "Customer Service": "did {who} contact you about this {when}?",
+}
+_ASK_DEFAULT = "do you know what changed for {who} {when}?"
+
+
+# ==========================================================================================
+# Result objects
+# ==========================================================================================
+def _d(obj: Any) -> dict[str, Any]:
+    out = {f.name: _clean(getattr(obj, f.name)) for f in fields(obj)}
+    if "segment" in out:
+        out["segment"] = segment_dict(obj.segment)
+    return out
+
+
+@dataclass(frozen=True)
+class DriverLink:
+    """A segment's part in the change (from :class:`~insightlib.model.Driver`) and why it counts."""
+
+    segment: Segment
+    share_of_change: float
+    contribution: float
+    current: float
+    baseline: float
+    n_current: int
+    n_baseline: int
+    mix_effect: float | None
+    rate_effect: float | None
+    volume_share: float | None
+    key: bool
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _d(self)
+        d["segment_text"] = segment_text(self.segment)
+        return d
+
+
+@dataclass(frozen=True)
+class ThemeLink:
+    """A customer theme that rose around the change, with counts, quotes and the reason."""
+
+    id: str
+    label: str
+    count: int
+    count_baseline: float
+    change_rel: float | None
+    segment: Segment
+    segment_match: bool
+    sentiment: float | None
+    score: float
+    why: str
+    quotes: tuple[Quote, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _d(self)
+
+
+@dataclass(frozen=True)
+class KnowledgeLink:
+    """An entry of the knowledge log dated around the change, credited to its team."""
+
+    team: str
+    kind: str
+    date: date
+    title: str
+    details: str | None
+    segment: Segment
+    end_date: date | None
+    score: float
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _d(self)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    drivers: tuple[DriverLink, ...] = ()
+    themes: tuple[ThemeLink, ...] = ()
+    knowledge: tuple[KnowledgeLink, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "drivers": [d.to_dict() for d in self.drivers],
+            "themes": [t.to_dict() for t in self.themes],
+            "knowledge": [k.to_dict() for k in self.knowledge],
+        }
+
+
+@dataclass(frozen=True)
+class Question:
+    """An open question for a team: a change nothing in the knowledge log explains."""
+
+    id: str
+    team: str
+    text: str
+    insight_id: str
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _d(self)
+
+
+@dataclass(frozen=True)
+class Narrative:
+    headline: str = ""
+    board: str = ""
+    team: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _d(self)
+
+
+@dataclass(frozen=True)
+class Insight:
+    """A finding joined with its evidence, ready to be told.
+
+    The ``id`` is ``kind:metric-or-theme:segment key``, so the same finding keeps its id from
+    one run to the next. ``to_dict`` gives the INSIGHT object of docs/run-folder.md.
+    """
+
+    id: str
+    kind: str
+    title: str
+    metric: str | None
+    metric_label: str | None
+    metric_kind: str | None
+    unit: str | None
+    theme: str | None
+    theme_label: str | None
+    segment: Segment
+    direction: str
+    better: bool | None
+    current: float
+    baseline: float
+    change_abs: float
+    change_rel: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    q_value: float | None
+    effect_size: float | None
+    n_current: int
+    n_baseline: int
+    score: float
+    window_start: date
+    window_end: date
+    baseline_start: date
+    baseline_end: date
+    method: str
+    details: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence = field(default_factory=Evidence)
+    question: Question | None = None
+    narrative: Narrative = field(default_factory=Narrative)
+    status: str = "new"
+    related: tuple[str, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def segment_key(self) -> str:
+        return segment_key(self.segment)
+
+    @property
+    def explained(self) -> bool:
+        return bool(self.evidence.knowledge)
+
+    def with_narrative(self, narrative: Narrative) -> Insight:
+        return replace(self, narrative=narrative)
+
+    def with_status(self, status: str) -> Insight:
+        return replace(self, status=status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "metric": self.metric,
+            "metric_label": self.metric_label,
+            "metric_kind": self.metric_kind,
+            "unit": self.unit,
+            "theme": self.theme,
+            "theme_label": self.theme_label,
+            "segment": segment_dict(self.segment),
+            "segment_text": segment_text(self.segment),
+            "direction": self.direction,
+            "better": self.better,
+            **{
+                k: _clean(getattr(self, k))
+                for k in (
+                    "current",
+                    "baseline",
+                    "change_abs",
+                    "change_rel",
+                    "ci_low",
+                    "ci_high",
+                    "p_value",
+                    "q_value",
+                    "effect_size",
+                    "n_current",
+                    "n_baseline",
+                    "score",
+                )
+            },
+            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
+            "baseline_window": {
+                "start": self.baseline_start.isoformat(),
+                "end": self.baseline_end.isoformat(),
+            },
+            "method": self.method,
+            "details": _clean(self.details),
+            "status": self.status,
+            "evidence": self.evidence.to_dict(),
+            "question": self.question.to_dict() if self.question else None,
+            "narrative": self.narrative.to_dict(),
+            "related": list(self.related),
+            "provenance": _clean(self.provenance),
+        }
+
+
+# ==========================================================================================
+# Words
+# ==========================================================================================
+_STOP = frozenset(
+    """a an and are as at be been but by for from had has have in into is it its not no of on
+    or our over per so than that the their them then there these they this to too up was
+    were what when which while who will with you your new never all any can could get got
+    just more most much very out off only also after before about again still one two week
+    weeks day days month today rate share total count number value completion complete
+    completed customer customers user users people person active many mostly some say said
+    says""".split()
+)
+
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ed", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def words_of(*texts: str | None) -> frozenset[str]:
+    """Content words of texts, lower case, lightly stemmed; "sign-up" also gives "signup"."""
+    out: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        low = str(text).lower()
+        for joined in re.findall(r"[a-z0-9]+(?:[-_][a-z0-9]+)+", low):
+            out.add(_stem(re.sub(r"[-_]", "", joined)))
+        for w in re.findall(r"[a-z0-9]+", low):
+            if len(w) >= 3 and w not in _STOP and not w.isdigit():
+                out.add(_stem(w))
+    return frozenset(out)
+
+
+def _metric_words(spec: MetricSpec | None, metric: str | None) -> frozenset[str]:
+    if spec is None:
+        return words_of(metric)
+    return words_of(spec.name, spec.label, spec.description, *spec.events)
+
+
+# ==========================================================================================
+# Segments
+# ==========================================================================================
+def _norm_seg(seg: Segment) -> dict[str, str]:
+    return {str(c).lower(): str(v).lower() for c, v in seg}
+
+
+def _fits(entry: Segment, target: Segment) -> bool:
+    """True when ``entry`` is the same as or coarser than ``target`` (and not everyone)."""
+    e, t = _norm_seg(entry), _norm_seg(target)
+    return bool(e) and all(t.get(c) == v for c, v in e.items())
+
+
+def _conflicts(a: Segment, b: Segment) -> bool:
+    """True when the segments disagree on a column they both name."""
+    x, y = _norm_seg(a), _norm_seg(b)
+    return any(c in y and y[c] != v for c, v in x.items())
+
+
+def _parse_segment(value: Any) -> Segment:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+    text = str(value).strip()
+    if not text or text.lower() in ("all", "nan", "none"):
+        return ()
+    parts = [p.strip() for p in text.split("&") if p.strip()]
+    return tuple(sorted((c.strip(), v.strip()) for c, v in (p.split("=", 1) for p in parts)))
+
+
+# ==========================================================================================
+# Knowledge entries
+# ==========================================================================================
+@dataclass(frozen=True)
+class _Entry:
+    date: date
+    end_date: date | None
+    team: str
+    kind: str
+    title: str
+    details: str | None
+    segment: Segment
+    words: frozenset[str]
+
+
+def _neutral(text: Any) -> str | None:
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    try:
+        from .redact import neutralise
+    except ImportError:  # pragma: no cover
+        return str(text)
+    return neutralise(str(text))
+
+
+def _redact(text: str) -> str:
+    try:
+        from .redact import redact
+    except ImportError:  # pragma: no cover
+        return text
+    return redact(text)
+
+
+def _as_date(v: Any) -> date | None:
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, date):
+        return v if type(v) is date else date(v.year, v.month, v.day)
+    try:
+        return pd.Timestamp(str(v)).date()
+    except (ValueError, TypeError):
+        return None
+
+
+def _entries(knowledge: pd.DataFrame | None) -> list[_Entry]:
+    if knowledge is None or len(knowledge) == 0:
+        return []
+    out = []
+    for row in knowledge.to_dict("records"):
+        d = _as_date(row.get("date"))
+        if d is None:
+            continue
+        title = _neutral(row.get("title")) or ""
+        details = _neutral(row.get("details"))
+        out.append(
+            _Entry(
+                date=d,
+                end_date=_as_date(row.get("end_date")),
+                team=(_neutral(row.get("team")) or "").strip() or "Unknown team",
+                kind=(_neutral(row.get("kind")) or "note").strip().lower(),
+                title=title.strip(),
+                details=details.strip() if details else None,
+                segment=_parse_segment(row.get("segment")),
+                words=words_of(title, details),
+            )
+        )
+    out.sort(key=lambda e: (e.date, e.team, e.title))
+    return out
+
+
+# ==========================================================================================
+# Theme counts
+# ==========================================================================================
+class _Counts:
+    """Theme counts per period and segment key, from qual's ``theme_counts`` frame."""
+
+    def __init__(self, frame: pd.DataFrame | None, grain: str) -> None:
+        self.grain = grain
+        self.rows: dict[tuple[str, str], dict[date, int]] = {}
+        self.totals: dict[str, dict[date, int]] = {}
+        self.keys: set[str] = set()
+        if frame is None or len(frame) == 0:
+            return
+        seg_col = "segment" if "segment" in frame.columns else "segment_key"
+        totals = frame["total"] if "total" in frame.columns else [None] * len(frame)
+        for theme, start, seg, cnt, tot in zip(
+            frame["theme"],
+            frame["period_start"],
+            frame[seg_col],
+            frame["count"],
+            totals,
+            strict=True,
+        ):
+            d = _as_date(start)
+            if d is None:
+                continue
+            key = segment_key(_parse_segment(seg))
+            self.keys.add(key)
+            cell = self.rows.setdefault((str(theme), key), {})
+            cell[d] = cell.get(d, 0) + int(cnt)
+            if tot is not None and not pd.isna(tot):
+                t = self.totals.setdefault(key, {})
+                t[d] = max(t.get(d, 0), int(tot))
+
+    def has(self, key: str) -> bool:
+        return key in self.keys
+
+    def window(
+        self, theme: str, key: str, cur: tuple[date, date], base: tuple[date, date]
+    ) -> tuple[int, float]:
+        """(count in the current period(s), mean count per baseline period)."""
+        cell = self.rows.get((theme, key), {})
+        c0 = period_of(cur[0], self.grain).start
+        cur_n = sum(v for d, v in cell.items() if c0 <= d <= cur[1])
+        n_periods = 0
+        p = period_of(base[0], self.grain)
+        while p.start <= base[1]:
+            n_periods += 1
+            p = p.next()
+        base_n = sum(v for d, v in cell.items() if base[0] <= d <= base[1])
+        return cur_n, base_n / max(n_periods, 1)
+
+    def total(self, key: str, cur: tuple[date, date]) -> int | None:
+        """All feedback of a segment in the current period(s), if the frame says."""
+        cell = self.totals.get(key)
+        if not cell:
+            return None
+        c0 = period_of(cur[0], self.grain).start
+        return sum(v for d, v in cell.items() if c0 <= d <= cur[1])
+
+    def concentrated(
+        self, theme: str, key: str, cur: tuple[date, date], base: tuple[date, date]
+    ) -> bool:
+        """Whether a theme's rise in segment ``key`` is more than its share of the feedback.
+
+        True when the segment holds at least half of the overall rise, or its share of the rise
+        is at least 1.3 times its share of all feedback this period. A complaint that rose
+        everywhere is not a German complaint just because it also rose in Germany.
+        """
+        if key == "all" or not self.has("all"):
+            return True
+        c_s, b_s = self.window(theme, key, cur, base)
+        c_a, b_a = self.window(theme, "all", cur, base)
+        rise_all = c_a - b_a
+        if rise_all <= 0:
+            return True
+        share = (c_s - b_s) / rise_all
+        if share >= 0.5:
+            return True
+        t_s, t_a = self.total(key, cur), self.total("all", cur)
+        if t_s and t_a:
+            return share / (t_s / t_a) >= 1.3
+        return False
+
+
+def _rose(cur: int, base: float) -> bool:
+    """At least 3 more, 1.5 times as many and 3 Poisson standard errors above the baseline."""
+    return cur - base >= 3 and cur >= 1.5 * base and (cur - base) / math.sqrt(base + 1) >= 3
+
+
+# ==========================================================================================
+# Fusion
+# ==========================================================================================
+def _key_drivers(f: Finding) -> list[tuple[Driver, float | None]]:
+    out = []
+    for d in f.drivers:
+        vol = d.n_baseline / f.n_baseline if f.n_baseline else None
+        share = d.share_of_change
+        if share is None or (isinstance(share, float) and math.isnan(share)):
+            continue
+        if vol is None or vol <= 0:
+            key = share >= 0.5
+        else:
+            key = share >= 0.3 and share / vol >= KEY_DRIVER_LIFT
+        if key:
+            out.append((d, vol))
+    return out
+
+
+def _share_words(share: float) -> str:
+    if share > 1.0:
+        return f"more than all ({tf.pct(share)})"
+    return tf.pct(share)
+
+
+def _driver_links(f: Finding) -> tuple[DriverLink, ...]:
+    keys = {d.segment for d, _ in _key_drivers(f)}
+    out = []
+    for d in sorted(f.drivers, key=lambda d: -abs(d.share_of_change or 0)):
+        vol = d.n_baseline / f.n_baseline if f.n_baseline else None
+        why = f"{segment_text(d.segment)} accounts for {_share_words(d.share_of_change)} of the change"
+        if vol is not None:
+            why += f" with {tf.pct(vol)} of the volume"
+        out.append(
+            DriverLink(
+                segment=d.segment,
+                share_of_change=d.share_of_change,
+                contribution=d.contribution,
+                current=d.current,
+                baseline=d.baseline,
+                n_current=d.n_current,
+                n_baseline=d.n_baseline,
+                mix_effect=d.mix_effect,
+                rate_effect=d.rate_effect,
+                volume_share=vol,
+                key=d.segment in keys,
+                why=why,
+            )
+        )
+    return tuple(out)
+
+
+def _quotes(theme: Theme, seg: Segment) -> tuple[Quote, ...]:
+    want = _norm_seg(seg)
+
+    def fits(q: Quote) -> bool:
+        qs = {str(k).lower(): str(v).lower() for k, v in (q.segment or {}).items()}
+        return all(qs.get(c) == v for c, v in want.items())
+
+    ordered = [q for q in theme.quotes if fits(q)] + [q for q in theme.quotes if not fits(q)]
+    return tuple(replace(q, text=_redact(_neutral(q.text) or "")) for q in ordered[:MAX_QUOTES])
+
+
+def _link_themes(
+    f: Finding, spec: MetricSpec | None, themes: Sequence[Theme], counts: _Counts
+) -> tuple[ThemeLink, ...]:
+    if not themes:
+        return ()
+    mwords = _metric_words(spec, f.metric)
+    cur = (f.window_start, f.window_end)
+    base = (f.baseline_start, f.baseline_end)
+    if f.kind == "trend":  # the latest period against the rest of the trend's window
+        last = period_of(f.window_end, counts.grain)
+        cur = (last.start, last.end)
+        base = (f.window_start, last.start - timedelta(days=1))
+    candidates: list[tuple[Segment, float, str]] = []
+    if f.segment:
+        candidates.append((f.segment, 1.0, f"among {tf.who(f.segment)}"))
+        if len(f.segment) > 1:
+            candidates += [((p,), 0.8, f"among {tf.who((p,))}") for p in f.segment]
+    else:
+        for d, _ in _key_drivers(f):
+            share = _share_words(d.share_of_change)
+            candidates.append(
+                (d.segment, 1.0, f"among {tf.who(d.segment)}, who drive {share} of the change")
+            )
+    candidates.append(((), 0.5 if not f.segment else 0.25, "overall"))
+    worse = f.better is False
+    out = []
+    for th in themes:
+        best: tuple[float, Segment, int, float, str] | None = None
+        for seg, seg_score, where in candidates:
+            key = segment_key(seg)
+            if counts.keys and not counts.has(key):
+                continue
+            if counts.keys:
+                n_cur, n_base = counts.window(th.id, key, cur, base)
+            elif not seg:  # no per-period counts: fall back on the theme's own numbers
+                n_cur, n_base = th.count_current, th.count_baseline
+            else:
+                continue
+            if not _rose(n_cur, n_base):
+                continue
+            if seg and not counts.concentrated(th.id, key, cur, base):
+                continue
+            if best is None or seg_score > best[0]:
+                best = (seg_score, seg, n_cur, n_base, where)
+        if best is None:
+            continue
+        seg_score, seg, n_cur, n_base, where = best
+        shared = sorted(mwords & words_of(th.label, *th.terms))
+        sentiment = th.sentiment if th.sentiment is not None else None
+        if sentiment is not None and f.better is not None:
+            if (worse and sentiment > SENTIMENT_BAND) or (f.better and sentiment < -SENTIMENT_BAND):
+                continue  # praise does not go with a fall, nor complaints with a rise
+        if f.kind in ("anomaly", "trend") and not shared:
+            continue  # a day, or many weeks, against weekly counts: time and place are too loose
+        if not shared and n_cur < THEME_MIN_COUNT:
+            continue  # a handful of mentions links only on shared words
+        fit = 0.05 if (worse and sentiment is not None and sentiment < 0) else 0.0
+        score = 0.40 + 0.35 * seg_score + 0.25 * min(1.0, len(shared) / 2) + fit
+        if score < THEME_MIN_SCORE:
+            continue
+        grain = counts.grain
+        why = (
+            f"rose in the same {grain} {where} ({n_cur}, against about "
+            f"{tf.count(n_base)} a {grain} before)"
+        )
+        if shared:
+            why += "; shares the words " + ", ".join(f"'{w}'" for w in shared)
+        out.append(
+            ThemeLink(
+                id=th.id,
+                label=_neutral(th.label) or th.id,
+                count=int(n_cur),
+                count_baseline=float(n_base),
+                change_rel=(n_cur - n_base) / n_base if n_base > 0 else None,
+                segment=seg,
+                segment_match=bool(seg),
+                sentiment=sentiment,
+                score=round(min(score, 1.0), 3),
+                why=why,
+                quotes=_quotes(th, seg),
+            )
+        )
+    out.sort(key=lambda t: (-t.score, -t.count, t.id))
+    return tuple(out[:MAX_THEMES])
+
+
+def theme_counts_of(f: Any) -> tuple[float, float]:
+    """(mentions now, mentions per baseline period) of a theme finding.
+
+    qual's findings compare *shares* of feedback (``current``/``baseline``) and keep the counts
+    in ``details``; a finding without them is taken to hold counts.
+    """
+    d = f.details or {}
+    if "count_current" in d:
+        base = d.get("count_baseline_per_period", d.get("count_baseline", 0.0))
+        return float(d["count_current"]), float(base)
+    return float(f.current), float(f.baseline)
+
+
+def _trend_start(f: Finding) -> date:
+    start = f.window_start
+    for k in ("trend_start", "since", "start", "first_period", "onset"):
+        d = _as_date(f.details.get(k)) if f.details else None
+        if d is not None and d < start:
+            start = d
+    return start
+
+
+def _event_day(f: Finding) -> date:
+    for k in ("date", "day", "onset"):
+        d = _as_date(f.details.get(k)) if f.details else None
+        if d is not None:
+            return d
+    return f.window_start
+
+
+def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
+    """Segments holding at least half of an overall theme rise (more than their share)."""
+    if f.segment or not f.theme or not counts.has("all"):
+        return ()
+    cur, base = (f.window_start, f.window_end), (f.baseline_start, f.baseline_end)
+    c_a, b_a = counts.window(f.theme, "all", cur, base)
+    rise = c_a - b_a
+    if rise <= 0:
+        return ()
+    out = []
+    for key in sorted(counts.keys):
+        seg = _parse_segment(key)
+        if len(seg) != 1:
+            continue
+        c_s, b_s = counts.window(f.theme, key, cur, base)
+        share = (c_s - b_s) / rise
+        if share >= 0.5 and counts.concentrated(f.theme, key, cur, base):
+            t_s, t_a = counts.total(key, cur), counts.total("all", cur)
+            vol = t_s / t_a if t_s and t_a else None
+            why = f"{segment_text(seg)} accounts for {tf.pct(share)} of the rise"
+            if vol is not None:
+                why += f" with {tf.pct(vol)} of the feedback"
+            out.append(
+                DriverLink(
+                    segment=seg,
+                    share_of_change=share,
+                    contribution=c_s - b_s,
+                    current=float(c_s),
+                    baseline=float(b_s),
+                    n_current=int(c_s),
+                    n_baseline=int(round(b_s)),
+                    mix_effect=None,
+                    rate_effect=None,
+                    volume_share=vol,
+                    key=True,
+                    why=why,
+                )
+            )
+    out.sort(key=lambda d: -d.share_of_change)
+    return tuple(out)
+
+
+def _link_knowledge(
+    f: Finding,
+    entries: Sequence[_Entry],
+    words: frozenset[str],
+    grain: str,
+    lead_days: int,
+    drivers: Sequence[tuple[Segment, float]] = (),
+) -> tuple[KnowledgeLink, ...]:
+    if not entries:
+        return ()
+    if f.kind == "anomaly":
+        day = _event_day(f)
+        lo, hi, what = day - timedelta(days=1), max(day, f.window_end), "anomaly"
+    elif f.kind == "trend":  # what started it: around the start, not at the end
+        t0 = _trend_start(f)
+        lo, what = t0 - timedelta(days=lead_days), "trend"
+        hi = t0 + (f.window_end - t0) / 2
+    else:
+        lo, hi, what = f.window_start - timedelta(days=lead_days), f.window_end, "change"
+    start = _trend_start(f) if f.kind == "trend" else f.window_start
+    if f.segment:
+        drivers = []
+    elif not drivers:
+        drivers = [(d.segment, d.share_of_change) for d, _ in _key_drivers(f)]
+    worse = f.better is False
+    out = []
+    for e in entries:
+        # time
+        if f.kind == "anomaly" and e.date == _event_day(f):
+            t_score, when = 1.0, "on the same day"
+        elif start <= e.date <= hi:
+            t_score = 1.0
+            when = "early in the trend" if what == "trend" else f"inside the {what} window"
+        elif lo <= e.date < start:
+            t_score = 0.7 if what != "trend" else 1.0
+            when = "just before the trend began" if what == "trend" else f"just before the {what}"
+        elif e.date < lo and e.end_date is not None and e.end_date >= start:
+            t_score, when = 0.6, "running during the window"
+        else:
+            continue
+        # place
+        if _conflicts(e.segment, f.segment):
+            continue
+        via = ""
+        if _fits(e.segment, f.segment):
+            s_score = 1.0
+        elif not e.segment:
+            s_score = 0.4
+        else:
+            match = next((d for d in drivers if _fits(e.segment, d[0])), None)
+            if match is None:
+                match = next((d for d in drivers if _fits(d[0], e.segment)), None)
+            if match is not None:
+                s_score = 0.9
+                via = (
+                    f"; {segment_text(match[0])} accounts for {_share_words(match[1])} of the "
+                    f"{'rise' if f.kind in THEME_KINDS else 'change'}"
+                )
+            else:
+                s_score = 0.2
+        shared = sorted(words & e.words)
+        w_score = min(1.0, len(shared) / 2)
+        same_day_incident = (
+            f.kind == "anomaly"
+            and e.kind == "incident"
+            and t_score == 1.0
+            and (not f.segment or not e.segment)
+        )
+        if not same_day_incident:
+            if s_score == 0.2:  # another group than the finding's: no link
+                continue
+            if f.kind in THEME_KINDS and s_score < 1.0 and not shared:
+                continue  # a theme links to what talks about it
+            if s_score == 0.4 and len(shared) < (2 if f.kind == "trend" else 1):
+                continue
+        fit = 0.1 if (worse and e.kind == "incident") else 0.0
+        fit += 0.05 if (f.better and e.kind in ("campaign", "pricing")) else 0.0
+        score = 0.45 * t_score + 0.35 * s_score + 0.2 * w_score + fit
+        for_whom = tf.who(e.segment) if e.segment else "everyone"
+        why = f"{e.kind} for {for_whom} dated {tf.day(e.date)}, {when}{via}"
+        if shared:
+            why += "; shares the words " + ", ".join(f"'{w}'" for w in shared)
+        out.append(
+            KnowledgeLink(
+                team=e.team,
+                kind=e.kind,
+                date=e.date,
+                title=e.title,
+                details=e.details,
+                segment=e.segment,
+                end_date=e.end_date,
+                score=round(min(score, 1.0), 3),
+                why=why,
+            )
+        )
+    if f.kind == "trend":  # the window of a trend is a fixed span: what came first leads
+        out.sort(key=lambda k: (-round(k.score, 1), k.date, k.title))
+    else:
+        out.sort(key=lambda k: (-k.score, k.date, k.title))
+    return tuple(out[:MAX_KNOWLEDGE])
+
+
+# ==========================================================================================
+# Routing
+# ==========================================================================================
+def _hits(text: str, words: Iterable[str]) -> list[str]:
+    return [w for w in words if re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text)]
+
+
+def route_team(
+    *,
+    metric: MetricSpec | None = None,
+    segment: Segment = (),
+    theme_label: str | None = None,
+    entries: Sequence[_Entry] = (),
+    extra: str = "",
+) -> tuple[str, str]:
+    """The team to ask about a change, and why: ``("Engineering", "rules: 'android', …")``.
+
+    See the module docstring for the rules; ``entries`` is the knowledge log.
+    """
+    parts = [extra, theme_label or ""]
+    if metric is not None:
+        parts += [metric.name.replace("_", " "), metric.name, metric.label, *metric.events]
+        parts += [e.replace("_", " ") for e in metric.events]
+    for col, val in segment:
+        parts += [col, str(val)]
+    hay = " ".join(p.lower() for p in parts if p)
+    scored = []
+    for i, (name, words) in enumerate(ROUTING):
+        hits = _hits(hay, words)
+        # a phrase ("order value") says more than the single words inside it ("order")
+        scored.append((sum(3 if " " in h else 1 for h in hits), i, name, hits))
+    best = max(scored, key=lambda t: (t[0], -t[1]))
+    team, reason = FALLBACK_TEAM, "no rule matched; the fallback team"
+    if best[0] > 0:
+        team = best[2]
+        reason = "rules: " + ", ".join(f"'{w}'" for w in best[3][:4])
+    # the knowledge log knows who works on this part of the product
+    if segment and entries:
+        seg = _norm_seg(segment)
+        by_team = Counter(
+            e.team
+            for e in entries
+            if e.segment and any(seg.get(c) == v for c, v in _norm_seg(e.segment).items())
+        )
+        if by_team:
+            (top, n), *rest = by_team.most_common()
+            unique = not rest or rest[0][1] < n
+            if unique and (n >= 2 or (n >= 1 and best[0] == 0)):
+                return top, f"knowledge log: {top} logged {n} entries for {segment_text(segment)}"
+    # the log's own spelling of the team
+    names = sorted({e.team for e in entries})
+    aliases = _TEAM_ALIASES.get(team, (team.lower(),))
+    for name in names:
+        low = name.lower()
+        if low == team.lower():
+            return name, reason
+    for name in names:
+        low = name.lower()
+        if any(re.search(rf"\b{re.escape(a)}\b", low) for a in aliases):
+            return name, reason + f" (as '{name}' in the knowledge log)"
+    return team, reason
+
+
+def _canonical(team: str) -> str:
+    low = team.lower()
+    for canon, aliases in _TEAM_ALIASES.items():
+        if low == canon.lower() or any(re.search(rf"\b{re.escape(a)}\b", low) for a in aliases):
+            return canon
+    return team
+
+
+def _when(f: Finding, grain: str) -> str:
+    if f.kind == "anomaly":
+        return f"on {tf.weekday_day(_event_day(f))}"
+    if f.kind == "trend":
+        return f"since {tf.day(_trend_start(f))}"
+    onset = None
+    for k in ("onset", "change_date", "first_day"):
+        onset = _as_date(f.details.get(k)) if f.details else None
+        if onset:
+            return f"around {tf.day(onset)}"
+    if grain == "day" or f.window_start == f.window_end:
+        return f"on {tf.weekday_day(f.window_start)}"
+    return f"in the {grain} of {tf.date_range(f.window_start, f.window_end)}"
+
+
+def _question_text(ins: Insight, f: Finding, team: str, grain: str) -> str:
+    who = tf.who(f.segment) if f.segment else "customers"
+    ask = _ASK.get(_canonical(team), _ASK_DEFAULT).format(who=who, when=_when(f, grain))
+    label = ins.metric_label or (f"mentions of “{ins.theme_label}”" if ins.theme_label else "it")
+    where = "" if not f.segment else " there"
+    if f.change_rel is not None and f.kind not in THEME_KINDS:
+        verb = "rose" if f.direction == "up" else "fell"
+        fact = f"{label}{where} {verb} {tf.pct_change(f.change_rel)}"
+        if ins.metric_kind == "conversion":
+            fact += f", from {tf.pct(f.baseline)} to {tf.pct(f.current)}"
+    else:
+        verb = "rose" if f.direction == "up" else "fell"
+        n_cur, _ = theme_counts_of(f) if f.kind in THEME_KINDS else (f.current, 0)
+        fact = f"{label}{where} {verb} to {tf.count(n_cur)}"
+    fact = fact[0].upper() + fact[1:]
+    return f"{team}: {ask} {fact}, and nothing in the knowledge log explains it."
+
+
+# ==========================================================================================
+# Titles
+# ==========================================================================================
+def _title(f: Finding, label: str | None, theme_label: str | None) -> str:
+    verb = "rose" if f.direction == "up" else "fell"
+    place = "" if not f.segment else f" {tf.where(f.segment)}"
+    if f.kind in THEME_KINDS:
+        more = "More" if f.direction == "up" else "Fewer"
+        return f"{more} customers mention “{theme_label}”{place}"
+    label = label or (f.metric or "")
+    if f.kind == "anomaly":
+        moved = "spiked" if f.direction == "up" else "dropped"
+        return f"{label}{place} {moved} on {tf.weekday_day(_event_day(f))}"
+    if f.kind == "trend":
+        return f"{label}{place}: a steady {'rise' if f.direction == 'up' else 'fall'}"
+    if f.kind == "hidden_change":
+        return f"{label} {verb}{place} while the total held steady"
+    return f"{label} {verb}{place}"
+
+
+def _ins_id(f: Finding) -> str:
+    return f"{f.kind}:{f.metric or f.theme or 'none'}:{segment_key(f.segment)}"
+
+
+# ==========================================================================================
+# fuse
+# ==========================================================================================
+def fuse(
+    quant: Any,
+    qual: Any,
+    knowledge: pd.DataFrame | None,
+    config: Config,
+    period: Period,
+    baseline: tuple[date, date] | None = None,
+    *,
+    lead_days: int | None = None,
+) -> tuple[tuple[Insight, ...], tuple[Question, ...]]:
+    """Join quant and qual findings with themes, knowledge and drivers.
+
+    Parameters
+    ----------
+    quant
+        :class:`insightlib.quant.QuantResult` (``findings``; may be ``None``).
+    qual
+        :class:`insightlib.qual.QualResult` (``themes``, ``findings``, ``theme_counts``; may be
+        ``None``).
+    knowledge
+        The knowledge frame (``date``, ``team``, ``kind``, ``title``, ``details``, ``segment``,
+        ``end_date``), or ``None``.
+    config, period
+        The workspace config and the period reported on.
+    baseline
+        Fallback baseline window for findings that carry none (normally unused).
+    lead_days
+        How many days before a change window knowledge still counts
+        (default :data:`LEAD_DAYS` for the grain).
+
+    Returns
+    -------
+    (insights, questions)
+        Insights sorted by score (highest first, then id), narrative still empty; one open
+        question per unexplained change (one per team and metric).
+    """
+    grain = period.grain
+    lead = LEAD_DAYS.get(grain, 7) if lead_days is None else lead_days
+    entries = _entries(knowledge)
+    themes: tuple[Theme, ...] = tuple(getattr(qual, "themes", ()) or ())
+    by_theme = {t.id: t for t in themes}
+    counts = _Counts(getattr(qual, "theme_counts", None), grain)
+    q_findings = tuple(getattr(quant, "findings", ()) or ())
+    t_findings = tuple(getattr(qual, "findings", ()) or ())
+
+    drafts: list[tuple[Insight, Finding]] = []
+    for f in (*q_findings, *t_findings):
+        spec = config.metrics.get(f.metric) if f.metric else None
+        th = by_theme.get(f.theme) if f.theme else None
+        theme_label = _neutral(th.label) if th else (f.theme if f.theme else None)
+        if f.kind in THEME_KINDS:
+            tlinks: tuple[ThemeLink, ...] = ()
+            if th is not None:
+                n_cur, n_base = theme_counts_of(f)
+                tlinks = (
+                    ThemeLink(
+                        id=th.id,
+                        label=theme_label or th.id,
+                        count=int(n_cur),
+                        count_baseline=float(n_base),
+                        change_rel=f.change_rel,
+                        segment=f.segment,
+                        segment_match=True,
+                        sentiment=th.sentiment,
+                        score=1.0,
+                        why="the theme of this insight",
+                        quotes=_quotes(th, f.segment),
+                    ),
+                )
+            words = words_of(theme_label, *(th.terms if th else ()))
+        else:
+            tlinks = _link_themes(f, spec, themes, counts)
+            words = _metric_words(spec, f.metric).union(
+                *(words_of(t.label, *by_theme[t.id].terms) for t in tlinks if t.id in by_theme)
+            )
+        if f.kind in THEME_KINDS and not f.drivers:
+            dlinks = _theme_drivers(f, counts)
+        else:
+            dlinks = _driver_links(f)
+        klinks = _link_knowledge(
+            f,
+            entries,
+            words,
+            grain,
+            lead,
+            [(d.segment, d.share_of_change) for d in dlinks if d.key],
+        )
+        rows_cur = f.details.get("rows_current", f.n_current) if f.details else f.n_current
+        rows_base = f.details.get("rows_baseline", f.n_baseline) if f.details else f.n_baseline
+        bstart, bend = f.baseline_start, f.baseline_end
+        if (bstart is None or bend is None) and baseline:
+            bstart, bend = baseline
+        ins = Insight(
+            id=_ins_id(f),
+            kind=f.kind,
+            title=_title(f, spec.label if spec else None, theme_label),
+            metric=f.metric,
+            metric_label=spec.label if spec else None,
+            metric_kind=spec.kind if spec else None,
+            unit=spec.unit if spec else None,
+            theme=f.theme,
+            theme_label=theme_label,
+            segment=f.segment,
+            direction=f.direction,
+            better=f.better,
+            current=f.current,
+            baseline=f.baseline,
+            change_abs=f.change_abs,
+            change_rel=f.change_rel,
+            ci_low=f.ci_low,
+            ci_high=f.ci_high,
+            p_value=f.p_value,
+            q_value=f.q_value,
+            effect_size=f.effect_size,
+            n_current=int(f.n_current),
+            n_baseline=int(f.n_baseline),
+            score=float(f.score),
+            window_start=f.window_start,
+            window_end=f.window_end,
+            baseline_start=bstart,
+            baseline_end=bend,
+            method=f.method,
+            details=dict(f.details or {}),
+            evidence=Evidence(
+                drivers=dlinks,
+                themes=tlinks,
+                knowledge=klinks,
+            ),
+            provenance={
+                "rows_current": rows_cur,
+                "rows_baseline": rows_base,
+                "theme_mentions": {t.id: t.count for t in tlinks},
+            },
+        )
+        drafts.append((ins, f))
+
+    # related: metric insights <-> the theme insights they link
+    theme_ins = {i.theme: i.id for i, _ in drafts if i.kind in THEME_KINDS and i.theme}
+    rel: dict[str, set[str]] = {i.id: set() for i, _ in drafts}
+    for ins, _ in drafts:
+        if ins.kind in THEME_KINDS:
+            continue
+        for t in ins.evidence.themes:
+            tid = theme_ins.get(t.id)
+            if tid:
+                rel[ins.id].add(tid)
+                rel[tid].add(ins.id)
+
+    # open questions: one per team and segment, asked about the best-scored finding there and
+    # attached to every unexplained finding of that team and segment
+    out: list[Insight] = []
+    questions: list[Question] = []
+    asked: dict[tuple[str, str], Question] = {}
+    order = sorted(drafts, key=lambda d: (-d[0].score, d[0].id))
+    for ins, f in order:
+        ins = replace(ins, related=tuple(sorted(rel[ins.id])))
+        needs = (
+            not ins.explained
+            and ins.score >= QUESTION_MIN_SCORE
+            and (ins.kind in CHANGE_KINDS or (ins.kind == "emerging_theme" and not ins.related))
+        )
+        if needs:
+            spec = config.metrics.get(f.metric) if f.metric else None
+            team, reason = route_team(
+                metric=spec, segment=f.segment, theme_label=ins.theme_label, entries=entries
+            )
+            where = f.segment or next((d.segment for d in ins.evidence.drivers if d.key), ())
+            topic = (team, segment_key(where) if where else f.metric or f.theme or "")
+            if topic not in asked:
+                asked[topic] = Question(
+                    id=_question_id(ins.id),
+                    team=team,
+                    text=_question_text(ins, f, team, grain),
+                    insight_id=ins.id,
+                    reason=reason,
+                )
+                questions.append(asked[topic])
+            ins = replace(ins, question=asked[topic])
+        out.append(ins)
+    return tuple(out), tuple(questions)
+
+
+def _question_id(insight_id: str) -> str:
+    return "q-" + hashlib.sha1(insight_id.encode("utf-8")).hexdigest()[:10]
+
+
+# ==========================================================================================
+# The insights.json document
+# ==========================================================================================
+def build_document(
+    *,
+    quant: Any,
+    qual: Any,
+    knowledge: pd.DataFrame | None,
+    glossary: Any,
+    config: Config,
+    period: Period,
+    provenance: dict[str, Any] | None = None,
+    baseline: tuple[date, date] | None = None,
+    check: bool = True,
+) -> dict[str, Any]:
+    """Fuse, narrate and assemble the ``insights.json`` dict of docs/run-folder.md.
+
+    ``history`` is left as a first-run skeleton (every insight new) for the history step to
+    replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
+    fusion parameters added. With ``check`` (the default) a board text, headline or digest that
+    breaks the plain-English limits raises :class:`~insightlib.plain.PlainTextError`.
+    """
+    from .narrate import assemble
+
+    return assemble(
+        quant=quant,
+        qual=qual,
+        knowledge=knowledge,
+        glossary=glossary,
+        config=config,
+        period=period,
+        provenance=provenance,
+        baseline=baseline,
+        check=check,
+    )
+
+
+def knowledge_dicts(
+    knowledge: pd.DataFrame | None, since: date | None = None, until: date | None = None
+) -> list[dict[str, Any]]:
+    """The knowledge log as JSON-ready dicts (neutralised text), optionally within dates."""
+    out = []
+    for e in _entries(knowledge):
+        if since and e.date < since and not (e.end_date and e.end_date >= since):
+            continue
+        if until and e.date > until:
+            continue
+        out.append(
+            {
+                "date": e.date.isoformat(),
+                "team": e.team,
+                "kind": e.kind,
+                "title": e.title,
+                "details": e.details,
+                "segment": segment_dict(e.segment),
+                "end_date": e.end_date.isoformat() if e.end_date else None,
+            }
+        )
+    return out

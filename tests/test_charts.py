@@ -1,0 +1,137 @@
+"""Chart builders and SVG rendering on the fixture run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+from fixtures_run import (
+    HOSTILE_TITLE,
+    ID_BASKET_WEB,
+    ID_CHECKOUT,
+    ID_OUTAGE,
+    ID_REVENUE_DE,
+    daily_frame,
+    insights,
+    series_frame,
+    theme_counts_frame,
+)
+
+from insightlib import charts
+
+INS = {i["id"]: i for i in insights()}
+
+
+@pytest.fixture(scope="module")
+def series() -> pd.DataFrame:
+    return series_frame()
+
+
+def _size(svg: str) -> tuple[int, int]:
+    m = re.search(r'<svg[^>]*\bwidth="([\d.]+)" height="([\d.]+)"', svg)
+    assert m, svg[:200]
+    return int(float(m[1])), int(float(m[2]))
+
+
+def test_theme_is_registered_and_active() -> None:
+    assert charts.THEME in alt.theme.names()
+    assert alt.theme.active == charts.THEME
+    config = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x").to_dict()["config"]
+    assert "Liberation Sans" in config["font"]
+    assert config["range"]["category"][0] == charts.PALETTE["primary"]
+
+
+def test_metric_chart_marks_change_and_knowledge(series: pd.DataFrame) -> None:
+    svg = charts.to_svg(charts.metric_chart(series, INS[ID_CHECKOUT]))
+    assert svg.startswith("<svg")
+    assert "Android app 5.2 released" in svg  # knowledge entry drawn as a labelled rule
+    assert charts.PALETTE["worse"] in svg  # the current point in the "worse" colour
+    assert charts.PALETTE["better"] not in svg
+    assert "25.5%" in svg  # the current value labelled
+    width, height = _size(svg)
+    assert width <= 640 and height <= 320
+
+
+def test_better_is_green(series: pd.DataFrame) -> None:
+    svg = charts.to_svg(charts.metric_chart(series, INS[ID_REVENUE_DE]))
+    assert charts.PALETTE["better"] in svg and charts.PALETTE["worse"] not in svg
+
+
+def test_small_charts_fit_beside_text(series: pd.DataFrame) -> None:
+    for chart in (
+        charts.metric_chart(series, INS[ID_CHECKOUT], small=True),
+        charts.metric_chart(series, INS[ID_BASKET_WEB], small=True),
+        charts.theme_chart(theme_counts_frame(), "delivery_slots", small=True),
+        charts.anomaly_chart(daily_frame(), INS[ID_OUTAGE], small=True),
+    ):
+        width, height = _size(charts.to_svg(chart))
+        assert width <= 340 and height <= 180
+
+
+def test_hostile_text_is_escaped_in_svg(series: pd.DataFrame) -> None:
+    svg = charts.to_svg(charts.metric_chart(series, INS[ID_CHECKOUT]))
+    assert "<img" not in svg and "<script" not in svg
+    assert "&lt;img src=x" in svg
+    assert HOSTILE_TITLE.startswith("Payment SDK hotfix")
+
+
+def test_driver_chart_colours_by_effect() -> None:
+    svg = charts.to_svg(charts.driver_chart(INS[ID_CHECKOUT]))
+    assert "86% of the change" in svg and "Android" in svg
+    assert charts.PALETTE["worse"] in svg
+    assert _size(svg)[0] <= 640
+    with pytest.raises(ValueError, match="has no drivers"):
+        charts.driver_chart(INS[ID_OUTAGE])
+
+
+def test_theme_chart_highlights_current_period() -> None:
+    tc = theme_counts_frame()
+    svg = charts.to_svg(charts.theme_chart(tc, "delivery_slots", label="no delivery slots"))
+    assert "no delivery slots" in svg and ">41<" in svg
+    assert charts.PALETTE["primary"] in svg and charts.PALETTE["secondary"] in svg
+    # no overall rows: the segments of one column are added up
+    only_platforms = tc[tc["segment"] != "all"]
+    svg2 = charts.to_svg(charts.theme_chart(only_platforms, "delivery_slots"))
+    assert svg2.startswith("<svg")
+    with pytest.raises(ValueError, match="no counts for theme"):
+        charts.theme_chart(tc, "nope")
+
+
+def test_anomaly_chart_marks_the_day() -> None:
+    svg = charts.to_svg(charts.anomaly_chart(daily_frame(), INS[ID_OUTAGE]))
+    assert "Login outage (2 hours)" in svg
+    assert charts.PALETTE["worse"] in svg
+    assert _size(svg)[0] <= 640
+
+
+def test_missing_series_is_a_clear_error(series: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="no series for metric 'nope'"):
+        charts.metric_chart(series, {**INS[ID_CHECKOUT], "metric": "nope"})
+
+
+def test_svg_ids_are_unique_across_charts(series: pd.DataFrame) -> None:
+    spec = charts.metric_chart(series, INS[ID_CHECKOUT]).to_dict()
+    spec["layer"][0]["mark"] = {"type": "rect", "clip": True, "color": "#eef1f4"}
+    a, b = charts.to_svg(spec), charts.to_svg(spec)
+    ids_a = set(re.findall(r'\bid="([^"]+)"', a))
+    ids_b = set(re.findall(r'\bid="([^"]+)"', b))
+    assert ids_a and not ids_a & ids_b
+    for ref in re.findall(r"url\(#([^)]+)\)", a):
+        assert ref in ids_a
+
+
+def test_value_format() -> None:
+    assert charts.value_format("conversion") == ".0%"
+    assert charts.value_format("sum", "USD") == "$~s"
+    assert charts.value_format("count", axis=False, magnitude=1978) == ",.0f"
+    assert charts.value_format("sum", "USD", axis=False, magnitude=250_000) == "$,.3~s"
+
+
+def test_charts_render_without_network(series: pd.DataFrame, tmp_path: Path) -> None:
+    spec = charts.metric_chart(series, INS[ID_CHECKOUT]).to_dict()
+    spec["layer"][0]["data"] = {"url": "https://example.invalid/data.json"}
+    with pytest.raises(Exception, match="(?i)url|access|allowed|denied"):
+        charts.to_svg(spec)

@@ -1,0 +1,464 @@
+"""The qualitative step: themes, labels, ids, sentiment, quotes, emerging/fading themes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from insightlib.config import Config, ThemeSpec
+from insightlib.labels import slug
+from insightlib.model import segment_key
+from insightlib.periods import parse_period
+from insightlib.qual import QualResult, analyse_feedback, period_starts
+from insightlib.quotes import QUOTE_CHARS, cut_quote
+from insightlib.sentiment import feedback_sentiment, looks_english, score_sentiment
+from insightlib.themes import match_codebook
+
+# ------------------------------------------------------------------------------------------
+# A small generated workspace: 8 ISO weeks (2026-W40..W47) of feedback on a delivery app.
+# ------------------------------------------------------------------------------------------
+FIRST_MONDAY = date(2026, 9, 28)  # 2026-W40
+N_WEEKS = 8
+PHRASES = {
+    "refund": [
+        "Still waiting for my refund after {n} days.",
+        "My refund has not arrived yet.",
+        "Where is my refund? It has been {n} days.",
+        "The refund for my cancelled order is still pending.",
+        "Support promised a refund but nothing came.",
+    ],
+    "crash": [
+        "The app crashes when I open the basket.",
+        "App keeps crashing at checkout.",
+        "The app crashes every time I add an item.",
+        "Crashes on startup since the update, the app is useless.",
+        "The app crashes when I try to pay.",
+    ],
+    "late": [
+        "The driver was {n} minutes late.",
+        "My delivery was late again.",
+        "The courier arrived late and the food was cold.",
+        "Late delivery for the third time this week.",
+        "Driver late, no message, nothing.",
+    ],
+    "praise": [
+        "Great service, the driver was friendly and quick.",
+        "Love the app, so quick and easy to use.",
+        "Excellent selection and friendly drivers, love it.",
+        "Super easy to use and always quick, great job.",
+    ],
+}
+NEW_PHRASES = [
+    "The password reset email never arrives.",
+    "I never receive the password reset email.",
+    "Password reset email not arriving, I am locked out.",
+    "Requested a password reset twice, no email.",
+    "Still no password reset email after an hour.",
+]
+FILLER = ["Thanks.", "Please help.", "Hi team,", "Regards", "", "", ""]
+PER_WEEK = {"refund": 14, "crash": 16, "late": 20, "praise": 18}
+PLATFORMS = ["ios", "android", "web"]
+
+
+def make_feedback(
+    weeks: int = N_WEEKS, *, spike: int = 30, seed: int = 1, fade_crash: bool = False
+) -> pd.DataFrame:
+    """Stable themes every week; ``spike`` password-reset texts (Android) in the last week."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def add(week: int, text: str, platform: str) -> None:
+        day = FIRST_MONDAY + timedelta(days=7 * week + int(rng.integers(0, 7)))
+        source = ["support_ticket", "nps", "app_review", "survey"][int(rng.integers(4))]
+        score = float(rng.integers(0, 11)) if source == "nps" else np.nan
+        if source == "app_review":
+            score = float(rng.integers(1, 6))
+        rows.append(
+            {
+                "id": f"fb-{len(rows):05d}",
+                "created_at": pd.Timestamp(day) + pd.Timedelta(minutes=int(rng.integers(1440))),
+                "source": source,
+                "text": text,
+                "score": score,
+                "platform": platform,
+            }
+        )
+
+    for week in range(weeks):
+        for theme, n in PER_WEEK.items():
+            if fade_crash and theme == "crash" and week == weeks - 1:
+                n = 2
+            for _ in range(n):
+                phrase = PHRASES[theme][int(rng.integers(len(PHRASES[theme])))]
+                text = f"{phrase.format(n=int(rng.integers(2, 60)))} {rng.choice(FILLER)}"
+                add(week, text.strip(), PLATFORMS[int(rng.integers(3))])
+        n_new = spike if week == weeks - 1 else int(rng.integers(0, 2))
+        for _ in range(n_new):
+            add(week, NEW_PHRASES[int(rng.integers(len(NEW_PHRASES)))], "android")
+    return pd.DataFrame(rows)
+
+
+def make_config(themes: dict[str, ThemeSpec] | None = None, **kw) -> Config:
+    return Config(
+        root=Path("."),
+        path=Path("insight.toml"),
+        project="Test",
+        sources={},
+        segments=("platform",),
+        metrics={},
+        themes=themes or {},
+        **kw,
+    )
+
+
+LAST = parse_period("2026-W47")
+
+
+@pytest.fixture(scope="module")
+def feedback() -> pd.DataFrame:
+    return make_feedback()
+
+
+@pytest.fixture(scope="module")
+def result(feedback: pd.DataFrame) -> QualResult:
+    return analyse_feedback(feedback, make_config(), LAST)
+
+
+def _theme_with(res: QualResult, word: str):
+    hits = [t for t in res.themes if word in t.label.lower()]
+    assert hits, f"no theme labelled with {word!r}: {[t.label for t in res.themes]}"
+    return max(hits, key=lambda t: t.count)
+
+
+# ------------------------------------------------------------------------------------------
+# Themes and labels
+# ------------------------------------------------------------------------------------------
+def test_planted_themes_are_recovered_with_readable_labels(
+    result: QualResult, feedback: pd.DataFrame
+) -> None:
+    texts = feedback.set_index("id")["text"]
+    for word, theme in [("refund", "refund"), ("crash", "crash"), ("password", "new")]:
+        th = _theme_with(result, word)
+        members = result.assignments.loc[result.assignments["theme"] == th.id, "id"]
+        words = PHRASES[theme] if theme in PHRASES else NEW_PHRASES
+        key = {"refund": "refund", "crash": "crash", "new": "password"}[theme]
+        purity = texts.loc[members].str.lower().str.contains(key).mean()
+        assert purity > 0.9, (th.label, purity)
+        assert th.count >= 0.8 * sum(1 for t in texts if key in t.lower()), th.label
+        assert words  # the phrase bank exists
+    for th in result.themes:
+        # a label is a short phrase that appears verbatim (up to case) in a member text
+        assert 1 <= len(th.label.split()) <= 5, th.label
+        members = result.assignments.loc[result.assignments["theme"] == th.id, "id"]
+        pattern = re.compile(r"\b" + re.escape(th.label.lower()) + r"\b")
+        assert any(pattern.search(t.lower()) for t in texts.loc[members]), th.label
+        assert re.fullmatch(r"[a-z0-9_]+", th.id)
+
+
+def test_theme_fields_are_consistent(result: QualResult, feedback: pd.DataFrame) -> None:
+    n_text = int((feedback["text"].str.strip() != "").sum())
+    assert [t.count for t in result.themes] == sorted(
+        (t.count for t in result.themes), reverse=True
+    )
+    for th in result.themes:
+        assert th.share == pytest.approx(th.count / n_text)
+        assert sum(th.sources.values()) == th.count
+        assert sum(th.segments["platform"].values()) == th.count
+        assert -1 <= th.sentiment <= 1
+        assert th.terms
+    praise = (
+        _theme_with(result, "quick")
+        if any("quick" in t.label.lower() for t in result.themes)
+        else None
+    )
+    refund = _theme_with(result, "refund")
+    if praise is not None:
+        assert praise.sentiment > refund.sentiment
+
+
+def test_results_are_reproducible_and_independent_of_row_order(feedback: pd.DataFrame) -> None:
+    a = analyse_feedback(feedback, make_config(), LAST)
+    shuffled = feedback.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    b = analyse_feedback(shuffled, make_config(), LAST)
+    assert [(t.id, t.label, t.count) for t in a.themes] == [
+        (t.id, t.label, t.count) for t in b.themes
+    ]
+    assert [(f.kind, f.theme, f.p_value) for f in a.findings] == [
+        (f.kind, f.theme, f.p_value) for f in b.findings
+    ]
+
+
+def test_theme_ids_survive_one_more_week_of_data() -> None:
+    fb = make_feedback(spike=0)  # no change at all: every theme's content stays the same
+    w46 = analyse_feedback(fb, make_config(), parse_period("2026-W46"))
+    w47 = analyse_feedback(fb, make_config(), parse_period("2026-W47"))
+    big46 = {t.id for t in w46.themes if t.count >= 50}
+    assert big46 and big46 <= {t.id for t in w47.themes}
+
+
+def test_codebook_themes_take_precedence() -> None:
+    fb = make_feedback()
+    cb = {
+        "password_reset": ThemeSpec(
+            "password_reset", "password reset email missing", ("password reset", "reset email")
+        )
+    }
+    res = analyse_feedback(fb, make_config(cb), LAST)
+    th = res.theme("password_reset")
+    assert th is not None and th.codebook
+    assert th.label == "password reset email missing"
+    matched = fb["text"].str.lower().str.contains("password reset|reset email")
+    assert th.count == int(matched.sum())
+    ids = set(res.assignments.loc[res.assignments["theme"] == "password_reset", "id"])
+    assert ids == set(fb.loc[matched, "id"])
+    assert [f.theme for f in res.findings if f.kind == "emerging_theme"] == ["password_reset"]
+
+
+def test_codebook_theme_without_matches_is_listed_empty(feedback: pd.DataFrame) -> None:
+    cb = {"pricing": ThemeSpec("pricing", "prices too high", ("too expensive",))}
+    res = analyse_feedback(feedback, make_config(cb), LAST)
+    th = res.theme("pricing")
+    assert th is not None and th.count == 0 and th.quotes == ()
+
+
+def test_match_codebook_whole_words_and_ties() -> None:
+    spec = {
+        "a": ThemeSpec("a", "A", ("otp",)),
+        "b": ThemeSpec("b", "B", ("code", "didn't get the code")),
+    }
+    got = match_codebook(
+        pd.Series(["hotpot", "OTP please", "I didn’t get the code", "otp code", ""]), spec
+    ).tolist()
+    assert got == [None, "a", "b", "a", None]
+
+
+def test_slug() -> None:
+    assert slug("Driver was late!") == "driver_was_late"
+    assert slug("Crème brûlée") == "creme_brulee"
+    assert re.fullmatch(r"theme_[0-9a-f]{8}", slug("配達"))
+
+
+# ------------------------------------------------------------------------------------------
+# Emerging and fading
+# ------------------------------------------------------------------------------------------
+def test_planted_complaint_is_emerging_and_stable_themes_are_not(result: QualResult) -> None:
+    new = _theme_with(result, "password")
+    kinds = {f.theme: f.kind for f in result.findings}
+    assert kinds == {new.id: "emerging_theme"}
+    f = result.findings[0]
+    assert f.metric is None and f.segment == () and f.direction == "up"
+    assert f.current > f.baseline and f.q_value <= 0.05 and f.p_value <= f.q_value
+    assert f.ci_low is not None and 0 < f.ci_low < f.change_abs < f.ci_high
+    assert f.window_start == LAST.start and f.baseline_end == LAST.previous().end
+    assert f.baseline_start == LAST.previous(4).start
+    assert f.details["count_current"] >= 25
+    assert f.details["concentrated_in"] == {"platform": "android"}
+    android = [d for d in f.drivers if d.segment == (("platform", "android"),)][0]
+    assert android.share_of_change > 0.9
+    assert f.better is False  # a complaint rising is bad news
+    assert 0 < f.score <= 1
+
+
+def test_no_change_flags_nothing() -> None:
+    fb = make_feedback(spike=0, seed=5)
+    res = analyse_feedback(fb, make_config(), LAST)
+    assert res.findings == ()
+
+
+def test_fading_theme_is_flagged() -> None:
+    fb = make_feedback(spike=0, fade_crash=True, seed=2)
+    res = analyse_feedback(fb, make_config(), LAST)
+    crash = _theme_with(res, "crash")
+    fading = [f for f in res.findings if f.kind == "fading_theme"]
+    assert [f.theme for f in fading] == [crash.id]
+    assert fading[0].direction == "down" and fading[0].better is not False
+
+
+def test_too_little_feedback_flags_nothing() -> None:
+    fb = make_feedback(spike=6)
+    fb = fb[fb.index % 6 == 0]
+    res = analyse_feedback(fb, make_config(), LAST)
+    assert all(f.details["count_current"] >= 5 for f in res.findings)
+
+
+# ------------------------------------------------------------------------------------------
+# Quotes
+# ------------------------------------------------------------------------------------------
+def test_quotes_are_typical_distinct_short_and_traceable(
+    result: QualResult, feedback: pd.DataFrame
+) -> None:
+    by_id = feedback.set_index("id")
+    for th in result.themes:
+        assert 2 <= len(th.quotes) <= 3, th.label
+        assert len({q.text for q in th.quotes}) == len(th.quotes)
+        for q in th.quotes:
+            assert len(q.text) <= QUOTE_CHARS + 2
+            row = by_id.loc[q.id]
+            assert q.source == row["source"] and q.date == row["created_at"].date()
+            assert q.segment == {"platform": row["platform"]}
+            theme_of = result.assignments.set_index("id").loc[q.id, "theme"]
+            assert theme_of == th.id
+
+
+def test_quotes_carry_no_pii() -> None:
+    fb = make_feedback(spike=0)
+    pii = [
+        " Mail me at jane.doe@example.com.",
+        " Call +44 7700 900123 please.",
+        " Card 4111 1111 1111 1111 was charged.",
+        " My number is (212) 555-0147.",
+        " IBAN DE89 3704 0044 0532 0130 00.",
+        " Reset via https://x.io/reset?token=s3cr3t",
+    ]
+    refund = fb["text"].str.contains("refund")
+    fb.loc[refund, "text"] = [t + pii[i % len(pii)] for i, t in enumerate(fb.loc[refund, "text"])]
+    res = analyse_feedback(fb, make_config(), LAST)
+    quotes = [q.text for th in res.themes for q in th.quotes]
+    assert quotes
+    joined = "\n".join(quotes)
+    for needle in ["@", "7700", "4111", "555-0147", "DE89", "token=", "s3cr3t"]:
+        assert needle not in joined
+    labels = " ".join(t.label for t in res.themes)
+    assert "@" not in labels and not re.search(r"\d", labels)
+
+
+def test_cut_quote_cuts_at_sentences() -> None:
+    text = "Hello there. " * 5 + "The app crashes at checkout every single time. " + "Bye. " * 40
+    out = cut_quote(text, ["crashes", "checkout"], limit=80)
+    assert "The app crashes at checkout every single time." in out
+    assert len(out) <= 82
+    long_sentence = "word " * 100
+    assert len(cut_quote(long_sentence, limit=50)) <= 52
+    assert cut_quote("short one", limit=50) == "short one"
+
+
+# ------------------------------------------------------------------------------------------
+# Segments and counts
+# ------------------------------------------------------------------------------------------
+def test_theme_counts_per_period_and_segment(result: QualResult, feedback: pd.DataFrame) -> None:
+    tc = result.theme_counts
+    assert list(tc.columns) == ["theme", "period_start", "segment", "count", "total"]
+    assert set(tc["segment"]) == {"all", "platform=android", "platform=ios", "platform=web"}
+    assert set(tc["period_start"]) == {FIRST_MONDAY + timedelta(days=7 * i) for i in range(8)}
+    overall = tc[tc["segment"] == "all"]
+    for th in result.themes:
+        assert overall.loc[overall["theme"] == th.id, "count"].sum() == th.count
+    # segment counts add up to the overall count, and totals to the period's feedback
+    by_seg = tc[tc["segment"] != "all"].groupby(["theme", "period_start"])["count"].sum()
+    by_all = overall.set_index(["theme", "period_start"])["count"]
+    assert (by_seg.reindex(by_all.index, fill_value=0) == by_all).all()
+    weekly = feedback.groupby(period_starts(feedback["created_at"], "week").dt.date).size()
+    totals = overall.groupby("period_start")["total"].first()
+    assert (totals == weekly.reindex(totals.index)).all()
+    new = _theme_with(result, "password")
+    last = tc[(tc["theme"] == new.id) & (tc["period_start"] == LAST.start)]
+    android = int(
+        last.loc[last["segment"] == segment_key((("platform", "android"),)), "count"].iloc[0]
+    )
+    assert android == int(last.loc[last["segment"] == "all", "count"].iloc[0]) >= 25
+
+
+def test_assignments_have_one_row_per_feedback(result: QualResult, feedback: pd.DataFrame) -> None:
+    a = result.assignments
+    assert len(a) == len(feedback) and a["id"].is_unique
+    assert {"id", "theme", "sentiment"} <= set(a.columns)
+    assert a["sentiment"].between(-1, 1).all()
+
+
+# ------------------------------------------------------------------------------------------
+# Sentiment
+# ------------------------------------------------------------------------------------------
+def test_sentiment_blends_text_and_score() -> None:
+    s = feedback_sentiment(
+        ["I love it, great app", "", "Terrible, slow and broken", "Die Lieferung war schlecht"],
+        pd.Series([10, 0, None, None]),
+        pd.Series(["nps", "nps", "support_ticket", "survey"]),
+    )
+    assert s.loc[0, "score_sentiment"] == 1.0 and s.loc[0, "text_sentiment"] > 0.5
+    assert s.loc[1, "sentiment"] == -1.0  # a bare NPS 0
+    assert s.loc[2, "sentiment"] < -0.5
+    assert np.isnan(s.loc[3, "text_sentiment"])  # VADER does not read German
+    stars = score_sentiment(pd.Series([1, 3, 5]), pd.Series(["app_review"] * 3))
+    assert stars.tolist() == [-1.0, 0.0, 1.0]
+    assert looks_english("The code never arrives") and not looks_english("配達が遅れました")
+
+
+# ------------------------------------------------------------------------------------------
+# Awkward input
+# ------------------------------------------------------------------------------------------
+def test_awkward_texts_are_handled() -> None:
+    fb = make_feedback(spike=0, weeks=6)
+    odd = [
+        "",
+        "   ",
+        "😡😡😡",
+        "👍",
+        "Der Fahrer kam 20 Minuten zu spät.",
+        "Le livreur est arrivé en retard.",
+        "配達が遅れました。",
+        "The app crashes at checkout. " * 2000,  # very long
+        "x" * 50_000,
+        "\u202eevil\u202c text with zero\u200bwidth",
+        "My refund has not arrived yet.",
+    ]
+    extra = pd.DataFrame(
+        {
+            "id": [f"odd-{i}" for i in range(len(odd))],
+            "created_at": pd.Timestamp("2026-11-03 12:00"),
+            "source": "survey",
+            "text": odd,
+            "score": np.nan,
+            "platform": [None, "", "ios", "ios", None, None, None, "web", "web", "ios", "ios"],
+        }
+    )
+    dup = fb.iloc[:30].copy()  # exact duplicate rows (same id) and copies under new ids
+    copies = fb.iloc[30:60].copy()
+    copies["id"] = copies["id"] + "-copy"
+    fb = pd.concat([fb, extra, dup, copies], ignore_index=True)
+    res = analyse_feedback(fb, make_config(), parse_period("2026-W45"))
+    assert res.assignments["id"].is_unique
+    assert len(res.assignments) == len(fb) - 30
+    a = res.assignments.set_index("id")
+    assert pd.isna(a.loc["odd-0", "theme"]) and pd.isna(a.loc["odd-2", "theme"])
+    assert np.isnan(a.loc["odd-4", "text_sentiment"])
+    for th in res.themes:
+        for q in th.quotes:
+            assert len(q.text) <= QUOTE_CHARS + 2
+            assert "\u202e" not in q.text and "\u200b" not in q.text
+    assert set(res.theme_counts["segment"]) <= {
+        "all",
+        "platform=ios",
+        "platform=android",
+        "platform=web",
+    }
+
+
+def test_empty_and_textless_feedback() -> None:
+    cfg = make_config({"x": ThemeSpec("x", "X", ("x",))})
+    empty = make_feedback().iloc[0:0]
+    res = analyse_feedback(empty, cfg, LAST)
+    assert res.themes == () and res.findings == () and res.assignments.empty
+    blank = make_feedback(weeks=2).assign(text="")
+    res = analyse_feedback(blank, cfg, LAST)
+    assert [t.id for t in res.themes] == ["x"] and res.findings == ()
+
+
+def test_minimal_frame_without_score_or_segments() -> None:
+    fb = make_feedback()[["id", "created_at", "source", "text"]]
+    res = analyse_feedback(fb, make_config(), LAST)
+    assert res.themes and set(res.theme_counts["segment"]) == {"all"}
+    assert all(th.segments == {} for th in res.themes)
+
+
+def test_later_feedback_is_ignored() -> None:
+    fb = make_feedback()
+    a = analyse_feedback(fb, make_config(), parse_period("2026-W46"))
+    b = analyse_feedback(
+        fb[fb["created_at"] < "2026-11-16"], make_config(), parse_period("2026-W46")
+    )
+    assert [(t.id, t.count) for t in a.themes] == [(t.id, t.count) for t in b.themes]

@@ -1,0 +1,179 @@
+"""PII redaction and neutralising of user text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from insightlib.redact import find_pii, neutralise, redact, redact_all
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jane.doe@example.com",
+        "JANE_DOE+news@Mail.Example.CO.UK",
+        "j.o'neil@example.ie",
+        "jane [at] example [dot] com",
+        "jane (at) example.com",
+        "jane at example dot com",
+    ],
+)
+def test_emails_are_redacted(text: str) -> None:
+    out = redact(f"Write to {text} please.")
+    assert out == "Write to [email] please."
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+1 (555) 123-4567",
+        "555-123-4567",
+        "(555) 123 4567",
+        "555.123.4567",
+        "1-800-555-0199",
+        "+44 20 7946 0958",
+        "020 7946 0958",
+        "07700 900123",
+        "+44 7700 900123",
+        "+49 30 12345678",
+        "+49 (0)30 1234 5678",
+        "030 1234567",
+        "0151 23456789",
+        "0049 151 23456789",
+        "+49 151 23456789",
+        "+33 6 12 34 56 78",
+    ],
+)
+def test_phone_numbers_are_redacted(phone: str) -> None:
+    out = redact(f"Call me on {phone}, thanks")
+    assert out == "Call me on [phone], thanks"
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "4111111111111111",
+        "5500 0000 0000 0004",
+        "378282246310005",  # Amex, 15 digits
+        "4111 1111 1111 1112",  # fails Luhn: redacted anyway
+        "6011 0009 9013 9424 123",  # 19 digits
+    ],
+)
+def test_card_numbers_are_redacted_luhn_or_not(card: str) -> None:
+    assert redact(f"My card {card} was charged twice.") == "My card [card] was charged twice."
+
+
+@pytest.mark.parametrize(
+    "iban",
+    ["DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "GB82 WEST 1234 5698 7654 32"],
+)
+def test_ibans_are_redacted(iban: str) -> None:
+    assert redact(f"IBAN {iban} and more") == "IBAN [iban] and more"
+
+
+def test_lower_case_iban_needs_a_valid_checksum() -> None:
+    assert redact("iban de89370400440532013000 ok") == "iban [iban] ok"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://basketly.com/reset?token=abc123",
+        "https://basketly.com/verify#code=991",
+        "http://user:secret@basketly.com/x",
+        "https://app.basketly.com/r/8f3a9c2b7d1e4f6a9b0c7d2e",
+        "www.basketly.com/login?session=xyz",
+        "https://basketly.com/reset-password/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2ln",
+    ],
+)
+def test_urls_with_tokens_are_redacted(url: str) -> None:
+    assert redact(f"Open {url} now") == "Open [link] now"
+
+
+def test_plain_urls_and_harmless_numbers_stay() -> None:
+    text = (
+        "See https://basketly.com/help. Delivered on 2026-11-16 at 14:30, 16.11.2026, "
+        "waited 45 minutes, paid $12.99 (1,299.00 total), app v5.2.1, order #48213, "
+        "between 2019-2026."
+    )
+    assert redact(text) == text
+
+
+def test_free_standing_tokens_are_redacted() -> None:
+    assert redact("key sk_live_51HxYzAbCdEf1234567890 leaked") == "key [token] leaked"
+
+
+def test_several_kinds_in_one_text() -> None:
+    text = "Hi, I'm jo@example.org, +44 7700 900123, card 4012888888881881, see www.x.io/?a=1"
+    out = redact(text)
+    assert out == "Hi, I'm [email], [phone], card [card], see [link]"
+    kinds = [k for k, _, _ in find_pii(neutralise(text))]
+    assert kinds == ["email", "phone", "card", "link"]
+
+
+def test_neutralise_strips_invisible_and_control_characters() -> None:
+    text = "pay\u200bpal \u202eevil\u202c \u2066x\u2069 \ufeffbom\x07\x1b[31m tag\U000e0041"
+    assert neutralise(text) == "paypal evil x bom[31m tag"
+
+
+def test_neutralise_keeps_newlines_tabs_and_emoji() -> None:
+    assert neutralise("a\r\nb\rc\u2028d\te 😡 👍🏽") == "a\nb\nc\nd\te 😡 👍🏽"
+
+
+def test_neutralise_handles_none_nan_and_numbers() -> None:
+    assert neutralise(None) == ""
+    assert neutralise(float("nan")) == ""
+    assert neutralise(42) == "42"
+
+
+def test_zero_width_characters_cannot_hide_an_email() -> None:
+    assert redact("mail jo\u200bhn@exa\u200dmple.com") == "mail [email]"
+
+
+def test_redact_is_idempotent_and_handles_empty() -> None:
+    text = "Call 555-123-4567 or mail a@b.de, card 4111 1111 1111 1111"
+    once = redact(text)
+    assert redact(once) == once
+    assert redact("") == ""
+    assert redact(None) == ""
+
+
+def test_redact_all_matches_redact() -> None:
+    texts = ["a@b.de", "a@b.de", "", "fine", None]
+    assert redact_all(texts) == [redact(t) for t in texts]
+
+
+_WORDS = st.sampled_from(["the", "driver", "was", "late", "code", "never", "arrived", "😡", "ok"])
+_PII = st.one_of(
+    st.builds(
+        lambda a, b: f"{a}@{b}.com",
+        st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,8})?", fullmatch=True),
+        st.from_regex(r"[a-z]{2,10}", fullmatch=True),
+    ),
+    st.builds(
+        lambda groups, sep: sep.join(groups),
+        st.lists(st.from_regex(r"[0-9]{4}", fullmatch=True), min_size=4, max_size=4).filter(
+            lambda g: g[0][0] != "0"
+        ),
+        st.sampled_from([" ", "-", ""]),
+    ),
+    st.builds(lambda n: f"+44 7700 {n}", st.from_regex(r"[0-9]{6}", fullmatch=True)),
+    st.builds(
+        lambda t: f"https://x.io/reset?token={t}", st.from_regex(r"[a-z0-9]{4,12}", fullmatch=True)
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_WORDS, _PII), min_size=1, max_size=12))
+def test_no_pii_survives_in_random_text(parts: list[str]) -> None:
+    out = redact(" ".join(parts))
+    assert "@" not in out
+    assert "token=" not in out
+    assert not re.search(r"\d(?:[ -]?\d){6,}", out)
