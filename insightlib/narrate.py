@@ -663,8 +663,9 @@ def _matches(ins: Insight, spec: AudienceSpec) -> bool:
 
 def _same_story(a: Insight, b: Insight) -> bool:
     """Whether a summary should tell ``b`` once ``a`` is told: the same metric in nested
-    segments, a theme that is evidence of the other, the same likely why (top knowledge
-    entry), or anomalies of the same day and segment."""
+    segments, changes of the same kind and direction in the same segment and window, a theme
+    that is evidence of the other, the same likely why (top knowledge entry), or anomalies of
+    the same day and segment."""
     if b.id in a.related or a.id in b.related:
         return True
     if a.metric and a.metric == b.metric and a.direction == b.direction:
@@ -674,6 +675,14 @@ def _same_story(a: Insight, b: Insight) -> bool:
         keys_a = {d.segment for d in a.evidence.drivers if d.key}
         if b.segment in keys_a or a.segment in {d.segment for d in b.evidence.drivers if d.key}:
             return True
+    if (
+        a.segment
+        and a.segment == b.segment
+        and a.kind == b.kind
+        and a.direction == b.direction
+        and a.window_start == b.window_start
+    ):
+        return True  # e.g. orders and revenue in Germany both up: one story about Germany
     ka, kb = _top_knowledge(a), _top_knowledge(b)
     if ka is not None and kb is not None and (ka.date, ka.title) == (kb.date, kb.title):
         return True
