@@ -111,3 +111,53 @@ def test_bad_input_exits_2_and_leaves_reports(sample_run: Path, tmp_path: Path, 
     assert main(["run", str(tmp_path), "--out", str(sample_run)]) == 2
     assert "no insight.toml found" in capsys.readouterr().err
     assert os.stat(sample_run / "2026-W47" / "insights.json").st_mtime_ns == stamp
+
+
+def test_team_report_carries_the_full_evidence(sample_run: Path) -> None:
+    import html as htmllib
+    import re
+
+    page = (sample_run / "2026-W47" / "team.html").read_text()
+    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "verification code never arrives" in text
+    assert "Android app 5.2 released" in text and "Engineering" in text
+    assert "95% interval" in text and "Method:" in text
+    assert page.count("<svg") >= 5
+    # quotes shown to people are redacted: no raw e-mail address from the sample feedback
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+
+
+def test_explore_notebook_on_the_sample(sample_run: Path, tmp_path: Path) -> None:
+    import nbformat
+    import papermill as pm
+
+    out = tmp_path / "explore.ipynb"
+    root = Path(__file__).resolve().parents[1]
+    pm.execute_notebook(
+        str(root / "notebooks" / "explore.ipynb"),
+        str(out),
+        parameters={
+            "run_dir": str(sample_run / "2026-W47"),
+            "metric": "signup_completion",
+            "segment": "platform=android",
+            "period": "2026-W47",
+        },
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert "error" not in [o.get("output_type") for o in outputs]
+    kinds = [m for o in outputs for m in o.get("data", {})]
+    assert kinds.count("application/vnd.jupyter.widget-view+json") == 2
+    # what the widgets show, driven the way a user would in JupyterLab
+    from insightlib import explore, report
+
+    run = report.open_run(sample_run / "2026-W47")
+    ex = explore.MetricExplorer(run)
+    ex.metric.value = "signup_completion"
+    ex.segment.value = "platform=android"
+    assert "<svg" in ex.view.value and "Sign-up completion fell on Android" in ex.view.value
+    browser = explore.ThemeBrowser(run)
+    browser.theme.value = "verification_code"
+    assert "verification code" in browser.view.value.lower()
