@@ -1,5 +1,71 @@
-"""insightlib: plain-English insight reports from product numbers and customer words."""
+"""insightlib: plain-English insight reports from product numbers and customer words.
+
+The public API is small; the heavy modules (DuckDB/Ibis, scikit-learn, Altair) load on first
+use, so ``import insightlib`` and the CLI start fast.
+
+Examples
+--------
+>>> import insightlib
+>>> ws = insightlib.load_workspace("data/sample")  # doctest: +SKIP
+>>> insightlib.run("data/sample", out="reports")  # doctest: +SKIP
+PosixPath('reports/2026-W47')
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
+from .errors import ConfigError, DataError, InputError, InsightError, RunError
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "InsightError",
+    "InputError",
+    "ConfigError",
+    "DataError",
+    "RunError",
+    "load_config",
+    "load_workspace",
+    "parse_period",
+    "Period",
+    "Finding",
+    "Theme",
+    "Insight",
+    "analyse",
+    "analyse_feedback",
+    "build_document",
+    "lint_text",
+    "run",
+    "write_sample",
+]
+
+_LAZY = {
+    "load_config": "config",
+    "load_workspace": "load",
+    "parse_period": "periods",
+    "Period": "periods",
+    "Finding": "model",
+    "Theme": "model",
+    "Insight": "fuse",
+    "analyse": "quant",
+    "analyse_feedback": "qual",
+    "build_document": "fuse",
+    "lint_text": "plain",
+    "run": "pipeline",
+    "write_sample": "sample",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'insightlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
