@@ -1,0 +1,185 @@
+"""Property-based tests (hypothesis): loaders, number formatters and text safety.
+
+- The CSV reader and the whole loader raise nothing but :class:`~insightlib.errors.InputError`
+  (DataError/ConfigError, exit code 2) on arbitrary bytes and arbitrary text.
+- The number formatters never write "nan" or "inf", never raise, and round-trip sensible values.
+- :func:`~insightlib.redact.redact` leaves no e-mail, card number or invisible character, and
+  :func:`~insightlib.redact.inert_markup` leaves no markup.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from conftest import write_tiny
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from insightlib import textfmt as tf
+from insightlib.errors import InputError
+from insightlib.load import load_workspace, read_table
+from insightlib.redact import inert_markup, neutralise, redact
+
+_SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+_CELL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12
+) | st.sampled_from(
+    ["", '"', '""', ",", "\n", "\r\n", "2026-11-03", "1e309", "nan", "-0", "\ufeff", "\x00"]
+)
+
+
+@_SETTINGS
+@given(data=st.binary(max_size=400))
+def test_read_table_on_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "any.csv"
+    path.write_bytes(data)
+    try:
+        df = read_table(path, "any.csv")
+    except InputError as exc:
+        assert str(exc).startswith("any.csv")
+    else:
+        assert len(df.columns) >= 1
+
+
+@_SETTINGS
+@given(rows=st.lists(st.lists(_CELL, min_size=1, max_size=6), min_size=0, max_size=8))
+def test_read_table_on_arbitrary_csv_text(tmp_path: Path, rows: list[list[str]]) -> None:
+    text = "\n".join(",".join(r) for r in rows)
+    path = tmp_path / "any.csv"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        read_table(path, "any.csv")
+    except InputError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def ws_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny(tmp_path_factory.mktemp("prop") / "ws")
+
+
+_COLUMNS = {
+    "events.csv": "timestamp,user_id,event,platform,revenue",
+    "feedback.csv": "id,created_at,source,text,score",
+    "knowledge.csv": "date,team,kind,title,segment",
+}
+
+
+@_SETTINGS
+@given(
+    name=st.sampled_from(sorted(_COLUMNS)),
+    rows=st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=0, max_size=6),
+    raw=st.booleans(),
+)
+def test_load_workspace_raises_only_input_errors(
+    ws_dir: Path, name: str, rows: list[list[str]], raw: bool
+) -> None:
+    path = ws_dir / name
+    original = path.read_bytes()
+    body = "\n".join(",".join(r) for r in rows)
+    text = body if raw else _COLUMNS[name] + "\n" + body
+    try:
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            load_workspace(ws_dir)
+        except InputError as exc:
+            assert "\n" not in str(exc).strip() or name == "feedback.csv"
+    finally:
+        path.write_bytes(original)
+
+
+# --- number formatters ----------------------------------------------------------------------
+
+_ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
+_FORMATTERS = [tf.pct, tf.pct_change, tf.points, tf.count, tf.number, tf.per_hundred, tf.times]
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=_ANY_FLOAT, unit=st.sampled_from([None, "USD", "EUR", "CHF", "min"]))
+def test_formatters_never_write_nan_or_inf(x: float, unit: str | None) -> None:
+    outs = [f(x) for f in _FORMATTERS]
+    outs += [tf.money(x, unit), tf.number(x, unit), tf.change_words(x), tf.about_one_in(x)]
+    for out in outs:
+        assert isinstance(out, str) and out
+        low = out.lower()
+        assert "nan" not in low and "inf" not in low, (x, out)
+    if not math.isfinite(x):
+        assert tf.count(x) == tf.UNKNOWN and tf.money(x, unit) == tf.UNKNOWN
+
+
+def _num(text: str) -> float:
+    return float(re.sub(r"[^\d.\-]", "", text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(min_value=0, max_value=1))
+def test_pct_round_trips(x: float) -> None:
+    text = tf.pct(x)
+    assert text.endswith("%")
+    back = _num(text) / 100
+    assert abs(back - x) <= 0.005 + 1e-12, (x, text)
+    if x > 0:
+        assert text not in ("0%", "0.00%") or x < 0.00005, (x, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.floats(min_value=-999_999, max_value=999_999))
+def test_count_round_trips_below_a_million(n: float) -> None:
+    back = _num(tf.count(n))
+    assert abs(back - n) <= (0.5 if abs(n) >= 10 else 0.05) + 1e-9, (n, tf.count(n))
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(min_value=-999_999, max_value=999_999), unit=st.sampled_from(["USD", "EUR"]))
+def test_money_round_trips_and_keeps_the_sign(x: float, unit: str) -> None:
+    text = tf.money(x, unit)
+    assert text.lstrip("-")[0] in "$€"
+    back = _num(text.replace("$", "").replace("€", ""))
+    assert abs(back - x) <= (0.5 if abs(x) >= 100 else 0.005) + 1e-9, (x, text)
+    assert text.startswith("-") == (back < 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rel=st.floats(min_value=-0.999, max_value=50))
+def test_change_words_agree_with_the_sign(rel: float) -> None:
+    text = tf.change_words(rel)
+    if text != "unchanged":
+        assert text.startswith("up " if rel > 0 else "down "), (rel, text)
+
+
+# --- text safety ----------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
+_CARD = re.compile(r"(?<!\d)[1-9](?:[ \-]?\d){12,18}(?!\d)")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x08]")
+
+_PIECES = st.one_of(
+    st.text(max_size=15),
+    st.from_regex(r"[a-z][a-z0-9.]{0,8}@[a-z]{2,8}\.(com|org|co\.uk)", fullmatch=True),
+    st.from_regex(r"[1-9][0-9]{3}( |-)?[0-9]{4}( |-)?[0-9]{4}( |-)?[0-9]{4}", fullmatch=True),
+    st.sampled_from(["\u202e", "\u200b", "\ufeff", "\u2066", "<script>", "](javascript:", "@"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_PIECES, min_size=1, max_size=10), sep=st.sampled_from([" ", ", ", "\n"]))
+def test_redact_leaves_no_email_card_or_invisible_character(parts: list[str], sep: str) -> None:
+    out = redact(sep.join(parts))
+    assert not _EMAIL.search(out), out
+    assert not _CARD.search(out), out
+    assert not _INVISIBLE.search(out), out
+    assert redact(out) == out  # idempotent
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80))
+def test_inert_markup_and_neutralise(text: str) -> None:
+    out = inert_markup(neutralise(text))
+    assert "<" not in out and ">" not in out and "](" not in out
+    assert not _INVISIBLE.search(out)
