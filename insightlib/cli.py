@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 from . import __version__
 from .errors import InputError, InsightError
@@ -31,21 +34,88 @@ def _progress_printer(enabled: bool):
     return show
 
 
+class _Log:
+    """``--log FILE``: append one timestamped line per step and a final ok/failed line."""
+
+    def __init__(self, path: str | None, command: str) -> None:
+        self.path, self.command = path, command
+        self.t0 = time.perf_counter()
+        if path:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                why = exc.strerror or exc
+                raise InputError(f"cannot write the log: {why}.", file=path) from None
+
+    def line(self, text: str) -> None:
+        if not self.path:
+            return
+        stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        text = " ".join(str(text).split())  # one line, whatever the message holds
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} {self.command} {text}\n")
+
+    def finish(self, exc: BaseException | None, result: object = None) -> None:
+        took = f"({time.perf_counter() - self.t0:.1f} s)"
+        if exc is None:
+            self.line(f"ok {result} {took}".replace("  ", " "))
+        else:
+            code = 2 if isinstance(exc, InputError) else 1
+            code = 130 if isinstance(exc, KeyboardInterrupt) else code
+            self.line(f"failed exit={code} {took}: {type(exc).__name__}: {exc}")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
     tty = sys.stderr.isatty() and not args.quiet
-    result = run(
-        args.workspace,
-        period=args.period,
-        out=args.out,
-        audiences=args.audience or None,
-        progress=_progress_printer(tty or args.verbose),
-    )
+    log = _Log(args.log, f"run {args.workspace}")
+    show = _progress_printer(tty or args.verbose)
+
+    def progress(step: int, total: int, text: str) -> None:
+        show(step, total, text)
+        log.line(f"[{step}/{total}] {text}")
+
+    try:
+        result = run(
+            args.workspace,
+            period=args.period,
+            out=args.out,
+            audiences=args.audience or None,
+            progress=progress,
+        )
+    except BaseException as exc:
+        log.finish(exc)
+        raise
+    log.finish(None, result)
     if tty or args.verbose:
         print(f"Reports written to {result}", file=sys.stderr)
     else:
         print(result)
+    return 0
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from .deliver import send
+
+    log = _Log(args.log, f"send {args.run_dir}")
+    try:
+        lines = send(
+            args.run_dir,
+            latest=args.latest,
+            workspace=args.workspace,
+            to=args.to,
+            dry_run=args.dry_run,
+        )
+    except BaseException as exc:
+        log.finish(exc)
+        raise
+    for text in lines:
+        log.line(text)
+        print(text)
+    log.finish(None)
     return 0
 
 
@@ -72,6 +142,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from . import feedback_loop
+
+    if args.csv:
+        if args.insight_id or args.team or args.verdict or args.note:
+            raise InputError("--csv records a whole file: give no insight id, --team or --verdict.")
+        n = feedback_loop.import_csv(args.reports, args.csv)
+        print(f"Recorded {n['verdicts']} verdicts and {n['answers']} answers from {args.csv}")
+        return 0
+    missing = [o for o, v in (("INSIGHT_ID", args.insight_id), ("--team", args.team),
+                              ("--verdict", args.verdict)) if not v]  # fmt: skip
+    if missing:
+        raise InputError(f"annotate needs {', '.join(missing)} (or --csv FILE).")
+    rec = feedback_loop.annotate(
+        args.reports, args.insight_id, team=args.team, verdict=args.verdict, note=args.note
+    )
+    print(f"Recorded: {rec['team']} {rec['verdict']} {rec['insight_id']} ({rec['period']})")
+    return 0
+
+
+def _cmd_answer(args: argparse.Namespace) -> int:
+    from . import feedback_loop
+
+    rec = feedback_loop.answer(args.reports, args.question_id, team=args.team, note=args.note)
+    print(f"Recorded: {rec['team']} answered {rec['question_id']} ({rec['period']})")
+    return 0
+
+
 def _cmd_lint_text(args: argparse.Namespace) -> int:
     from .plain import lint_file
 
@@ -91,7 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--audience", action="append", help="only these audiences (repeatable)")
     r.add_argument("-v", "--verbose", action="store_true", help="a line per step, always")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--log", metavar="FILE", help="append a timestamped line per step to FILE")
     r.set_defaults(func=_cmd_run)
+
+    d = sub.add_parser("send", help="e-mail or post a run's digest (board PDF attached)")
+    d.add_argument("run_dir", help="a run folder, e.g. reports/2026-W47 (with --latest: reports)")
+    d.add_argument("--latest", action="store_true", help="send the newest run under RUN_DIR")
+    d.add_argument("--workspace", help="read [delivery] from here (default: run.json's workspace)")
+    d.add_argument("--to", action="append", help="recipient(s), comma-separated or repeated")
+    d.add_argument("--dry-run", action="store_true", help="write RUN_DIR/digest.eml; send nothing")
+    d.add_argument("--log", metavar="FILE", help="append a timestamped line to FILE")
+    d.set_defaults(func=_cmd_send)
 
     s = sub.add_parser("sample", help="write the seeded sample workspace")
     s.add_argument("dir", nargs="?", default="data/sample")
@@ -107,6 +215,22 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("target", help="an insights.json, a run folder, or a text file")
     t.add_argument("--glossary", help="a glossary.csv to apply")
     t.set_defaults(func=_cmd_lint_text)
+
+    a = sub.add_parser("annotate", help="record a team's verdict on an insight (or a CSV of them)")
+    a.add_argument("reports", help="reports root (the --out of run)")
+    a.add_argument("insight_id", nargs="?", help="an insight id from insights.json")
+    a.add_argument("--team", help="who gives the verdict")
+    a.add_argument("--verdict", help="confirmed | refuted | explained | investigating")
+    a.add_argument("--note", help="what the team knows")
+    a.add_argument("--csv", help="record every row of a CSV: kind, id, team, verdict, note")
+    a.set_defaults(func=_cmd_annotate)
+
+    n = sub.add_parser("answer", help="record a team's answer to an open question")
+    n.add_argument("reports", help="reports root (the --out of run)")
+    n.add_argument("question_id", help="a question id (q-...) from insights.json")
+    n.add_argument("--team", required=True, help="who answers")
+    n.add_argument("--note", required=True, help="the answer")
+    n.set_defaults(func=_cmd_answer)
     return p
 
 

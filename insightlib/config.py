@@ -15,12 +15,14 @@ from typing import Any
 
 from .errors import ConfigError
 from .periods import GRAINS
+from .sources import EventSource, parse_event_source
 
 __all__ = [
     "Config",
     "MetricSpec",
     "AudienceSpec",
     "ThemeSpec",
+    "DeliverySpec",
     "load_config",
     "METRIC_KINDS",
     "CONFIG_NAME",
@@ -31,11 +33,30 @@ METRIC_KINDS = ("distinct_users", "count", "sum", "mean", "conversion")
 SOURCE_NAMES = ("events", "feedback", "knowledge", "glossary")
 DEPTHS = ("summary", "detailed")
 
-_TOP_KEYS = ("project", "sources", "segments", "metrics", "report", "themes", "audiences")
+_TOP_KEYS = (
+    "project",
+    "sources",
+    "segments",
+    "metrics",
+    "report",
+    "themes",
+    "audiences",
+    "delivery",
+)
 _METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
 _REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title")
 _AUDIENCE_KEYS = ("depth", "max_findings", "metrics", "segments", "themes", "teams", "title")
 _THEME_KEYS = ("label", "keywords")
+_DELIVERY_KEYS = (
+    "smtp_host",
+    "smtp_port",
+    "smtp_user",
+    "sender",
+    "recipients",
+    "webhook_url",
+    "subject",
+)
+_SECRET_KEYS = ("password", "smtp_password", "pass", "passwd", "secret", "token", "api_key")
 _NEEDS: dict[str, tuple[str, ...]] = {
     "distinct_users": (),
     "count": ("event",),
@@ -98,6 +119,23 @@ class AudienceSpec:
 
 
 @dataclass(frozen=True)
+class DeliverySpec:
+    """The optional ``[delivery]`` table: where ``insightlib send`` mails or posts a run.
+
+    Secrets are never read from the file: the SMTP password comes only from the environment
+    (``INSIGHTLIB_SMTP_PASSWORD``); see :mod:`insightlib.deliver` for the environment overrides.
+    """
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str | None = None
+    sender: str | None = None
+    recipients: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated content of a workspace's ``insight.toml``."""
 
@@ -114,6 +152,9 @@ class Config:
     title: str = ""
     themes: dict[str, ThemeSpec] = field(default_factory=dict)
     audiences: dict[str, AudienceSpec] = field(default_factory=dict)
+    delivery: DeliverySpec = field(default_factory=DeliverySpec)
+    # [sources.events] as a table: the events live in an engine, not a file (sources.py)
+    events_source: EventSource | None = None
 
     def source(self, name: str) -> Path | None:
         return self.sources.get(name)
@@ -152,6 +193,42 @@ def _str_list(value: Any, where: str, file: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{where} must be a list of strings, got {value!r}.", file=file)
     return tuple(value)
+
+
+def _delivery(raw: Any, file: str) -> DeliverySpec:
+    if raw is None:
+        return DeliverySpec()
+    if not isinstance(raw, dict):
+        raise ConfigError("[delivery] must be a table.", file=file)
+    for key in raw:
+        if key.lower() in _SECRET_KEYS or "password" in key.lower():
+            raise ConfigError(
+                f"[delivery] {key}: secrets are not read from insight.toml (it is usually shared "
+                "or committed). Remove the key and set INSIGHTLIB_SMTP_PASSWORD in the "
+                "environment of the job instead.",
+                file=file,
+            )
+    _check_keys(raw, _DELIVERY_KEYS, "[delivery]", file)
+    port = raw.get("smtp_port")
+    if port is not None and (
+        not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535
+    ):
+        raise ConfigError(
+            f"[delivery] smtp_port must be an integer from 1 to 65535, got {port!r}.", file=file
+        )
+    opt = {
+        key: _str(raw[key], f"[delivery] {key}", file) if key in raw else None
+        for key in ("smtp_host", "smtp_user", "sender", "webhook_url")
+    }
+    return DeliverySpec(
+        smtp_host=opt["smtp_host"],
+        smtp_port=port,
+        smtp_user=opt["smtp_user"],
+        sender=opt["sender"],
+        recipients=_str_list(raw.get("recipients", []), "[delivery] recipients", file),
+        webhook_url=opt["webhook_url"],
+        subject=_str(raw["subject"], "[delivery] subject", file) if "subject" in raw else "",
+    )
 
 
 def load_config(workspace: str | Path) -> Config:
@@ -196,7 +273,11 @@ def load_config(workspace: str | Path) -> Config:
         )
     _check_keys(src_raw, SOURCE_NAMES, "[sources]", file)
     sources: dict[str, Path] = {}
+    events_source: EventSource | None = None
     for key, value in src_raw.items():
+        if key == "events" and isinstance(value, dict):
+            events_source = parse_event_source(value, file)
+            continue
         rel = _str(value, f"[sources] {key}", file)
         target = (root / rel).resolve()
         if root != target and root not in target.parents:
@@ -327,12 +408,14 @@ def load_config(workspace: str | Path) -> Config:
         )
     audiences.setdefault("team", AudienceSpec("team", "detailed", None))
     audiences.setdefault("board", AudienceSpec("board", "summary", 5))
+    delivery = _delivery(raw.get("delivery"), file)
 
     return Config(
         root=root,
         path=path.resolve(),
         project=name,
         sources=sources,
+        events_source=events_source,
         segments=segments,
         metrics=metrics,
         grain=grain,
@@ -342,4 +425,5 @@ def load_config(workspace: str | Path) -> Config:
         title=str(rep.get("title", "")),
         themes=themes,
         audiences=audiences,
+        delivery=delivery,
     )

@@ -3,6 +3,17 @@
 All aggregations over events live here, written once as Ibis expressions (run on an embedded,
 in-process DuckDB by default; the same expressions compile for Spark or a warehouse through
 another Ibis backend). Only aggregated rows come back into Python as small pandas frames.
+``tests/test_backends.py`` runs the same expressions on Spark (local mode) and PostgreSQL and
+checks every number against DuckDB; ``[sources.events]`` in ``insight.toml`` (see
+:mod:`insightlib.sources`) points a workspace at such an engine.
+
+Portability rules the expressions keep (each one broke a backend once): segment values of a
+group are taken with ``min`` (PostgreSQL has no ``arbitrary``/``first``), booleans are counted
+with ``ifelse(1, 0)`` (PostgreSQL casts no boolean to bigint), day bits are int32 (PostgreSQL
+shifts only by an int4 count; 31 days fit), timestamps are read as UTC (Ibis sets Spark's
+session time zone to UTC), weeks are ISO Monday weeks (``truncate("W")`` on every backend),
+distinct users are exact (``count`` of per-user rows, never approximate). The one shim:
+:func:`_shim_spark_bit_or`.
 
 How a metric series is computed (:func:`metric_series`), in one query per grain:
 
@@ -87,6 +98,25 @@ SERIES_COLUMNS = (
 )
 _TRUNC = {"week": "W", "month": "M"}
 _SLOTS = {"week": 7, "month": 31}
+
+
+def _shim_spark_bit_or() -> None:
+    """The one backend shim: Ibis 12 has no Spark translation for ``bit_or`` (an aggregate
+    Spark SQL has had since 3.0), so teach its PySpark compiler the same one-line rule DuckDB
+    and PostgreSQL get. Metric logic stays in one copy; this only fills a gap in Ibis.
+    """
+    try:
+        from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+    except ImportError:  # pragma: no cover - Ibis without the SQL compilers
+        return
+
+    def visit_bit_or(self: Any, op: Any, *, arg: Any, where: Any) -> Any:
+        return self.agg.bit_or(arg, where=where)
+
+    PySparkCompiler.visit_BitOr = visit_bit_or  # type: ignore[attr-defined]
+
+
+_shim_spark_bit_or()
 
 
 # ============================================================================================
@@ -254,8 +284,8 @@ class _Plan:
                 out[f"s{j}_k"] = (s * k).sum()
         for c, (a, b) in enumerate(self.steps):
             f, t = u[self.n(a)] > 0, u[self.n(b)] > 0
-            out[f"c{c}_den"] = f.cast("int64").sum()
-            out[f"c{c}_num"] = (f & t).cast("int64").sum()
+            out[f"c{c}_den"] = f.ifelse(1, 0).sum()  # CASE: PostgreSQL casts no bool to int8
+            out[f"c{c}_num"] = (f & t).ifelse(1, 0).sum()
         for d in range(n_slots):
             out[f"u_{d}"] = ((u.m_all >> d) & 1).sum()
             for c, (a, b) in enumerate(self.steps):
@@ -334,7 +364,7 @@ def series_and_daily(
     segs = [f"g{i}" for i in range(len(config.segments))]
     cells = (
         t.group_by(["p", "h"])
-        .aggregate(**{s: t[s].arbitrary() for s in segs}, **plan.event_aggs(t))
+        .aggregate(**{s: t[s].min() for s in segs}, **plan.event_aggs(t))
         .execute()
     )
     ev = _segments(cells, list(config.segments), _groupings(len(segs), False))
@@ -364,19 +394,18 @@ def _series(
     t = t.mutate(p=_period(t.ts, grain))
     if n_slots:
         slot = t.ts.day_of_week.index() if grain == "week" else t.ts.day() - 1
-        t = t.mutate(bit=ibis.literal(1, "int64") << slot.cast("int64"))
+        # int32 throughout (31 slots fit): PostgreSQL shifts only by an int4 count
+        t = t.mutate(bit=ibis.literal(1, "int32") << slot.cast("int32"))
     per_user = t.group_by(["p", "user_id"]).aggregate(
         **plan.user_features(t, slots=bool(n_slots)),
-        **{s: t[s].arbitrary() for s in segs},
+        **{s: t[s].min() for s in segs},
         h=t.h.min(),
         h_max=t.h.max(),
     )
     per_user = per_user.mutate(stable=per_user.h == per_user.h_max)
     cells = (
         per_user.group_by(["p", "stable", "h"])
-        .aggregate(
-            **{s: per_user[s].arbitrary() for s in segs}, **plan.cell_aggs(per_user, n_slots)
-        )
+        .aggregate(**{s: per_user[s].min() for s in segs}, **plan.cell_aggs(per_user, n_slots))
         .execute()
     )
     stable = cells["stable"].astype(bool)

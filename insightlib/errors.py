@@ -45,7 +45,9 @@ class InputError(InsightError):
         if row is not None:
             where.append(f"row {row}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        text = f"{prefix}: {message}" if prefix else message
+        # one line, whatever the user's data held (a column name with a line break, say)
+        super().__init__(" ".join(text.splitlines()))
 
 
 class ConfigError(InputError):

@@ -510,8 +510,10 @@ def _entries(knowledge: pd.DataFrame | None) -> list[_Entry]:
         d = _as_date(row.get("date"))
         if d is None:
             continue
-        title = _neutral(row.get("title")) or ""
+        # knowledge is user text like feedback: neutralised and PII-redacted before any output
+        title = " ".join(_redact(_neutral(row.get("title")) or "").split())  # one line
         details = _neutral(row.get("details"))
+        details = _redact(details) if details else details
         out.append(
             _Entry(
                 date=d,
@@ -1298,7 +1300,7 @@ def build_document(
 def knowledge_dicts(
     knowledge: pd.DataFrame | None, since: date | None = None, until: date | None = None
 ) -> list[dict[str, Any]]:
-    """The knowledge log as JSON-ready dicts (neutralised text), optionally within dates."""
+    """The knowledge log as JSON-ready dicts (neutralised, redacted text), optionally within dates."""
     out = []
     for e in _entries(knowledge):
         if since and e.date < since and not (e.end_date and e.end_date >= since):

@@ -2,17 +2,28 @@
 
 A label is chosen among the phrases of a theme's texts (:func:`phrases`): single content words
 and runs of 2–5 words that neither start nor end with a stop word (a few negations may start
-one: "not working", "never arrives") and run across no punctuation or number. A text *covers* a
-phrase when it holds all of the phrase's content words, in any order, so that "app crashes on
-search" is credited by "search crashes the app" too. The score of a phrase is
+one: "not working", "never arrives") and run across no punctuation or number. A candidate must
+appear word for word in at least :data:`MIN_VERBATIM` of the sampled texts of the theme (fewer
+only for very small themes) and, where any candidate does, hold one of the theme's
+:data:`TOP_WORDS` top words. A text *covers* a phrase when it holds all of the phrase's content
+words, in any order, so that "app crashes on search" is credited by "search crashes the app"
+too. The score of a phrase is
 
-    relevance × coverage^0.7 × precision^0.5 × length factor
+    relevance × coverage^0.4 × verbatim^0.3 × precision^0.5 × length × form × tone
 
 with *relevance* the TF-IDF centroid weight of the phrase's words relative to the theme's top
-word (:func:`_relevance`), *coverage* the share of the theme's texts covering it, *precision*
-the share of all covering texts that are in the theme (estimated from samples of every theme
-and of the unthemed texts, weighted by sampling rate) and a length factor favouring 2–4 words.
-The winner is written with each word in its most common case inside sentences ("iPhone").
+word (:func:`_relevance`), *coverage* the share of the theme's texts covering it, *verbatim* the
+share holding it word for word, *precision* the share of all covering texts that are in the
+theme (estimated from samples of every theme and of the unthemed texts, weighted by sampling
+rate; the c-TF-IDF idea: a label should say what sets the theme apart), a *length* factor
+favouring 2–4 words (one word scores a quarter), a *form* factor (:func:`_form_factor`: 0 for a
+phrase that ends or starts with a word that leaves it hanging, :data:`_DANGLING` — "app that
+does", "fees keep going"; less for one that is mostly function words or joins two things, "slot
+and the driver") and a *tone* factor (:func:`_tone_factor`): a phrase whose own sentiment
+(:func:`phrase_tone`) contradicts the theme's mean sentiment scores 1/20 — no "checkout is
+quick" on promo-code complaints, no "never on time" on praise — and one that agrees scores a
+quarter more. The winner is written with each word in its most common case inside sentences
+("iPhone").
 
 This module also holds the text primitives the theme steps share: the stop words, the word
 pattern, :func:`slug` and the centroid helpers.
@@ -156,17 +167,13 @@ def label_topics(
     has_text: np.ndarray,
     vocab: np.ndarray,
     x: sparse.csr_matrix,
+    polarity: np.ndarray | None = None,
 ) -> None:
     """Give each discovered topic a verbatim phrase label and a slug id (in place).
 
-    Candidates are the phrases of a sample of the topic's texts (:func:`phrases`). A text
-    *covers* a phrase when it holds all of the phrase's content words (in any order), so that
-    "app crashes on search" is credited by "search crashes the app" too. The score is
-    ``relevance × coverage^0.7 × precision^0.5 × length factor``: relevance is the centroid
-    weight of the phrase's words capped at the theme's top term weight (a phrase that holds
-    the theme's main word scores 1), coverage the share of the topic's texts covering it,
-    precision the share of all covering texts that are in the topic (estimated from the same
-    samples, weighted by sampling rate), and the length factor favours 2–4 words.
+    Candidates are the phrases of a sample of the topic's texts (:func:`phrases`), scored as
+    the module docstring says. ``polarity`` is the sentiment of each text (``NaN`` where
+    unknown); without it labels are chosen without the tone factor.
     """
     if not any(not t.codebook for t in topics):
         return
@@ -207,8 +214,12 @@ def label_topics(
             continue
         cent = _centroid(x, t.rows)
         top_w = float(cent.max()) if cent.size else 0.0
-        min_docs = 2 if sizes[k] >= 10 else 1
+        min_docs = min(MIN_VERBATIM, max(1, sizes[k] // 10))
+        tone = _topic_tone(t.rows, polarity)
         cands = [p for p, c in phrase_df[k].most_common(400) if c >= min_docs]
+        # a label holds one of the theme's top words, where any candidate does
+        top = {w for term in _top_terms(cent, vocab, TOP_WORDS) for w in term.split()}
+        cands = [p for p in cands if top & set(p.split(" "))] or cands
         best: tuple[float, str] | None = None
         for phrase in cands:
             words = phrase.split(" ")
@@ -220,9 +231,18 @@ def label_topics(
                 continue
             inside = covered(content, k)
             cov = inside / sizes[k]
+            verbatim = phrase_df[k][phrase] / sizes[k]
             everywhere = sum(covered(content, g) * weights[g] for g in range(len(groups)))
             prec = min(1.0, inside * weights[k] / max(everywhere, 1e-9))
-            score = rel * cov**0.7 * prec**0.5 * _LENGTH_FACTOR.get(len(words), 1.0)
+            score = (
+                rel
+                * cov**0.4
+                * verbatim**0.3
+                * prec**0.5
+                * _LENGTH_FACTOR.get(len(words), 1.0)
+                * _form_factor(words, content)
+                * _tone_factor(phrase, tone)
+            )
             if best is None or score > best[0] or (score == best[0] and phrase < best[1]):
                 best = (score, phrase)
         if best is not None:
@@ -233,7 +253,67 @@ def label_topics(
         t.id = slug(label)
 
 
-_LENGTH_FACTOR = {1: 0.45, 2: 1.0, 3: 1.1, 4: 1.1, 5: 1.0}
+def _topic_tone(rows: np.ndarray, polarity: np.ndarray | None) -> float:
+    """Mean sentiment of a topic's texts (0 without sentiment)."""
+    if polarity is None or not len(rows):
+        return 0.0
+    p = np.asarray(polarity, dtype=float)[rows]
+    p = p[~np.isnan(p)]
+    return float(p.mean()) if len(p) else 0.0
+
+
+@lru_cache(maxsize=65536)
+def phrase_tone(phrase: str) -> float:
+    """The sentiment of a phrase on its own (VADER with the domain lexicon), in [-1, 1]."""
+    from .sentiment import text_sentiment
+
+    value = float(text_sentiment([phrase])[0])
+    return 0.0 if np.isnan(value) else value
+
+
+def _tone_factor(phrase: str, tone: float) -> float:
+    """Penalise a phrase whose tone contradicts its theme's; favour one that carries it.
+
+    A complaint theme (mean sentiment <= -:data:`TONE_CLEAR`) must not be labelled with
+    praise ("checkout is quick" for promo-code complaints), nor a praise theme with a
+    complaint ("never on time" for "always on time").
+    """
+    if abs(tone) < TONE_CLEAR:
+        return 1.0
+    p = phrase_tone(phrase)
+    if p * tone < 0 and abs(p) >= TONE_CLEAR:
+        return 0.05
+    if p * tone > 0 and abs(p) >= TONE_CLEAR:
+        return 1.25
+    return 1.0
+
+
+def _form_factor(words: list[str], content: list[str]) -> float:
+    """How well a phrase reads on its own: 0 for one ending in a word that needs more
+    ("app that does", "fees keep going"), less for one that is mostly function words."""
+    if words[-1] in _DANGLING or (len(words) > 1 and words[0] in _DANGLING):
+        return 0.0
+    if len(words) == 1:
+        return 1.0
+    share = len(content) / len(words)
+    if _CONJUNCTIONS & set(words) and share < 2 / 3:
+        return 0.5  # "slot and the driver": two things, neither said well
+    return 1.0 if share >= 0.5 else 0.5 + share
+
+
+_LENGTH_FACTOR = {1: 0.25, 2: 1.0, 3: 1.1, 4: 1.1, 5: 1.0}
+_CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})
+MIN_VERBATIM = 3
+TOP_WORDS = 3  # a label holds one of this many top words of its theme  # a label appears word for word in at least this many sampled texts
+TONE_CLEAR = 0.15  # |sentiment| from which a theme or phrase counts as praise or complaint
+# words a label may not end with (they leave the phrase hanging) nor start with
+_DANGLING = frozenset(
+    "does did do is are was were be been being has have had get gets got make makes made "
+    "take takes keep keeps going go goes want wants like said says would could should will "
+    "half way bit lot kind sort much "
+    "can very so too more than really just that which who the a an of to for with and or but "
+    "my your our their its this these those".split()
+)
 
 
 def _relevance(content: list[str], centroid: np.ndarray, index: dict[str, int]) -> float:

@@ -8,9 +8,11 @@ counted). Input files are only read, never written.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import pandera.pandas as pa
 import pyarrow.parquet as pq
 
 from .config import Config, load_config
-from .errors import DataError
+from .errors import ConfigError, DataError
 
 __all__ = ["Workspace", "load_workspace", "sha256_file", "read_table"]
 
@@ -103,6 +105,15 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
             "than a comma; save it as comma-separated CSV.",
             file=name,
         )
+    for pos, col in enumerate(header, start=1):
+        if not col:
+            raise DataError(
+                f"the header has no name for column {pos}; every column needs a name "
+                "(is the first line a header?).",
+                file=name,
+            )
+        if header.index(col) != pos - 1:
+            raise DataError("appears twice in the header; rename one.", file=name, column=col)
     for i, row in enumerate(rows[1:], start=1):
         if len(row) != len(header) and any(cell.strip() for cell in row):
             raise DataError(
@@ -141,10 +152,28 @@ def _first_failure(exc: pa.errors.SchemaErrors, name: str) -> DataError:
 
 
 def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:
+    if df.empty:  # a header-only file: nothing to check (and no dtype to infer)
+        return df
     try:
         return schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         raise _first_failure(exc, name) from None
+
+
+def _to_datetime_mixed(text: pd.Series) -> pd.Series:
+    """pandas' mixed-format parser, value by value where it raises (e.g. "year 0 is out of range")
+    instead of returning NaT; a value it cannot read becomes NaT."""
+    try:
+        return pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    except (ValueError, OverflowError):
+
+        def one(value: object) -> pd.Timestamp:
+            try:
+                return pd.to_datetime(value, utc=True, format="mixed", errors="coerce")
+            except (ValueError, OverflowError):
+                return pd.NaT
+
+        return pd.to_datetime(text.map(one), utc=True)
 
 
 def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = False) -> pd.Series:
@@ -157,9 +186,12 @@ def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = Fal
         bad = out.isna() & text.notna() & (text != "")
         if bad.any():
             # fall back to pandas' mixed-format parser for the rows ISO 8601 rejects
-            retry = pd.to_datetime(text[bad], utc=True, format="mixed", errors="coerce")
+            retry = _to_datetime_mixed(text[bad])
             out = out.where(~bad, retry)
             bad = out.isna() & text.notna() & (text != "")
+        # parsers accept years like 0 that no product data holds (and Python's dates
+        # cannot even print): treat them as unreadable
+        bad |= out.notna() & (out.dt.year < 1900)
         if bad.any():
             pos = int(bad.to_numpy().nonzero()[0][0])
             raise DataError(
@@ -175,6 +207,38 @@ def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = Fal
         pos = int(missing.to_numpy().nonzero()[0][0])
         raise DataError("is empty; every row needs a date.", file=name, column=column, row=pos + 1)
     return out.dt.normalize() if dates_only else out
+
+
+def _future_limit() -> pd.Timestamp:
+    """The latest believable timestamp: now (or ``INSIGHTLIB_TODAY``) plus one day of clock skew.
+
+    Events and feedback cannot come from the future; a row dated later is a typo (a wrong year)
+    or a broken export, and would silently shift the "latest complete period".
+    """
+    today = os.environ.get("INSIGHTLIB_TODAY")
+    try:
+        now = pd.Timestamp(date.fromisoformat(today)) if today else None
+    except ValueError:
+        raise ConfigError(
+            f"INSIGHTLIB_TODAY={today!r} is not a date like 2026-11-24.", file="environment"
+        ) from None
+    now = now if now is not None else pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    return (now + timedelta(days=1)).normalize() + timedelta(days=1)
+
+
+def _no_future(ts: pd.Series, raw: pd.Series, name: str, column: str) -> None:
+    limit = _future_limit()
+    late = (ts >= limit).to_numpy()
+    if late.any():
+        pos = int(late.nonzero()[0][0])
+        raise DataError(
+            f"{str(raw.iloc[pos]).strip()!r} is in the future (after "
+            f"{(limit - timedelta(days=1)).date()}); check the year, or the clock of the "
+            "system that exported the file.",
+            file=name,
+            column=column,
+            row=pos + 1,
+        )
 
 
 def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
@@ -233,10 +297,52 @@ def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tu
     ).fetchone()
     if not n:
         raise DataError("has no rows.", file=name)
+    limit = _future_limit().to_pydatetime()
+    if hi >= limit:
+        row, value = con.execute(
+            f"SELECT file_row_number, CAST(timestamp AS VARCHAR) FROM {rel} "
+            "WHERE CAST(timestamp AS TIMESTAMP) >= ? ORDER BY file_row_number LIMIT 1",
+            [limit],
+        ).fetchone()
+        raise DataError(
+            f"{value!r} is in the future (after {(limit - timedelta(days=1)).date()}); check the "
+            "year, or the clock of the system that exported the file.",
+            file=name,
+            column="timestamp",
+            row=row + 1,
+        )
+    names = {
+        r[0] for r in con.execute(f"SELECT DISTINCT CAST(event AS VARCHAR) FROM {rel}").fetchall()
+    }
+    _metric_events_occur(cfg, names, name)
     return lo.date(), hi.date()
 
 
+def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
+    """Every event a metric names must occur in the events file (a typo gets a suggestion)."""
+    for m in cfg.metrics.values():
+        for key, ev in (("event", m.event), ("from", m.from_event), ("to", m.to_event)):
+            if ev and ev not in names:
+                close = difflib.get_close_matches(ev, sorted(names), n=1, cutoff=0.6)
+                hint = (
+                    f" Did you mean {close[0]!r}?"
+                    if close
+                    else f" It has {len(names)} event names, e.g. "
+                    + ", ".join(repr(x) for x in sorted(names)[:5])
+                    + "."
+                )
+                raise ConfigError(
+                    f"[metrics.{m.name}] {key} {ev!r} never occurs in {name}, so the metric "
+                    f"cannot be measured.{hint}",
+                    file=cfg.rel(cfg.path),
+                )
+
+
 def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, date, date]:
+    if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
+        from .sources import load_events
+
+        return load_events(cfg, files, list(EVENT_BASE))
     path = cfg.sources["events"]
     name = cfg.rel(path)
     if not path.exists():
@@ -253,6 +359,7 @@ def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, da
     if df.empty:
         raise DataError("has a header but no data rows.", file=name)
     out = pd.DataFrame({"timestamp": _parse_times(df["timestamp"], name, "timestamp")})
+    _no_future(out["timestamp"], df["timestamp"], name, "timestamp")
     schema = pa.DataFrameSchema(
         {
             c: pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
@@ -267,7 +374,11 @@ def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, da
         out[col] = df[col].astype("string").str.strip().replace("", pd.NA).astype(object)
     for col in sorted({m.column for m in cfg.metrics.values() if m.column}):
         out[col] = _numeric(df, col, name)
+    _metric_events_occur(cfg, set(out["event"].unique()), name)
     files["events"] = {"path": name, "sha256": sha256_file(path), "rows": len(out)}
+    dup = int(out.duplicated().sum())
+    if dup:  # kept: two identical events can be real; said so, so the user can check the export
+        files["events"]["duplicate_rows"] = dup
     return out, out["timestamp"].min().date(), out["timestamp"].max().date()
 
 
@@ -314,7 +425,9 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFram
     df = _blank_to_na(read_table(path, name))
     _require(df, FEEDBACK_REQUIRED, name, "feedback needs id, created_at, source, text")
     df = _validate(df, _FEEDBACK_SCHEMA, name)
+    raw_created = df["created_at"]
     df["created_at"] = _parse_times(df["created_at"], name, "created_at")
+    _no_future(df["created_at"], raw_created, name, "created_at")
     df["text"] = df["text"].fillna("").astype(str)
     df["source"] = df["source"].astype(str).str.lower()
     if "score" in df.columns:
@@ -395,6 +508,11 @@ def load_workspace(path: str | Path) -> Workspace:
     knowledge = _load_knowledge(cfg, files)
     glossary = _load_glossary(cfg, files)
     notes: list[str] = []
+    if files["events"].get("duplicate_rows"):
+        notes.append(
+            f"{files['events']['path']}: {files['events']['duplicate_rows']} exact duplicate event "
+            "rows (same time, user, event and values) were kept; check the export if unexpected."
+        )
     dup = int(feedback.duplicated(subset=["id"]).sum()) if len(feedback) else 0
     if dup:
         name = cfg.rel(cfg.sources["feedback"])

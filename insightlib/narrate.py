@@ -54,6 +54,7 @@ from .plain import (
     lint_text,
     load_glossary,
 )
+from .redact import inert_markup
 
 __all__ = [
     "narrate",
@@ -772,6 +773,17 @@ def digest(
         )
         read = " and read what customers wrote" if has_feedback else ""
         body = f"Nothing unusual {_this(period.grain)}. {checked}{read}; nothing stood out."
+        if n_tests == 0:  # honest about what could not be concluded
+            body = (
+                f"Too little data to test for a change {_this(period.grain)}. No number we track "
+                f"had {config.min_volume} users or events, so we cannot say if anything changed."
+            )
+        if not has_feedback:
+            body += (
+                " There was no customer feedback, so we cannot say why numbers moved."
+                if n_tests == 0
+                else " There was no customer feedback to read."
+            )
         return apply_plain(f"{head}\n{body}\n{foot}", gloss)
     tail = "More changes are in the full report." if n_more else "Nothing else stood out."
     text = ""
@@ -871,6 +883,7 @@ def assemble(
         glossary=gloss,
         has_feedback=bool(n_feedback),
     )
+    text = inert_markup(text)  # it is pasted into chat and e-mail: no live markup from user text
     params = {
         "grain": period.grain,
         "alpha": config.alpha,

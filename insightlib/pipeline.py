@@ -74,6 +74,39 @@ def reports_lock(root: Path) -> Iterator[None]:
         fh.close()
 
 
+def _baseline(ws: Workspace, per: Period) -> tuple[Any, Any]:
+    """The baseline window the data really covers: up to ``baseline_periods`` complete periods
+    before ``per``, fewer when the data starts later (so the reports never claim a comparison
+    with periods that hold no data)."""
+    k = ws.config.baseline_periods
+    while k > 1 and per.previous(k).start < ws.first_day:
+        k -= 1
+    return per.previous(k).start, per.previous().end
+
+
+def _clean_stale(root: Path) -> list[Path]:
+    """Remove staging folders left by killed runs (``.tmp-*``, ``.old-*``).
+
+    Called with the lock held, so no live run owns them.
+    """
+    gone = []
+    for p in root.iterdir():
+        if p.is_dir() and p.name.startswith((".tmp-", ".old-")):
+            shutil.rmtree(p, ignore_errors=True)
+            gone.append(p)
+    return gone
+
+
+def safe_json(doc: Any) -> str:
+    """``doc`` as indented JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
+
+    The data is the same, but user text in it cannot become markup if a tool pastes the JSON
+    into a web page.
+    """
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _replace_dir(stage: Path, dest: Path) -> None:
     """Move ``stage`` to ``dest``, replacing an earlier run of the same period."""
     if dest.exists():
@@ -110,7 +143,7 @@ def run(
     Returns the run folder. Raises :class:`InputError` for bad input (nothing is written) and
     :class:`RunError` or other exceptions for failures (earlier runs stay untouched).
     """
-    from . import engine, fuse, history, qual, quant, report
+    from . import engine, feedback_loop, fuse, history, qual, quant, report
 
     steps = [
         "Loading and checking the workspace",
@@ -164,15 +197,20 @@ def run(
     doc = fuse.build_document(
         quant=q,
         qual=ql,
-        knowledge=ws.knowledge,
+        # answers teams gave to earlier questions join the knowledge log (feedback_loop.py)
+        knowledge=feedback_loop.merge_knowledge(
+            ws.knowledge, root / history.DB_NAME, cfg.project, per.end
+        ),
         glossary=ws.glossary,
         config=cfg,
         period=per,
+        baseline=_baseline(ws, per),
         provenance={"files": ws.files, "parameters": parameters, "notes": list(ws.notes)},
     )
     timings["fuse"] = time.perf_counter() - t
 
     with reports_lock(root):
+        _clean_stale(root)
         stage = root / f".tmp-{per.label}-{os.getpid()}"
         shutil.rmtree(stage, ignore_errors=True)
         (stage / "data").mkdir(parents=True)
@@ -180,15 +218,14 @@ def run(
             t = step(4)
             db = root / history.DB_NAME
             doc["history"] = history.compare(db, doc)
+            feedback_loop.apply_learning(doc, db)  # verdicts, learning, track record
             continuing = set(doc["history"].get("continuing", []))
             for ins in doc["insights"]:
                 ins["status"] = "continuing" if ins["id"] in continuing else "new"
             timings["history"] = time.perf_counter() - t
 
             t = step(5)
-            (stage / "insights.json").write_text(
-                json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
+            (stage / "insights.json").write_text(safe_json(doc), encoding="utf-8")
             q.series.to_parquet(stage / "data" / "series.parquet", index=False)
             q.daily.to_parquet(stage / "data" / "daily.parquet", index=False)
             ql.theme_counts.to_parquet(stage / "data" / "theme_counts.parquet", index=False)
@@ -212,6 +249,7 @@ def run(
             dest = root / per.label
             _replace_dir(stage, dest)
             history.record_run(db, doc)
+            feedback_loop.record_questions(db, doc)
             report.write_index(root)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)

@@ -197,7 +197,7 @@ def analyse_feedback(
     --------
     >>> res = analyse_feedback(ws.feedback, ws.config, parse_period("2026-W47"))  # doctest: +SKIP
     >>> [(t.label, t.count) for t in res.themes][:2]  # doctest: +SKIP
-    [('delivery late', 312), ('plus fees', 296)]
+    [('arrived really late', 255), ('fast and reliable', 237)]
     >>> [(f.kind, f.theme) for f in res.findings]  # doctest: +SKIP
     [('emerging_theme', 'verification_code')]
     """

@@ -33,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["neutralise", "redact", "find_pii", "redact_all", "TOKENS"]
+__all__ = ["neutralise", "redact", "find_pii", "redact_all", "inert_markup", "TOKENS"]
 
 TOKENS = ("[email]", "[phone]", "[card]", "[iban]", "[link]", "[token]")
 
@@ -325,3 +325,19 @@ def redact_all(texts: Iterable[object]) -> list[str]:
             cache[key] = r
         out.append(r)
     return out
+
+
+_LINK_OPEN = re.compile(r"\]\s*\(")
+
+
+def inert_markup(text: str) -> str:
+    """Make plain text (the digest) inert when pasted where Markdown, HTML or chat markup renders.
+
+    ``<`` and ``>`` become the look-alike ``‹`` and ``›`` (no HTML tag, no Slack ``<url|link>``
+    or ``<!channel>``), and ``](`` becomes ``] (`` (no Markdown link, so no ``javascript:``
+    target). The text reads the same to a person.
+
+    >>> inert_markup('<a href="javascript:x">hi</a> [click](javascript:y)')
+    '‹a href="javascript:x"›hi‹/a› [click] (javascript:y)'
+    """
+    return _LINK_OPEN.sub("] (", text.replace("<", "\u2039").replace(">", "\u203a"))

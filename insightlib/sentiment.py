@@ -14,6 +14,21 @@ Scale: every sentiment is in ``[-1, 1]``.
   stars (1–5, sources whose name contains ``review``, ``rating`` or ``star``) to
   ``(stars - 3) / 2``. For other sources, a score column whose values all lie in 1–5 is read as
   stars and one in 0–10 as an NPS-like scale; anything else is ignored.
+- Domain lexicon (:data:`DOMAIN_LEXICON`): VADER is built for social media and reads most
+  product complaints as neutral ("the SMS code never arrives", "my delivery was 40 minutes
+  late", "the promo code doesn't work" all score 0). A small list of complaint and praise
+  phrases of products and services (things that never arrive, don't work, are late, missing,
+  stuck, crash, cost too much; things that are fast, on time, reliable) adds its valences to
+  VADER's: the compound score ``c`` is turned back into VADER's raw sum
+  ``x = c * sqrt(15 / (1 - c²))``, the valences of the phrases found are added, and the sum is
+  normalised again (``x / sqrt(x² + 15)``, VADER's own normalisation). A phrase marked
+  *negatable* that follows a negation within three words ("never late", "not fast", "never on
+  time", "used to be so reliable") counts with the opposite sign, scaled by 0.74 as VADER
+  does. Phrases VADER already
+  scores ("missing", "broken", "rejected") are left to VADER. Courtesy words
+  (:data:`POLITENESS`: "please", "thanks", "regards", "help", …) are taken out of VADER's lexicon:
+  they close complaints as often as praise; so do a closing "Best, Sam" and an opening "Good
+  morning,", which are cut off before scoring.
 - Combined (:func:`feedback_sentiment`): the mean of the two where both exist, else whichever
   exists; ``NaN`` when a row has neither text nor score.
 """
@@ -32,12 +47,119 @@ __all__ = [
     "score_sentiment",
     "feedback_sentiment",
     "looks_english",
+    "domain_valence",
+    "DOMAIN_LEXICON",
     "MAX_CHARS",
 ]
 
 MAX_CHARS = 2000
 LONG_TEXT = 300  # longer texts are scored sentence by sentence
 MAX_SENTENCES = 20
+
+# (pattern, valence in VADER's units, negatable): complaints and praise of products and
+# services that VADER does not score. Patterns are matched case-insensitively on whole words.
+_NEG_VERB = (
+    r"(?:arrive[sd]?|arriving|came|come[sd]?|coming|got|get|gets|received?|show(?:s|ed)? up|"
+    r"turn(?:s|ed)? up|comes? through|work(?:s|ed|ing)?|appl(?:y|ies|ied)|load(?:s|ed)?)"
+)
+DOMAIN_LEXICON: tuple[tuple[str, float, bool], ...] = (
+    # something that should have happened did not
+    (rf"never {_NEG_VERB}", -2.2, False),
+    (rf"(?:didn't|did not|didnt|haven't|have not|hasn't|has not|hasnt|havent) {_NEG_VERB}",
+     -2.2, False),
+    (rf"(?:doesn't|does not|doesnt|don't|do not|dont|won't|will not|wont|isn't|is not|"
+     rf"wasn't|was not) {_NEG_VERB}", -2.0, False),
+    (r"not (?:working|received|valid|applied|arrived|delivered|available|possible)", -2.0, False),
+    (r"no (?:slots?|refund|reply|response|answer|way to|one|apology|update)", -1.5, False),
+    (r"(?:nothing|nobody|no one) (?:came|come|arrived|happens|called|told)", -1.5, False),
+    (r"(?:can't|cannot|can not|cant|couldn't|could not|unable to)", -1.2, False),
+    (r"still (?:waiting|no|not|nothing|haven't|hasn't|broken|crash\w*|charged|missing)",
+     -1.8, False),
+    (r"(?:waiting for|waited|wait for)", -0.8, True),
+    (r"taking (?:forever|ages|too long)|take too long|takes too long", -1.8, False),
+    (r"locked out", -1.8, False),
+    (r"(?:hard|impossible|difficult) to (?:get|find|book|use|reach)", -1.5, False),
+    (r"never any|none (?:available|left)|fully booked|sold out|all gone", -1.5, False),
+    (r"charged twice|double charged|overcharged", -2.0, False),
+    (r"without asking", -1.5, False),
+    # late, slow, broken, poor
+    (r"late|later than|too long|overdue", -1.8, True),
+    (r"(?:minutes|mins|hours|an hour|half an hour) (?:after|past|behind)|way after", -1.5, False),
+    (r"for over (?:half an hour|an hour|\d+ (?:minutes|mins|hours))", -1.2, False),
+    (r"used to be", -1.0, False),
+    (r"crash(?:es|ing)|keeps crashing|freez(?:es|ing)|glitch\w*", -1.8, True),
+    (r"invalid|not valid", -1.5, False),
+    (r"(?:too|so|very|really) (?:expensive|pricey|dear)|overpriced|rip-?off|pricey|expensive",
+     -1.5, True),
+    (r"mouldy|moldy|bruised|slimy|overripe|off the next day|went off", -1.8, True),
+    (r"instead of", -0.6, False),
+    # praise of a service
+    (r"on time|in time|within the hour", 1.6, True),
+    (r"fast|quick|quickly|speedy|early", 1.2, True),
+    (r"reliable|intuitive|effortless|seamless", 1.6, True),
+)  # fmt: skip
+# one pass over a text: the alternatives in lexicon order, so that at any position the
+# earlier entry wins ("never arrives" is one complaint, not "never" plus something else)
+_DOMAIN = re.compile(
+    r"(?<![\w'’])(?:"
+    + "|".join(f"(?P<d{i}>{pat})" for i, (pat, _, _) in enumerate(DOMAIN_LEXICON))
+    + r")(?![\w'’])",
+    re.IGNORECASE,
+)
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no|hardly|rarely|barely|seldom|without|used to be)|n't|n’t)\W+"
+    r"(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+# courtesy words VADER scores as positive, though they open and close complaints just as often
+POLITENESS = (
+    "please", "thanks", "thank", "thx", "cheers", "regards", "appreciated", "kindly", "help",
+)  # fmt: skip
+_ALPHA = 15.0  # VADER's normalisation constant
+
+
+def domain_valence(text: str) -> float:
+    """The summed valence of the :data:`DOMAIN_LEXICON` phrases in ``text`` (VADER's units).
+
+    Matches do not overlap; where two entries match at the same place the earlier one wins
+    ("never arrives" is one complaint, not "never" plus something else).
+
+    >>> domain_valence("The SMS code never arrives"), domain_valence("Always on time")
+    (-2.2, 1.6)
+    >>> round(domain_valence("Your drivers are never on time anymore"), 3)
+    -1.184
+    """
+    total = 0.0
+    for m in _DOMAIN.finditer(text):
+        _, valence, negatable = DOMAIN_LEXICON[int(m.lastgroup[1:])]  # type: ignore[index]
+        a = m.start()
+        if negatable and _NEGATION_BEFORE.search(text[max(0, a - 40) : a]):
+            total += -0.74 * valence
+        else:
+            total += valence
+    return total
+
+
+# a closing "Best, Sam" or "Kind regards" is courtesy, not praise ("best" is +3.2 in VADER)
+_SIGNOFF = re.compile(
+    r"(?:^|(?<=[\s.!?,]))(?:all the best|best wishes|best regards|kind regards|best)"
+    r"\s*(?:,\s*[^\W\d_][\w.\-]*)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+# an opening "Good morning," is courtesy too
+_GREETING = re.compile(r"^\s*good (?:morning|afternoon|evening)\b[^.!?,]{0,20}[,.!]?\s*", re.I)
+
+
+def _with_domain(compound: float, text: str) -> float:
+    extra = domain_valence(text)
+    if extra == 0.0:
+        return compound
+    c = min(max(compound, -0.9999), 0.9999)
+    raw = c * (_ALPHA / (1 - c * c)) ** 0.5 + extra
+    return float(raw / (raw * raw + _ALPHA) ** 0.5)
+
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ENGLISH = frozenset(
@@ -82,11 +204,15 @@ def looks_english(text: str) -> bool:
 def _analyzer():  # type: ignore[no-untyped-def]
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    for word in POLITENESS:  # "Please fix this. Thanks" is not praise
+        analyzer.lexicon.pop(word, None)
+    return analyzer
 
 
 def text_sentiment(texts: Sequence[str]) -> np.ndarray:
-    """VADER compound score per text; ``NaN`` for empty and non-English texts.
+    """VADER compound score (with the domain lexicon) per text; ``NaN`` for empty and
+    non-English texts.
 
     >>> text_sentiment(["I love it", "", "terrible, never again"]).round(2).tolist()
     [0.64, nan, -0.48]
@@ -117,11 +243,14 @@ def _score(analyzer, text: str) -> float:  # type: ignore[no-untyped-def]
     VADER's negation check is quadratic in the number of words of what it is given, and the
     VADER authors recommend sentence-level scores for paragraphs anyway.
     """
+    text = _GREETING.sub("", _SIGNOFF.sub("", text)) or text
     if len(text) <= LONG_TEXT:
-        return float(analyzer.polarity_scores(text)["compound"])
+        return _with_domain(float(analyzer.polarity_scores(text)["compound"]), text)
     parts = [p for p in _SENTENCE.split(text) if p.strip()][:MAX_SENTENCES]
     chunks = [c[:LONG_TEXT] for c in parts] or [text[:LONG_TEXT]]
-    return float(np.mean([analyzer.polarity_scores(c)["compound"] for c in chunks]))
+    return float(
+        np.mean([_with_domain(float(analyzer.polarity_scores(c)["compound"]), c) for c in chunks])
+    )
 
 
 def _scale_for(source: str, values: pd.Series) -> str | None:

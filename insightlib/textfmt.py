@@ -18,10 +18,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .model import Segment
 
@@ -54,14 +55,35 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "
 _COUNT_KINDS = ("distinct_users", "count")
 
 
+_WIDE = Context(prec=400)  # wide enough for any float with its decimals (no InvalidOperation)
+UNKNOWN = "–"  # what a formatter shows for a missing or non-finite number (never "nan"/"inf")
+
+
 def round_half_up(x: float, digits: int = 0) -> float:
     """Round like people do: ``round_half_up(2.5) == 3``, ``round_half_up(0.355, 2) == 0.36``."""
+    x = float(x)
+    if not math.isfinite(x):
+        return x
     q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP, context=_WIDE))
+
+
+def _finite(fn):
+    """Show :data:`UNKNOWN` for None, NaN and infinities instead of "nan" or an exception."""
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if x is None or not math.isfinite(float(x)):
+            return UNKNOWN
+        return fn(x, *args, **kwargs)
+
+    return wrapper
 
 
 def _fmt(x: float, digits: int, commas: bool = True) -> str:
     r = round_half_up(x, digits)
+    if not math.isfinite(r):  # e.g. a huge share times 100
+        return UNKNOWN
     if r == 0:
         r = 0.0  # no "-0"
     return f"{r:,.{digits}f}" if commas else f"{r:.{digits}f}"
@@ -77,6 +99,7 @@ def _auto_digits(v: float) -> int:
     return 2 if a < 0.1 else 1
 
 
+@_finite
 def pct(x: float, digits: int | None = None) -> str:
     """A share as a percentage: ``pct(0.3) == "30%"``, ``pct(0.004) == "0.4%"``.
 
@@ -88,11 +111,13 @@ def pct(x: float, digits: int | None = None) -> str:
     return f"{_fmt(v, d)}%"
 
 
+@_finite
 def pct_change(rel: float) -> str:
     """A relative change, unsigned, in whole percents from 1% up: ``-0.099`` → ``"10%"``."""
     return pct(abs(rel), 0 if abs(rel) >= 0.01 else None)
 
 
+@_finite
 def points(delta: float, digits: int = 0) -> str:
     """A difference of two shares in percentage points, unsigned: ``points(-0.219) == "22 points"``."""
     v = abs(delta) * 100
@@ -105,7 +130,7 @@ def change_words(rel: float | None, digits: int = 0) -> str:
 
     Changes that round to 0% read ``"unchanged"``; an unknown change (baseline 0) ``"new"``.
     """
-    if rel is None or (isinstance(rel, float) and math.isnan(rel)):
+    if rel is None or not math.isfinite(float(rel)):
         return "new"
     text = pct(abs(rel), digits)
     if text in ("0%", "0.0%"):
@@ -113,6 +138,7 @@ def change_words(rel: float | None, digits: int = 0) -> str:
     return f"{'up' if rel > 0 else 'down'} {text}"
 
 
+@_finite
 def about_one_in(x: float) -> str:
     """A share as a simple fraction: ``0.33`` → ``"about 1 in 3"``, ``0.62`` → ``"about 3 in 5"``.
 
@@ -123,6 +149,8 @@ def about_one_in(x: float) -> str:
         if x <= 0:
             return "none"
         return "all"
+    if x < 0.000_001:
+        return "fewer than 1 in a million"
     if x < 0.1:
         n = max(2, int(round_half_up(1 / x)))
         exact = math.isclose(1 / n, x, rel_tol=1e-9)
@@ -137,11 +165,13 @@ def about_one_in(x: float) -> str:
     return f"{'' if err < 1e-9 else 'about '}{k} in {n}"
 
 
+@_finite
 def per_hundred(x: float) -> str:
     """A share as "N in 100": ``0.402`` → ``"40 in 100"``."""
     return f"{_fmt(x * 100, 0)} in 100"
 
 
+@_finite
 def count(n: float) -> str:
     """A count: ``1234`` → ``"1,234"``, ``1234567`` → ``"1.2 million"``, ``2.25`` → ``"2.3"``."""
     a = abs(n)
@@ -152,12 +182,14 @@ def count(n: float) -> str:
     return _fmt(n, _auto_digits(n) if a < 10 else 0)
 
 
+@_finite
 def number(x: float, unit: str | None = None) -> str:
     """A plain number, with its unit if any: ``number(12.34, "min") == "12 min"``."""
     text = count(x) if abs(x) >= 10 else _fmt(x, _auto_digits(x))
     return f"{text} {unit}" if unit else text
 
 
+@_finite
 def money(x: float, unit: str | None = None) -> str:
     """An amount of money: ``"€45,612"``, ``"$52.30"``, ``"1.2 million CHF"``.
 
@@ -178,6 +210,7 @@ def money(x: float, unit: str | None = None) -> str:
     return f"{sign}{body} {unit}" if unit else f"{sign}{body}"
 
 
+@_finite
 def times(ratio: float) -> str:
     """A ratio: ``3.42`` → ``"3.4 times"``; ``2.0`` → ``"2 times"``."""
     d = 0 if ratio >= 10 else 1

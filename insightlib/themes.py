@@ -20,10 +20,14 @@
    twice the baseline share) and that no topic is about yet form a topic of their own; the
    texts holding them join it. So a complaint that is small against the whole history, or that
    shares a word with an old theme ("SMS *code*" against "promo *code*"), still gets its theme.
-4. **Merging.** Topics with close member centroids (cosine >= :data:`MERGE_SIMILARITY`) merge,
-   and so do topics that share a specific *core word* and a tone (:func:`_core_merge`) — the
-   pieces NMF cuts one complaint into when people word it differently. Topics that stay too
-   small are dissolved; their texts join the next-closest topic or stay unthemed.
+4. **Merging and tone.** Topics with close member centroids (cosine >= :data:`MERGE_SIMILARITY`)
+   merge. Then praise and complaints are parted (:func:`_tone_split`): a topic holding many of
+   both ("always on time" and "never on time") splits in two, and texts whose tone opposes
+   their topic's move to the closest topic of their own tone. Then topics that share a
+   specific *core word* (not a word of feeling such as "love") and a tone merge
+   (:func:`_core_merge`) — the pieces NMF cuts one complaint into when people word it
+   differently. Topics that stay too small are dissolved; their texts join the next-closest
+   topic or stay unthemed.
 5. **Ids.** A discovered theme's id is the slug of its label (``"items_were_missing"``): ids
    follow content, not the order NMF found the topics in, so the same data gives the same
    ids. To keep them steady from one week to the next, where NMF may redraw the borders
@@ -85,11 +89,14 @@ SURGE_Q = 0.001
 SURGE_JACCARD = 0.1
 CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its core words
 CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
+AFFECT_VALENCE = 2.5  # VADER valence from which a word is a feeling, not a topic
 CORE_TONE = 0.35  # topics merge on a shared core word only if their tones are this close
 FIT_ROWS = 12_000  # distinct texts used to fit the vocabulary and NMF
 MAX_FEATURES = 20_000
 MIN_SIMILARITY = 0.12  # cosine(text, topic vector) needed to join a topic
 MERGE_SIMILARITY = 0.7  # cosine between member centroids above which topics merge
+TONE_STRONG = 0.25  # |sentiment| from which a text counts as praise or complaint
+TONE_SHARE = 0.2  # each tone needs this share of a topic for the topic to split
 ANALYSIS_CHARS = 3000  # texts are cut to this length for vectorising and labelling
 
 
@@ -297,7 +304,9 @@ def find_themes(
     polarity
         Sentiment per text in [-1, 1]: two extra features (positive and negative tone,
         weighted by :data:`POLARITY_WEIGHT`) so that praise and complaints about the same
-        thing tend to land in different themes.
+        thing tend to land in different themes; then :func:`_tone_split` parts what NMF
+        still mixes, and labels must not contradict their theme's tone
+        (:func:`insightlib.labels.label_topics`).
     """
     codebook = codebook or {}
     n = len(texts)
@@ -414,7 +423,20 @@ def _discover(
     merged = {r: np.sort(np.concatenate(g)) for r, g in groups.items()}
     keys = sorted(merged)
     found = [r for r in keys if r >= pinned]
-    reps2 = _core_merge([merged[r] for r in found], x, scope, polarity, current)
+    pieces = _tone_split([merged[r] for r in found], x, polarity, min_size)
+    # the pieces of a split topic get fresh keys after the existing ones
+    next_key = (max(keys) + 1) if keys else 0
+    for r in found:
+        merged.pop(r)
+    found = []
+    for rows in pieces:
+        merged[next_key] = rows
+        found.append(next_key)
+        next_key += 1
+    # the tone split only takes wrong-toned texts out of topics big enough to stand: what
+    # remains of them stands too, down to MIN_TOPIC texts
+    standing = set(found)
+    reps2 = _core_merge([merged[r] for r in found], x, scope, polarity, current, vocab)
     for r, rep in zip(found, reps2, strict=True):
         if found[rep] != r:
             merged[found[rep]] = np.union1d(merged[found[rep]], merged.pop(r))
@@ -424,10 +446,83 @@ def _discover(
         if r < pinned:
             spec = codebook[names[r]]
             topics.append(Topic(spec.name, spec.label, spec.keywords, rows, True))
-        elif len(rows) >= min_size or int(current[rows].sum()) >= min_current:
+        elif (
+            len(rows) >= min_size
+            or int(current[rows].sum()) >= min_current
+            or (r in standing and len(rows) >= MIN_TOPIC)
+        ):
             topics.append(Topic("", "", (), rows, False))
-    label_topics(topics, clean, scope, vocab, x)
+    label_topics(topics, clean, scope, vocab, x, polarity)
     return _Model(_dedupe_ids(topics), x, vocab)
+
+
+def _tone_split(
+    groups: list[np.ndarray],
+    x: sparse.csr_matrix,
+    polarity: np.ndarray | None,
+    min_size: int,
+) -> list[np.ndarray]:
+    """Part praise from complaints inside each discovered topic; returns the new topics.
+
+    Words alone do not tell "always on time" from "never on time", or "delivery was fast"
+    from "delivery was late": NMF often puts both in one topic, whose label and sentiment
+    then mislead. A text is *positive* or *negative* when its sentiment is at least
+    :data:`TONE_STRONG` either way. A topic with at least :data:`TONE_SHARE` of its texts (and
+    :data:`MIN_TOPIC`) of each tone splits in two: the neutral texts join the part whose
+    centroid is closer; the smaller part, if smaller than ``min_size``, does not stand alone
+    but is re-homed like the texts below (the larger part keeps standing, whatever its size:
+    it held the topic before). In a topic that does not split, the texts whose tone opposes
+    its majority move to the closest topic of their own tone (cosine to its centroid at least
+    :data:`MIN_SIMILARITY`) or, with none, leave it (unthemed) — if the topic has a clear
+    tone (mean sentiment at least half of :data:`TONE_STRONG` either way, or twice as many
+    texts of one tone as of the other): a topic of mixed opinions ("good service but
+    pricey") keeps its texts. Groups come back in order,
+    a split topic's negative part first; empty groups are dropped.
+    """
+    if polarity is None or not groups:
+        return [g for g in groups if len(g)]
+    tone = np.nan_to_num(np.asarray(polarity, dtype=float), nan=0.0)
+    pieces: list[np.ndarray] = []
+    strays: list[np.ndarray] = []
+    for rows in groups:
+        if not len(rows):
+            continue
+        t = tone[rows]
+        pos, neg = rows[t >= TONE_STRONG], rows[t <= -TONE_STRONG]
+        n = len(rows)
+        if min(len(pos), len(neg)) >= max(MIN_TOPIC, TONE_SHARE * n):
+            neutral = rows[np.abs(t) < TONE_STRONG]
+            c_neg, c_pos = _centroid(x, neg), _centroid(x, pos)
+            if len(neutral):
+                xn = x[neutral]
+                closer_pos = np.asarray(xn @ c_pos).ravel() > np.asarray(xn @ c_neg).ravel()
+                neg = np.sort(np.concatenate([neg, neutral[~closer_pos]]))
+                pos = np.sort(np.concatenate([pos, neutral[closer_pos]]))
+            # a part too small to stand alone joins the closest topic of its tone
+            small, large = (neg, pos) if len(neg) < len(pos) else (pos, neg)
+            pieces.append(large)
+            (pieces if len(small) >= min_size else strays).append(small)
+            continue
+        minority = pos if len(pos) < len(neg) else neg
+        major = max(len(pos), len(neg))
+        clear = abs(float(t.mean())) >= TONE_STRONG / 2 or major >= 2 * len(minority)
+        if len(minority) and clear and major > len(minority):
+            strays.append(minority)
+            rows = np.setdiff1d(rows, minority)
+        pieces.append(rows)
+    if not strays or not pieces:
+        return [p for p in pieces if len(p)]
+    cents = np.array([_centroid(x, p) for p in pieces])
+    tones = np.array([float(tone[p].mean()) for p in pieces])
+    stray = np.concatenate(strays)
+    sims = np.asarray(x[stray] @ cents.T)
+    agree = np.sign(tone[stray])[:, None] * tones[None, :] >= TONE_STRONG / 2
+    sims = np.where(agree, sims, -1.0)
+    best = sims.argmax(axis=1)
+    ok = sims[np.arange(len(stray)), best] >= MIN_SIMILARITY
+    for j in np.unique(best[ok]):
+        pieces[j] = np.sort(np.concatenate([pieces[j], stray[ok & (best == j)]]))
+    return [p for p in pieces if len(p)]
 
 
 def _surge_topics(
@@ -522,19 +617,33 @@ def _surge_topics(
     return np.array(vectors, dtype=np.float32), groups
 
 
+def _affect_words(vocab: np.ndarray) -> np.ndarray:
+    """Which vocabulary words are strong general feelings ("love", "great", "terrible").
+
+    Words of VADER's lexicon with a valence of at least :data:`AFFECT_VALENCE` either way say
+    how people feel, not what about: two topics that share "love" are not one topic.
+    """
+    from .sentiment import _analyzer
+
+    lex = _analyzer().lexicon
+    return np.array([abs(lex.get(str(w), 0.0)) >= AFFECT_VALENCE for w in vocab], dtype=bool)
+
+
 def _core_merge(
     groups: list[np.ndarray],
     x: sparse.csr_matrix,
     scope: np.ndarray,
     polarity: np.ndarray | None,
     current: np.ndarray,
+    vocab: np.ndarray,
 ) -> list[int]:
     """Union topics that share a *core word* and a tone; returns each topic's representative.
 
     A core word of a topic is one that at least :data:`CORE_SHARE` of its texts hold. Two
     topics merge when they share a core word that is specific (held by at most
     :data:`CORE_MAX_DF` of all texts) and their mean tones differ by at most
-    :data:`CORE_TONE`. This joins the pieces NMF cuts one complaint into when people word it
+    :data:`CORE_TONE`; words of strong general feeling ("love", "great") are not core words
+    (:func:`_affect_words`). This joins the pieces NMF cuts one complaint into when people word it
     differently ("Where is my refund?", "Support promised a refund"), while "app crashes"
     and "easy app" (tones apart) or themes sharing only a common word stay apart. A topic
     that is new (at least half of its texts from the current period) never merges with one
@@ -548,7 +657,7 @@ def _core_merge(
     binary = (x > 0).astype(np.float32).tocsr()
     in_scope = np.flatnonzero(scope)
     df = np.asarray(binary[in_scope].sum(axis=0)).ravel() / max(len(in_scope), 1)
-    specific = df <= CORE_MAX_DF
+    specific = (df <= CORE_MAX_DF) & ~_affect_words(vocab)
     tone = np.zeros(len(scope)) if polarity is None else np.nan_to_num(polarity, nan=0.0)
     cores = []
     tones = []

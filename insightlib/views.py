@@ -43,6 +43,7 @@ __all__ = [
     "questions_html",
     "method_html",
     "glossary_html",
+    "track_record_html",
     "figures",
 ]
 
@@ -414,7 +415,17 @@ def themes_html(run: Run, limit: int = 8) -> str:
 
 def questions_html(run: Run, audience: str) -> str:
     """'What we ask': the open questions, each routed to a team."""
-    return render("questions.html.j2", questions=run.questions(audience), depth=run.depth(audience))
+    return render(
+        "questions.html.j2",
+        questions=run.questions(audience),
+        depth=run.depth(audience),
+        n_insights=len(run.doc.get("insights") or []),
+    )
+
+
+def track_record_html(run: Run) -> str:
+    """'Track record': verdicts and answers of teams so far (``track_record`` of insights.json)."""
+    return render("track_record.html.j2", tr=run.doc.get("track_record") or None)
 
 
 def glossary_html(run: Run) -> str:

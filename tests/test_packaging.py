@@ -13,6 +13,7 @@ CONDA_NAMES = {
     "duckdb": "python-duckdb",
     "ibis-framework[duckdb]": "ibis-duckdb",
     "vadersentiment": "vadersentiment",
+    "psycopg[binary]": "psycopg",
 }
 
 

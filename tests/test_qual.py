@@ -11,12 +11,18 @@ import pandas as pd
 import pytest
 
 from insightlib.config import Config, ThemeSpec
-from insightlib.labels import slug
+from insightlib.labels import _DANGLING, MIN_VERBATIM, STOP_WORDS, _form_factor, phrase_tone, slug
 from insightlib.model import segment_key
 from insightlib.periods import parse_period
 from insightlib.qual import QualResult, analyse_feedback, period_starts
 from insightlib.quotes import QUOTE_CHARS, cut_quote
-from insightlib.sentiment import feedback_sentiment, looks_english, score_sentiment
+from insightlib.sentiment import (
+    domain_valence,
+    feedback_sentiment,
+    looks_english,
+    score_sentiment,
+    text_sentiment,
+)
 from insightlib.themes import match_codebook
 
 # ------------------------------------------------------------------------------------------
@@ -158,6 +164,126 @@ def test_planted_themes_are_recovered_with_readable_labels(
         pattern = re.compile(r"\b" + re.escape(th.label.lower()) + r"\b")
         assert any(pattern.search(t.lower()) for t in texts.loc[members]), th.label
         assert re.fullmatch(r"[a-z0-9_]+", th.id)
+
+
+# complaints and praise about the same thing (delivery), plus an unrelated complaint
+POLAR_PHRASES = {
+    "late": [
+        "My delivery was {n} minutes late.",
+        "Delivery late again, the food was cold.",
+        "The delivery was late and nobody told me.",
+        "Late delivery for the third time this month.",
+        "The driver was late, the delivery came {n} minutes late.",
+    ],
+    "fast": [
+        "Fast delivery, the driver was lovely.",
+        "Delivery was fast and on time, love it.",
+        "Super fast delivery, great service.",
+        "Fast delivery every time, really happy.",
+        "The delivery was fast and friendly.",
+    ],
+    "crash": PHRASES["crash"],
+    "refund": PHRASES["refund"],
+    "app": PHRASES["praise"][1::2],
+}
+
+
+def make_polar_feedback(weeks: int = 6, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for week in range(weeks):
+        for bank in POLAR_PHRASES.values():
+            for _ in range(25):
+                day = FIRST_MONDAY + timedelta(days=7 * week + int(rng.integers(0, 7)))
+                text = bank[int(rng.integers(len(bank)))].format(n=int(rng.integers(10, 90)))
+                filler = str(rng.choice(FILLER))
+                rows.append(
+                    {
+                        "id": f"p-{len(rows):05d}",
+                        "created_at": pd.Timestamp(day),
+                        "source": "survey",
+                        "text": f"{text} {filler}".strip(),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_praise_and_complaints_about_one_topic_get_two_polar_themes() -> None:
+    fb = make_polar_feedback()
+    res = analyse_feedback(fb, make_config(), parse_period("2026-W45"))
+    kind = {}
+    for theme, bank in POLAR_PHRASES.items():
+        for phrase in bank:
+            kind[phrase.split("{")[0][:20].lower()] = theme
+    truth = fb.set_index("id")["text"].map(
+        lambda t: next(v for k, v in kind.items() if t.lower().startswith(k))
+    )
+    found: dict[str, list] = {}
+    for th in res.themes:
+        members = res.assignments.loc[res.assignments["theme"] == th.id, "id"]
+        top = truth.loc[members].value_counts()
+        assert top.iloc[0] >= 0.9 * len(members), (th.label, top.to_dict())
+        found.setdefault(str(top.index[0]), []).append(th)
+    assert {"late", "fast"} <= set(found), [t.label for t in res.themes]
+    assert not {t.id for t in found["late"]} & {t.id for t in found["fast"]}
+    for th in found["late"]:  # complaints, labelled as complaints
+        assert th.sentiment < -0.1 and phrase_tone(th.label) <= 0, th.label
+    for th in found["fast"]:  # praise, labelled as praise
+        assert th.sentiment > 0.1 and phrase_tone(th.label) >= 0, th.label
+    late, fast = found["late"][0], found["fast"][0]  # the largest of each
+    assert "late" in late.label.lower() and "fast" in fast.label.lower(), (late.label, fast.label)
+    assert late.count >= 0.6 * (truth == "late").sum()
+
+
+def _label_checks(res: QualResult, texts: pd.Series) -> None:
+    for th in res.themes:
+        if th.codebook:
+            continue
+        words = th.label.lower().replace("’", "'").split()
+        # not only function words, and no dangling word at either end ("app that does")
+        assert any(w not in STOP_WORDS for w in words), th.label
+        assert words[-1] not in _DANGLING and words[0] not in _DANGLING - {"no", "not"}, th.label
+        # the label appears word for word in several of the theme's texts
+        members = res.assignments.loc[res.assignments["theme"] == th.id, "id"]
+        pattern = re.compile(r"(?<!\w)" + re.escape(th.label.lower()) + r"(?!\w)")
+        hits = sum(1 for t in texts.loc[members] if pattern.search(t.lower().replace("’", "'")))
+        assert hits >= min(MIN_VERBATIM, th.count), (th.label, hits)
+
+
+def test_labels_are_verbatim_phrases_that_read_well(
+    result: QualResult, feedback: pd.DataFrame
+) -> None:
+    _label_checks(result, feedback.set_index("id")["text"])
+    fb = make_polar_feedback()
+    _label_checks(
+        analyse_feedback(fb, make_config(), parse_period("2026-W45")), fb.set_index("id")["text"]
+    )
+
+
+def test_form_factor_rejects_dangling_and_function_word_phrases() -> None:
+    assert _form_factor(["app", "that", "does"], ["app"]) == 0
+    assert _form_factor(["fees", "keep", "going"], ["fees"]) == 0
+    assert _form_factor(["the", "app"], ["app"]) == 0
+    assert _form_factor(["slot", "and", "the", "driver"], ["slot", "driver"]) < 1
+    assert _form_factor(["promo", "code", "not", "working"], ["promo", "code", "not"]) == 1
+    assert _form_factor(["fast", "and", "reliable"], ["fast", "reliable"]) == 1
+
+
+def test_domain_lexicon_reads_product_complaints() -> None:
+    texts = [
+        "The SMS code never arrives.",
+        "The promo code doesn't work.",
+        "My delivery was 40 minutes late.",
+        "Your drivers are never on time anymore.",
+        "Stuck on the verify screen, I didn't get the code.",
+        "Always on time, fast and reliable.",
+        "Please help. Thanks",
+    ]
+    s = text_sentiment(texts)
+    assert (s[:5] < -0.2).all(), s
+    assert s[5] > 0.3
+    assert s[6] == 0  # courtesy is not praise
+    assert domain_valence("not late at all") > 0 > domain_valence("late again")
 
 
 def test_theme_fields_are_consistent(result: QualResult, feedback: pd.DataFrame) -> None:
