@@ -590,22 +590,48 @@ def _public(v: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.get(k) for k in keys}
 
 
-def apply_learning(doc: dict[str, Any], db: str | os.PathLike[str]) -> dict[str, Any]:
-    """Add verdicts, learning and the track record to a run's document (in place; returned).
-
-    See the module docstring for the rules.
-    """
-    project = str(doc.get("project") or "")
-    label = str((doc.get("period") or {}).get("label") or "")
-    start = str((doc.get("period") or {}).get("start") or "")
+def _verdicts_by_id(
+    db: str | os.PathLike[str], project: str, label: str, start: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Every verdict recorded up to the period starting ``start``, per insight id, oldest first."""
     periods = dict(
         _read(Path(db), "SELECT label, period_start FROM runs WHERE project = ?", (project,))
     )
     periods[label] = start
-    all_v = [v for v in verdicts_of(db, project) if periods.get(v["period"], "") <= start]
     by_id: dict[str, list[dict[str, Any]]] = {}
-    for v in all_v:
-        by_id.setdefault(v["insight_id"], []).append(v)
+    for v in verdicts_of(db, project):
+        if periods.get(v["period"], "") <= start:
+            by_id.setdefault(v["insight_id"], []).append(v)
+    return by_id
+
+
+def score_factors(
+    db: str | os.PathLike[str], project: str, label: str, start: str
+) -> dict[str, float]:
+    """Score multipliers learned from verdicts, for fusion to apply before it picks what each
+    audience sees: :data:`REFUTED_FACTOR` for a finding whose latest verdict is "refuted"."""
+    if not Path(db).exists():
+        return {}
+    return {
+        iid: REFUTED_FACTOR
+        for iid, vs in _verdicts_by_id(db, project, label, start).items()
+        if vs[-1]["verdict"] == "refuted"
+    }
+
+
+def apply_learning(
+    doc: dict[str, Any], db: str | os.PathLike[str], *, rescore: bool = True
+) -> dict[str, Any]:
+    """Add verdicts, learning and the track record to a run's document (in place; returned).
+
+    See the module docstring for the rules. With ``rescore=False`` the scores are taken as
+    already adjusted (the pipeline passes :func:`score_factors` to fusion, so the board is
+    picked from the learned ranking) and only the verdicts and explanations are added.
+    """
+    project = str(doc.get("project") or "")
+    label = str((doc.get("period") or {}).get("label") or "")
+    start = str((doc.get("period") or {}).get("start") or "")
+    by_id = _verdicts_by_id(db, project, label, start)
     for ins in doc.get("insights") or []:
         mine = by_id.get(str(ins.get("id")), [])
         ins["verdicts"] = [_public(v) for v in mine]
@@ -613,7 +639,8 @@ def apply_learning(doc: dict[str, Any], db: str | os.PathLike[str]) -> dict[str,
             continue
         last = mine[-1]
         if last["verdict"] == "refuted":
-            ins["score"] = round(float(ins.get("score") or 0.0) * REFUTED_FACTOR, 4)
+            if rescore:
+                ins["score"] = round(float(ins.get("score") or 0.0) * REFUTED_FACTOR, 4)
             ins["learning"] = {
                 "factor": REFUTED_FACTOR,
                 "why": f"{last['team']} refuted this finding in {last['period']}",
@@ -629,7 +656,7 @@ def apply_learning(doc: dict[str, Any], db: str | os.PathLike[str]) -> dict[str,
                 f"Back again: {e['team']} {e['verdict']} this in {e['period']}{note}"
             )
     insights = doc.get("insights") or []
-    if not any("learning" in i for i in insights):  # nothing re-scored: keep fuse's order
+    if not rescore or not any("learning" in i for i in insights):  # keep fuse's order
         doc["track_record"] = track_record(db, project, doc)
         return doc
     insights.sort(key=lambda i: (-float(i.get("score") or 0.0), str(i.get("id"))))

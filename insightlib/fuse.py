@@ -1274,8 +1274,12 @@ def build_document(
     provenance: dict[str, Any] | None = None,
     baseline: tuple[date, date] | None = None,
     check: bool = True,
+    score_factors: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Fuse, narrate and assemble the ``insights.json`` dict of docs/run-folder.md.
+
+    ``score_factors`` (insight id -> multiplier, from teams' verdicts) adjusts scores before
+    the audiences are picked.
 
     ``history`` is left as a first-run skeleton (every insight new) for the history step to
     replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
@@ -1294,6 +1298,7 @@ def build_document(
         provenance=provenance,
         baseline=baseline,
         check=check,
+        score_factors=score_factors,
     )
 
 

@@ -24,6 +24,7 @@ and place, not proof of cause.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace as dc_replace
 from datetime import date
 from typing import Any
 
@@ -854,6 +855,7 @@ def assemble(
     provenance: dict[str, Any] | None = None,
     baseline: tuple[date, date] | None = None,
     check: bool = True,
+    score_factors: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Fuse, narrate, select audiences, write the digest and assemble ``insights.json``.
 
@@ -863,6 +865,18 @@ def assemble(
     bstart, bend = baseline or _baseline_window(period, config.baseline_periods)
     insights, questions = fuse(quant, qual, knowledge, config, period, (bstart, bend))
     insights = narrate(insights, period, gloss)
+    if score_factors:  # learned from teams' verdicts: ranks lower before anything is picked
+        insights = tuple(
+            sorted(
+                (
+                    dc_replace(i, score=round(i.score * score_factors[i.id], 4))
+                    if i.id in score_factors
+                    else i
+                    for i in insights
+                ),
+                key=lambda i: (-i.score, i.id),
+            )
+        )
     audiences = dict(config.audiences)
     audiences.setdefault("team", AudienceSpec("team", "detailed", None))
     audiences.setdefault("board", AudienceSpec("board", "summary", 5))

@@ -206,6 +206,10 @@ def run(
         period=per,
         baseline=_baseline(ws, per),
         provenance={"files": ws.files, "parameters": parameters, "notes": list(ws.notes)},
+        # refuted findings rank lower before the board is picked (feedback_loop.py)
+        score_factors=feedback_loop.score_factors(
+            root / history.DB_NAME, cfg.project, per.label, per.start.isoformat()
+        ),
     )
     timings["fuse"] = time.perf_counter() - t
 
@@ -218,7 +222,7 @@ def run(
             t = step(4)
             db = root / history.DB_NAME
             doc["history"] = history.compare(db, doc)
-            feedback_loop.apply_learning(doc, db)  # verdicts, learning, track record
+            feedback_loop.apply_learning(doc, db, rescore=False)  # verdicts, track record
             continuing = set(doc["history"].get("continuing", []))
             for ins in doc["insights"]:
                 ins["status"] = "continuing" if ins["id"] in continuing else "new"

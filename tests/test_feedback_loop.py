@@ -302,3 +302,29 @@ def test_week1_answer_is_linked_by_week2_fusion(tmp_path: Path) -> None:
     note = [k for k in links if k.team == "Marketing" and k.kind == "note"]
     assert note and note[0].date == date(2026, 11, 9)
     assert note[0].title == "Black Friday preview mailing in Germany."
+
+
+def test_refuted_findings_rank_lower_before_the_board_is_picked(fake_reports: Path) -> None:
+    from fixtures_story import PERIOD, config, knowledge, qual, quant
+
+    from insightlib.fuse import build_document
+
+    def doc(factors: dict[str, float] | None) -> dict:
+        return build_document(quant=quant(), qual=qual(), knowledge=knowledge(), glossary=None,
+                              config=config(), period=PERIOD, check=False,
+                              score_factors=factors)  # fmt: skip
+
+    plain = doc(None)
+    top = plain["audiences"]["board"]["insight_ids"][0]
+    # the factor comes from the history database: the latest verdict on `top` is "refuted"
+    fl.annotate(fake_reports, "metric_change:checkout_conversion:all", team="Eng",
+                verdict="refuted", note="Tracking bug")  # fmt: skip
+    db = fake_reports / history.DB_NAME
+    factors = fl.score_factors(db, "Basketly", "2026-W48", "2026-11-23")
+    assert factors == {"metric_change:checkout_conversion:all": fl.REFUTED_FACTOR}
+    learned = doc({top: fl.REFUTED_FACTOR})
+    before = {i["id"]: i["score"] for i in plain["insights"]}
+    after = {i["id"]: i["score"] for i in learned["insights"]}
+    assert after[top] == round(before[top] * fl.REFUTED_FACTOR, 4)
+    assert learned["audiences"]["board"]["insight_ids"][0] != top
+    assert [i["id"] for i in learned["insights"]] == sorted(after, key=lambda i: (-after[i], i))
