@@ -160,6 +160,12 @@ def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.Dat
         raise _first_failure(exc, name) from None
 
 
+def _first_row(mask: pd.Series | Any) -> int:
+    """Position (0-based) of the first True in a boolean Series or array."""
+    values = mask.to_numpy() if hasattr(mask, "to_numpy") else mask
+    return int(values.nonzero()[0][0])
+
+
 def _to_datetime_mixed(text: pd.Series) -> pd.Series:
     """pandas' mixed-format parser, value by value where it raises (e.g. "year 0 is out of range")
     instead of returning NaT; a value it cannot read becomes NaT."""
@@ -193,7 +199,7 @@ def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = Fal
         # cannot even print): treat them as unreadable
         bad |= out.notna() & (out.dt.year < 1900)
         if bad.any():
-            pos = int(bad.to_numpy().nonzero()[0][0])
+            pos = _first_row(bad)
             raise DataError(
                 f"cannot read {text.iloc[pos]!r} as a date/time; use ISO 8601 like "
                 "2026-11-17T09:30:00Z.",
@@ -204,7 +210,7 @@ def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = Fal
         out = out.dt.tz_localize(None)
     missing = out.isna()
     if missing.any():
-        pos = int(missing.to_numpy().nonzero()[0][0])
+        pos = _first_row(missing)
         raise DataError("is empty; every row needs a date.", file=name, column=column, row=pos + 1)
     return out.dt.normalize() if dates_only else out
 
@@ -230,7 +236,7 @@ def _no_future(ts: pd.Series, raw: pd.Series, name: str, column: str) -> None:
     limit = _future_limit()
     late = (ts >= limit).to_numpy()
     if late.any():
-        pos = int(late.nonzero()[0][0])
+        pos = _first_row(late)
         raise DataError(
             f"{str(raw.iloc[pos]).strip()!r} is in the future (after "
             f"{(limit - timedelta(days=1)).date()}); check the year, or the clock of the "
@@ -249,7 +255,7 @@ def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
     out = pd.to_numeric(text, errors="coerce")
     bad = out.isna() & text.notna()
     if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
+        pos = _first_row(bad)
         raise DataError(
             f"value {text.iloc[pos]!r} is not a number (metrics need numbers here).",
             file=name,
@@ -513,18 +519,20 @@ def load_workspace(path: str | Path) -> Workspace:
             f"{files['events']['path']}: {files['events']['duplicate_rows']} exact duplicate event "
             "rows (same time, user, event and values) were kept; check the export if unexpected."
         )
-    dup = int(feedback.duplicated(subset=["id"]).sum()) if len(feedback) else 0
+    id_dup = feedback.duplicated(subset=["id"])
+    dup = int(id_dup.sum())
     if dup:
         name = cfg.rel(cfg.sources["feedback"])
-        firstdup = int(feedback.duplicated(subset=["id"]).to_numpy().nonzero()[0][0])
         same = feedback.duplicated(keep="first")
-        if int(same.sum()) != dup:
+        conflict = id_dup & ~same  # a repeated id whose row differs from the first one
+        if conflict.any():
+            row = _first_row(conflict)
             raise DataError(
-                f"id {feedback['id'].iloc[firstdup]!r} is used by two different rows; "
+                f"id {feedback['id'].iloc[row]!r} is used by two different rows; "
                 "feedback ids must be unique.",
                 file=name,
                 column="id",
-                row=firstdup + 1,
+                row=row + 1,
             )
         feedback = feedback[~same].reset_index(drop=True)
         notes.append(f"{name}: dropped {dup} exact duplicate rows.")

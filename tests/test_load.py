@@ -155,3 +155,12 @@ def test_parquet_bad_timestamp_names_row(tiny: Path, capsys) -> None:
     toml = (tiny / "insight.toml").read_text().replace("events.csv", "events.parquet")
     (tiny / "insight.toml").write_text(toml)
     _expect(tiny, r"events.parquet, column 'timestamp', row 5: value 'garbage'", capsys)
+
+
+def test_conflicting_id_is_named_even_after_an_exact_duplicate(tiny: Path, capsys) -> None:
+    def dup(d):
+        other = d.iloc[[1]].assign(text="Another text")  # row 5: id f2 again, other content
+        return pd.concat([d, d.iloc[[0]], other], ignore_index=True)  # row 4: copy of row 1
+
+    _edit_csv(tiny / "feedback.csv", dup)
+    _expect(tiny, r"feedback.csv, column 'id', row 5: id 'f2' is used by two", capsys)
