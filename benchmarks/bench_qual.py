@@ -4,7 +4,7 @@ Run ``python benchmarks/bench_qual.py [N]`` (default 100,000 rows). The feedback
 here (seeded): a year of weekly feedback from five sources with twelve complaint and praise
 themes written in varied words, filler sentences, PII, emoji, non-English rows, empty texts and
 duplicates, plus a new complaint in the last week. The script prints the time of
-:func:`insightlib.qual.analyse_feedback` (best of ``--repeat`` runs) and fails (exit 1) above
+:func:`insightlib.qual.analyse.analyse_feedback` (best of ``--repeat`` runs) and fails (exit 1) above
 the 30 s budget.
 """
 
@@ -21,9 +21,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insightlib.config import Config, ThemeSpec  # noqa: E402
-from insightlib.periods import parse_period  # noqa: E402
-from insightlib.qual import analyse_feedback  # noqa: E402
+from insightlib.qual.analyse import analyse_feedback  # noqa: E402
+from insightlib.workspace.config import Config, ThemeSpec  # noqa: E402
+from insightlib.workspace.periods import parse_period  # noqa: E402
 
 BUDGET_S = 30.0
 

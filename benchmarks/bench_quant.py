@@ -162,8 +162,8 @@ def workspace(n_events: int, n_users: int, n_days: int) -> Path:
 
 def windows(n_days: int) -> dict:
     """The windows a run reads: the report period and the weekly / daily ranges of the engine."""
-    from insightlib.periods import latest_complete
-    from insightlib.quant import ANOMALY_WEEKS, TAU_HISTORY, TREND_PERIODS
+    from insightlib.quant.changes import ANOMALY_WEEKS, TAU_HISTORY, TREND_PERIODS
+    from insightlib.workspace.periods import latest_complete
 
     first, last = START, START + timedelta(days=n_days - 1)
     per = latest_complete(first, last, "week")
@@ -177,9 +177,10 @@ def windows(n_days: int) -> dict:
 # The three implementations (each returns the weekly and daily frames, for the cross-check)
 # ============================================================================================
 def run_insightlib(ws: Path, win: dict) -> dict:
-    from insightlib import engine, quant
-    from insightlib.config import load_config
-    from insightlib.periods import parse_period
+    from insightlib.quant import changes as quant
+    from insightlib.quant import engine
+    from insightlib.workspace.config import load_config
+    from insightlib.workspace.periods import parse_period
 
     cfg = load_config(ws)
     t = time.perf_counter()
@@ -401,7 +402,7 @@ def _child(name: str, ws: str, win: dict, queue: mp.Queue) -> None:
     import pandas  # noqa: F401
 
     if name == "insightlib":
-        import insightlib.quant  # noqa: F401
+        import insightlib.quant.changes  # noqa: F401
     fn = {"insightlib": run_insightlib, "duckdb_sql": run_sql, "pandas": run_pandas}[name]
     cpu = _cpu()
     out = fn(Path(ws), win)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import ConfigError, DataError, InputError, InsightError, RunError
+from insightlib.errors import ConfigError, DataError, InputError, InsightError, RunError
 
 __version__ = "0.1.0"
 
@@ -43,19 +43,19 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load_config": "config",
-    "load_workspace": "load",
-    "parse_period": "periods",
-    "Period": "periods",
+    "load_config": "workspace.config",
+    "load_workspace": "workspace.load",
+    "parse_period": "workspace.periods",
+    "Period": "workspace.periods",
     "Finding": "model",
     "Theme": "model",
     "Insight": "fuse",
-    "analyse": "quant",
-    "analyse_feedback": "qual",
+    "analyse": "quant.changes",
+    "analyse_feedback": "qual.analyse",
     "build_document": "fuse",
-    "lint_text": "plain",
+    "lint_text": "text.plain",
     "run": "pipeline",
-    "write_sample": "sample",
+    "write_sample": "sample.story",
 }
 
 

@@ -13,8 +13,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .errors import InputError, InsightError
+from insightlib import __version__
+from insightlib.errors import InputError, InsightError
 
 __all__ = ["main"]
 
@@ -68,7 +68,7 @@ class _Log:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run
+    from insightlib.pipeline import run
 
     tty = sys.stderr.isatty() and not args.quiet
     log = _Log(args.log, f"run {args.workspace}")
@@ -98,7 +98,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    from .deliver import send
+    from insightlib.deliver import send
 
     log = _Log(args.log, f"send {args.run_dir}")
     try:
@@ -120,7 +120,7 @@ def _cmd_send(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from insightlib.sample.story import write_sample
 
     dest = write_sample(args.dir, seed=args.seed, overwrite=args.force)
     print(f"Sample workspace written to {dest}")
@@ -128,7 +128,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .load import load_workspace
+    from insightlib.workspace.load import load_workspace
 
     ws = load_workspace(args.workspace)
     cfg = ws.config
@@ -143,7 +143,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
-    from . import feedback_loop
+    from insightlib.memory import verdicts as feedback_loop
 
     if args.csv:
         if args.insight_id or args.team or args.verdict or args.note:
@@ -163,7 +163,7 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def _cmd_answer(args: argparse.Namespace) -> int:
-    from . import feedback_loop
+    from insightlib.memory import verdicts as feedback_loop
 
     rec = feedback_loop.answer(args.reports, args.question_id, team=args.team, note=args.note)
     print(f"Recorded: {rec['team']} answered {rec['question_id']} ({rec['period']})")
@@ -171,7 +171,7 @@ def _cmd_answer(args: argparse.Namespace) -> int:
 
 
 def _cmd_lint_text(args: argparse.Namespace) -> int:
-    from .plain import lint_file
+    from insightlib.text.plain import lint_file
 
     return lint_file(args.target, glossary=args.glossary, out=sys.stdout)
 

@@ -1,7 +1,7 @@
 """``insightlib send``: e-mail a run's digest (board PDF attached) and/or post it to a chat webhook.
 
 Settings come from the ``[delivery]`` table of the workspace's ``insight.toml`` (see
-:class:`~insightlib.config.DeliverySpec`), overridden by the environment, overridden by the
+:class:`~insightlib.workspace.config.DeliverySpec`), overridden by the environment, overridden by the
 command line (``--to``)::
 
     INSIGHTLIB_SMTP_HOST, INSIGHTLIB_SMTP_PORT, INSIGHTLIB_SMTP_USER, INSIGHTLIB_SMTP_PASSWORD,
@@ -38,8 +38,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_NAME, DeliverySpec, load_config
-from .errors import ConfigError, InputError, RunError
+from insightlib.errors import ConfigError, InputError, RunError
+from insightlib.workspace.config import CONFIG_NAME, DeliverySpec, load_config
 
 __all__ = [
     "DeliveryError",

@@ -70,9 +70,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import textfmt as tf
-from .config import Config, MetricSpec
-from .model import (
+from insightlib.model import (
     Driver,
     Finding,
     Quote,
@@ -83,7 +81,9 @@ from .model import (
     segment_key,
     segment_text,
 )
-from .periods import Period, period_of
+from insightlib.text import numbers as tf
+from insightlib.workspace.config import Config, MetricSpec
+from insightlib.workspace.periods import Period, period_of
 
 __all__ = [
     "Insight",
@@ -470,7 +470,7 @@ def _neutral(text: Any) -> str | None:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     try:
-        from .redact import neutralise
+        from insightlib.text.redact import neutralise
     except ImportError:  # pragma: no cover
         return str(text)
     return neutralise(str(text))
@@ -478,7 +478,7 @@ def _neutral(text: Any) -> str | None:
 
 def _redact(text: str) -> str:
     try:
-        from .redact import redact
+        from insightlib.text.redact import redact
     except ImportError:  # pragma: no cover
         return text
     return redact(text)
@@ -1089,9 +1089,9 @@ def fuse(
     Parameters
     ----------
     quant
-        :class:`insightlib.quant.QuantResult` (``findings``; may be ``None``).
+        :class:`insightlib.quant.changes.QuantResult` (``findings``; may be ``None``).
     qual
-        :class:`insightlib.qual.QualResult` (``themes``, ``findings``, ``theme_counts``; may be
+        :class:`insightlib.qual.analyse.QualResult` (``themes``, ``findings``, ``theme_counts``; may be
         ``None``).
     knowledge
         The knowledge frame (``date``, ``team``, ``kind``, ``title``, ``details``, ``segment``,
@@ -1284,9 +1284,9 @@ def build_document(
     ``history`` is left as a first-run skeleton (every insight new) for the history step to
     replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
     fusion parameters added. With ``check`` (the default) a board text, headline or digest that
-    breaks the plain-English limits raises :class:`~insightlib.plain.PlainTextError`.
+    breaks the plain-English limits raises :class:`~insightlib.text.plain.PlainTextError`.
     """
-    from .narrate import assemble
+    from insightlib.narrate.texts import assemble
 
     return assemble(
         quant=quant,

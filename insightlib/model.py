@@ -144,7 +144,7 @@ class Finding:
     better
         Whether the move is good news, from the metric's ``good`` setting.
     score
-        Ranking score in [0, 1]; see :mod:`insightlib.quant` for the formula.
+        Ranking score in [0, 1]; see :mod:`insightlib.quant.changes` for the formula.
     """
 
     kind: str

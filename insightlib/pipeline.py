@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import InputError, RunError
-from .load import Workspace, load_workspace
-from .periods import Period, latest_complete, parse_period
+from insightlib import __version__
+from insightlib.errors import InputError, RunError
+from insightlib.workspace.load import Workspace, load_workspace
+from insightlib.workspace.periods import Period, latest_complete, parse_period
 
 __all__ = ["run", "choose_period", "reports_lock"]
 
@@ -143,7 +143,13 @@ def run(
     Returns the run folder. Raises :class:`InputError` for bad input (nothing is written) and
     :class:`RunError` or other exceptions for failures (earlier runs stay untouched).
     """
-    from . import engine, feedback_loop, fuse, history, qual, quant, report
+    from insightlib import fuse
+    from insightlib.memory import history
+    from insightlib.memory import verdicts as feedback_loop
+    from insightlib.qual import analyse as qual
+    from insightlib.quant import changes as quant
+    from insightlib.quant import engine
+    from insightlib.report import publish as report
 
     steps = [
         "Loading and checking the workspace",

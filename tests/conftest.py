@@ -90,6 +90,6 @@ def tiny(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample workspace, generated once per test session."""
-    from insightlib.sample import write_sample
+    from insightlib.sample.story import write_sample
 
     return write_sample(tmp_path_factory.mktemp("sample") / "ws")

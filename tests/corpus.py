@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from conftest import write_tiny
 
-from insightlib.load import Workspace
+from insightlib.workspace.load import Workspace
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ def write_hostile_sample(root: Path) -> Path:
     a hostile payload and personal data appended, so the quotes of the reported findings carry
     them; the knowledge entries of that week get hostile titles and details.
     """
-    from insightlib.sample import write_sample
+    from insightlib.sample.story import write_sample
 
     write_sample(root)
     fb = pd.read_csv(root / "feedback.csv", dtype=str, keep_default_na=False)

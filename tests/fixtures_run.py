@@ -722,7 +722,7 @@ def built_reports(base: Path) -> Path:
     root holding ``2026-W46/`` (insights.json only) and ``2026-W47/`` (everything).
     """
     if "root" not in _BUILT:
-        from insightlib import report
+        from insightlib.report import publish as report
 
         root = Path(base)
         earlier = document("2026-W46")

@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
-from insightlib.config import AudienceSpec, Config, MetricSpec, ThemeSpec
 from insightlib.model import Driver, Finding, Quote, Theme
-from insightlib.periods import parse_period
+from insightlib.workspace.config import AudienceSpec, Config, MetricSpec, ThemeSpec
+from insightlib.workspace.periods import parse_period
 
 PERIOD = parse_period("2026-W47")
 B0, B1 = date(2026, 10, 19), date(2026, 11, 15)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from insightlib.config import Config, MetricSpec
+from insightlib.workspace.config import Config, MetricSpec
 
 START = date(2026, 8, 31)  # a Monday
 WEEKDAY = np.array([0.9, 0.85, 0.88, 0.94, 1.05, 1.23, 1.15])

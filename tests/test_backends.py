@@ -30,10 +30,13 @@ import pandas as pd
 import pytest
 from quantdata import config, make_events
 
-from insightlib import engine, fuse, qual, quant
+from insightlib import fuse
 from insightlib.errors import ConfigError
-from insightlib.load import load_workspace
-from insightlib.periods import parse_period
+from insightlib.qual import analyse as qual
+from insightlib.quant import changes as quant
+from insightlib.quant import engine
+from insightlib.workspace.load import load_workspace
+from insightlib.workspace.periods import parse_period
 
 PERIOD = "2026-W47"
 URL_ENV = "INSIGHTLIB_TEST_EVENTS_URL"

@@ -16,7 +16,7 @@ import pytest
 from fixtures_run import built_reports
 from PIL import Image, ImageStat
 
-from insightlib.charts import PALETTE
+from insightlib.report.charts import PALETTE
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from fixtures_run import (
     theme_counts_frame,
 )
 
-from insightlib import charts
+from insightlib.report import charts
 
 INS = {i["id"]: i for i in insights()}
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from conftest import TOML, write_tiny
 
-from insightlib.config import load_config
 from insightlib.errors import ConfigError
+from insightlib.workspace.config import load_config
 
 
 def test_valid_config(tiny: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from corpus import BAD, ODD_BUT_OK, Case, build
 
 from insightlib.cli import main
-from insightlib.load import load_workspace
+from insightlib.workspace.load import load_workspace
 
 
 def _sums(root: Path) -> dict[str, str]:

@@ -23,8 +23,8 @@ from fixtures_run import HOSTILE_TITLE, build_run
 
 from insightlib import deliver
 from insightlib.cli import main
-from insightlib.config import load_config
 from insightlib.errors import ConfigError
+from insightlib.workspace.config import load_config
 
 DIGEST = (
     f"Basketly weekly insights, 16–22 Nov 2026:\n- Checkout fell after “{HOSTILE_TITLE}”.\n"
@@ -491,7 +491,7 @@ def test_run_bad_input_exits_2_and_logs_failed(tmp_path: Path, tiny: Path, capsy
 def test_run_other_failure_exits_1_and_logs_each_step(
     tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    from insightlib import quant
+    from insightlib.quant import changes as quant
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

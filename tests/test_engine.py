@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from quantdata import config, make_events
 
-from insightlib import engine
-from insightlib.config import Config
 from insightlib.errors import DataError, InputError
+from insightlib.quant import engine
+from insightlib.workspace.config import Config
 
 FIELDS = ["users", "numerator", "denominator", "value", "sumsq", "cross", "densq", "sumsq_values"]
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from fixtures_run import build_run, document
 
-from insightlib import feedback_loop as fl
-from insightlib import history, report, views
 from insightlib.cli import main
 from insightlib.errors import InputError
+from insightlib.memory import history
+from insightlib.memory import verdicts as fl
+from insightlib.report import runfolder as report
+from insightlib.report import views
 
 REVENUE_PLUS = "trend:revenue:plan=plus"
 USERS_PLUS = "trend:active_users:plan=plus"

@@ -221,7 +221,7 @@ def test_route_team_rules(metric, segment, team) -> None:
 
 
 def test_route_team_pricing_and_service_and_fallback() -> None:
-    from insightlib.config import MetricSpec
+    from insightlib.workspace.config import MetricSpec
 
     aov = MetricSpec("aov", "mean", "Average order value", event="purchase", column="revenue")
     assert route_team(metric=aov)[0] == "Pricing"

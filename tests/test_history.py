@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fixtures_run import ID_CHECKOUT, ID_RESOLVED, document
 
-from insightlib import history
 from insightlib.errors import RunError
-from insightlib.periods import parse_period
+from insightlib.memory import history
+from insightlib.workspace.periods import parse_period
 
 
 def _doc(label: str, ids: list[str], project: str = "Basketly") -> dict[str, Any]:

@@ -21,7 +21,7 @@ import pytest
 from corpus import HOSTILE, INVISIBLE, PII, write_hostile_sample
 
 from insightlib.cli import main
-from insightlib.redact import find_pii
+from insightlib.text.redact import find_pii
 
 pytestmark = pytest.mark.slow
 

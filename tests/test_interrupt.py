@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import write_tiny
 
-from insightlib import pipeline, report
+from insightlib import pipeline
 from insightlib.cli import main
+from insightlib.report import publish as report
 
 pytestmark = pytest.mark.slow
 PERIOD = "2026-W46"

@@ -10,7 +10,7 @@ import pytest
 
 from insightlib.cli import main
 from insightlib.errors import DataError
-from insightlib.load import load_workspace
+from insightlib.workspace.load import load_workspace
 
 
 def _edit_csv(path: Path, fn) -> None:

@@ -32,10 +32,9 @@ from fixtures_story import (
     quant,
 )
 
-from insightlib.config import AudienceSpec, MetricSpec
 from insightlib.fuse import fuse
-from insightlib.narrate import narrate, select
-from insightlib.plain import (
+from insightlib.narrate.texts import narrate, select
+from insightlib.text.plain import (
     BOARD_LIMITS,
     DIGEST_LIMITS,
     HEADLINE_LIMITS,
@@ -43,6 +42,7 @@ from insightlib.plain import (
     find_jargon,
     lint_text,
 )
+from insightlib.workspace.config import AudienceSpec, MetricSpec
 
 GOLDEN = Path(__file__).parent / "golden"
 CAUSAL = re.compile(r"\b(caused|causes|cause[sd]? by|because of|due to|led to|result of)\b", re.I)
@@ -334,7 +334,7 @@ def test_custom_audiences_in_the_document() -> None:
 
 
 def test_month_grain_words() -> None:
-    from insightlib.periods import parse_period
+    from insightlib.workspace.periods import parse_period
 
     p = parse_period("2026-11")
     f = quant().findings[2]
@@ -353,12 +353,12 @@ def test_month_grain_words() -> None:
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample_doc(sample_ws: Path) -> dict[str, Any]:
-    quant_mod = pytest.importorskip("insightlib.quant")
-    qual_mod = pytest.importorskip("insightlib.qual")
-    from insightlib import engine
+    quant_mod = pytest.importorskip("insightlib.quant.changes")
+    qual_mod = pytest.importorskip("insightlib.qual.analyse")
     from insightlib.fuse import build_document
-    from insightlib.load import load_workspace
     from insightlib.pipeline import choose_period
+    from insightlib.quant import engine
+    from insightlib.workspace.load import load_workspace
 
     ws = load_workspace(sample_ws)
     per = choose_period(ws, None)

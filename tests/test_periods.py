@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from insightlib.errors import InputError
-from insightlib.periods import latest_complete, parse_period, period_of
+from insightlib.workspace.periods import latest_complete, parse_period, period_of
 
 
 def test_iso_week_label_and_bounds() -> None:

@@ -151,7 +151,8 @@ def test_explore_notebook_on_the_sample(sample_run: Path, tmp_path: Path) -> Non
     kinds = [m for o in outputs for m in o.get("data", {})]
     assert kinds.count("application/vnd.jupyter.widget-view+json") == 2
     # what the widgets show, driven the way a user would in JupyterLab
-    from insightlib import explore, report
+    from insightlib.report import explore
+    from insightlib.report import runfolder as report
 
     run = report.open_run(sample_run / "2026-W47")
     ex = explore.MetricExplorer(run)

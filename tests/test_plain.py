@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from insightlib.errors import InputError, RunError
-from insightlib.plain import (
+from insightlib.text.plain import (
     BOARD_LIMITS,
     DIGEST_LIMITS,
     JARGON,

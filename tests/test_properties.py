@@ -3,8 +3,8 @@
 - The CSV reader and the whole loader raise nothing but :class:`~insightlib.errors.InputError`
   (DataError/ConfigError, exit code 2) on arbitrary bytes and arbitrary text.
 - The number formatters never write "nan" or "inf", never raise, and round-trip sensible values.
-- :func:`~insightlib.redact.redact` leaves no e-mail, card number or invisible character, and
-  :func:`~insightlib.redact.inert_markup` leaves no markup.
+- :func:`~insightlib.text.redact.redact` leaves no e-mail, card number or invisible character, and
+  :func:`~insightlib.text.redact.inert_markup` leaves no markup.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from conftest import write_tiny
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from insightlib import textfmt as tf
 from insightlib.errors import InputError
-from insightlib.load import load_workspace, read_table
-from insightlib.redact import inert_markup, neutralise, redact
+from insightlib.text import numbers as tf
+from insightlib.text.redact import inert_markup, neutralise, redact
+from insightlib.workspace.load import load_workspace, read_table
 
 _SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -10,20 +10,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insightlib.config import Config, ThemeSpec
-from insightlib.labels import _DANGLING, MIN_VERBATIM, STOP_WORDS, _form_factor, phrase_tone, slug
 from insightlib.model import segment_key
-from insightlib.periods import parse_period
-from insightlib.qual import QualResult, analyse_feedback, period_starts
-from insightlib.quotes import QUOTE_CHARS, cut_quote
-from insightlib.sentiment import (
+from insightlib.qual.analyse import QualResult, analyse_feedback, period_starts
+from insightlib.qual.labels import (
+    _DANGLING,
+    MIN_VERBATIM,
+    STOP_WORDS,
+    _form_factor,
+    phrase_tone,
+    slug,
+)
+from insightlib.qual.quotes import QUOTE_CHARS, cut_quote
+from insightlib.qual.sentiment import (
     domain_valence,
     feedback_sentiment,
     looks_english,
     score_sentiment,
     text_sentiment,
 )
-from insightlib.themes import match_codebook
+from insightlib.qual.themes import match_codebook
+from insightlib.workspace.config import Config, ThemeSpec
+from insightlib.workspace.periods import parse_period
 
 # ------------------------------------------------------------------------------------------
 # A small generated workspace: 8 ISO weeks (2026-W40..W47) of feedback on a delivery app.

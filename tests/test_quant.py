@@ -16,10 +16,11 @@ from quantdata import (
     segment_effect,
 )
 
-from insightlib import quant, stats
 from insightlib.errors import InputError
 from insightlib.model import FINDING_KINDS, Finding, segment_key
-from insightlib.periods import parse_period, period_of
+from insightlib.quant import changes as quant
+from insightlib.quant import stats
+from insightlib.workspace.periods import parse_period, period_of
 
 CURRENT = period_of(START + timedelta(days=63), "week")  # the 10th week of the data
 FRIDAY = CURRENT.start + timedelta(days=4)
@@ -322,8 +323,8 @@ def test_decomposition_adds_up() -> None:
 
 def test_sample_workspace(sample_ws) -> None:
     """The bundled sample: the planted stories are found, the distractors are not."""
-    from insightlib import engine
-    from insightlib.config import load_config
+    from insightlib.quant import engine
+    from insightlib.workspace.config import load_config
 
     cfg = load_config(sample_ws)
     res = quant.analyse(engine.connect(cfg.sources["events"]), cfg, parse_period("2026-W47"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insightlib.redact import find_pii, neutralise, redact, redact_all
+from insightlib.text.redact import find_pii, neutralise, redact, redact_all
 
 
 @pytest.mark.parametrize(

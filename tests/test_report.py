@@ -20,8 +20,9 @@ from fixtures_run import (
 )
 from papermill.exceptions import PapermillExecutionError
 
-from insightlib import report, views
 from insightlib.errors import InputError
+from insightlib.report import publish as report
+from insightlib.report import runfolder, views
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -52,7 +53,7 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def test_open_run_and_selection(run_dir: Path) -> None:
-    run = report.open_run(run_dir)
+    run = runfolder.open_run(run_dir)
     assert run.label == "2026-W47"
     assert [i["id"] for i in run.selected("board")][0] == ID_CHECKOUT
     assert len(run.selected("board")) == 5 and len(run.selected("team")) == 6
@@ -63,38 +64,38 @@ def test_open_run_and_selection(run_dir: Path) -> None:
 
 def test_open_run_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        report.open_run(tmp_path / "nope")
+        runfolder.open_run(tmp_path / "nope")
     with pytest.raises(InputError, match="no insights.json"):
-        report.open_run(tmp_path)
+        runfolder.open_run(tmp_path)
     (tmp_path / "insights.json").write_text('{"schema_version": 2}')
     with pytest.raises(InputError, match="schema_version must be 1, got 2"):
-        report.open_run(tmp_path)
+        runfolder.open_run(tmp_path)
 
 
 def test_check_parameters(run_dir: Path) -> None:
     ok = {"run_dir": str(run_dir), "audience": "board"}
-    assert report.check_parameters("board_report", ok).label == "2026-W47"
+    assert runfolder.check_parameters("board_report", ok).label == "2026-W47"
     injected = {**ok, "In": ["", "run_dir = '..'", '# Parameters\naudiance = "board"\n']}
     with pytest.raises(InputError, match="unknown parameter 'audiance'.*Did you mean 'audience'"):
-        report.check_parameters("board_report", injected)
+        runfolder.check_parameters("board_report", injected)
     with pytest.raises(InputError, match="'audience' must be a string, got int 5"):
-        report.check_parameters("board_report", {**ok, "audience": 5})
+        runfolder.check_parameters("board_report", {**ok, "audience": 5})
     with pytest.raises(InputError, match="'audience' must be one of 'team', 'board', got 'ceo'"):
-        report.check_parameters("board_report", {**ok, "audience": "ceo"})
+        runfolder.check_parameters("board_report", {**ok, "audience": "ceo"})
     with pytest.raises(InputError, match="parameter 'run_dir'.*does not exist"):
-        report.check_parameters("team_report", {**ok, "run_dir": str(run_dir / "x")})
+        runfolder.check_parameters("team_report", {**ok, "run_dir": str(run_dir / "x")})
     explore = {"run_dir": str(run_dir), "metric": "", "segment": "all", "period": ""}
-    report.check_parameters("explore", explore)
+    runfolder.check_parameters("explore", explore)
     with pytest.raises(InputError, match="unknown metric 'checkout_conversoin'.*Did you mean"):
-        report.check_parameters("explore", {**explore, "metric": "checkout_conversoin"})
+        runfolder.check_parameters("explore", {**explore, "metric": "checkout_conversoin"})
     with pytest.raises(InputError, match="'segment': 'platform=tv' is not a segment"):
-        report.check_parameters("explore", {**explore, "segment": "platform=tv"})
+        runfolder.check_parameters("explore", {**explore, "segment": "platform=tv"})
     with pytest.raises(InputError, match="'period': '2020-W01' is not in the data"):
-        report.check_parameters("explore", {**explore, "period": "2020-W01"})
+        runfolder.check_parameters("explore", {**explore, "period": "2020-W01"})
 
 
 def test_fragments_escape_user_text(run_dir: Path) -> None:
-    run = report.open_run(run_dir)
+    run = runfolder.open_run(run_dir)
     checkout = run.insight(ID_CHECKOUT)
     team = views.finding_html(run, checkout, "team")
     assert html.escape(HOSTILE_QUOTE, quote=False) in team
@@ -116,7 +117,7 @@ def test_formatting() -> None:
 
 
 def test_notebooks_are_committed_clean_with_typed_parameters() -> None:
-    for name, declared in report.PARAMETERS.items():
+    for name, declared in runfolder.PARAMETERS.items():
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert "parameters" in code[0].metadata.get("tags", []), name
@@ -264,9 +265,9 @@ def test_explore_notebook_runs_with_widgets(built: Path, tmp_path: Path) -> None
 
 
 def test_explorer_widgets_update(run_dir: Path) -> None:
-    from insightlib import explore
+    from insightlib.report import explore
 
-    run = report.open_run(run_dir)
+    run = runfolder.open_run(run_dir)
     ex = explore.MetricExplorer(run)
     assert ex.metric.value == "checkout_conversion" and ex.period.value == "2026-W47"
     assert "<svg" in ex.view.value and "Checkout conversion fell" in ex.view.value
@@ -298,12 +299,12 @@ def test_nothing_found_and_first_run(tmp_path: Path) -> None:
     }
     doc["history"] = {"previous": None, "new": [], "continuing": [], "resolved": []}
     doc["summary"]["text"] = "Nothing unusual this week."
-    run = report.open_run(build_run(tmp_path, doc=doc))
+    run = runfolder.open_run(build_run(tmp_path, doc=doc))
     assert "Nothing unusual this period" in views.findings_html(run, "board")
     header = _text(views.header_html(run, "board"))
     assert "Nothing unusual this week. Based on 512,345 events and 2,100 customer" in header
     del doc["summary"]["text"]
-    run = report.open_run(build_run(tmp_path / "b", doc=doc))
+    run = runfolder.open_run(build_run(tmp_path / "b", doc=doc))
     assert "Nothing unusual in 512,345 events" in _text(views.header_html(run, "board"))
     assert views.changes_html(run, "board").strip() == ""
     assert "First recorded run" in views.changes_html(run, "team")

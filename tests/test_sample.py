@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from insightlib.config import load_config
 from insightlib.errors import InputError
-from insightlib.sample import SAMPLE_FILES, write_sample
+from insightlib.sample.story import SAMPLE_FILES, write_sample
+from insightlib.workspace.config import load_config
 
 VERIFY_KEYWORDS = ("verification code", "sms code", "code never", "didn't get the code", "otp")
 BASELINE = [43, 44, 45, 46]

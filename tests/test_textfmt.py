@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insightlib import textfmt as tf
+from insightlib.text import numbers as tf
 
 shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 changes = st.floats(min_value=-0.99, max_value=20.0, allow_nan=False)

@@ -1,0 +1,280 @@
+"""The run history: which insights each run found, in a SQLite file in the reports root.
+
+Every run records its insights with :func:`record_run`; before that, :func:`compare` tells the
+next run which of its insights are new, which continue from the latest earlier run, and which
+earlier insights were resolved (no longer hold). Insights are matched on their ``id``
+(``kind:metric-or-theme:segment``), which fuse keeps stable across runs.
+
+Runs are keyed on project and period label: re-running a period replaces its rows. Each write
+is one transaction, so a crash leaves the file as it was before the run.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> db = pathlib.Path(tempfile.mkdtemp()) / DB_NAME
+>>> week = lambda label, start, ids: {"project": "P", "period": {"label": label,
+...     "start": start, "end": start, "grain": "week"},
+...     "insights": [{"id": i, "title": i, "kind": "trend"} for i in ids]}
+>>> record_run(db, week("2026-W46", "2026-11-09", ["a", "b"]))
+>>> h = compare(db, week("2026-W47", "2026-11-16", ["b", "c"]))
+>>> h["previous"], h["new"], h["continuing"], [r["id"] for r in h["resolved"]]
+('2026-W46', ['c'], ['b'], ['a'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from insightlib.errors import RunError
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "record_run", "compare", "runs", "insights_of"]
+
+DB_NAME = "history.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    project      TEXT NOT NULL,
+    label        TEXT NOT NULL,
+    grain        TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end   TEXT NOT NULL,
+    title        TEXT,
+    n_insights   INTEGER NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (project, label)
+);
+CREATE TABLE IF NOT EXISTS insights (
+    project   TEXT NOT NULL,
+    label     TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    rank      INTEGER NOT NULL,
+    kind      TEXT,
+    title     TEXT,
+    headline  TEXT,
+    metric    TEXT,
+    segment   TEXT,
+    direction TEXT,
+    better    INTEGER,
+    score     REAL,
+    PRIMARY KEY (project, label, id),
+    FOREIGN KEY (project, label) REFERENCES runs (project, label) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (project, grain, period_start);
+"""
+
+
+@contextmanager
+def _connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Connection]:
+    path = Path(db)
+    try:
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # also for reading: a read-write connection rolls back a crashed writer's journal
+        con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise RunError(f"{path}: cannot open the run history ({exc}).") from None
+    try:
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute("PRAGMA synchronous = FULL")
+        yield con
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # locked, bad value, ...: not corruption
+            raise
+        raise RunError(
+            f"{path}: the run history is unreadable ({exc}). Move the file aside to start a "
+            "new history; the run folders are not affected."
+        ) from None
+    finally:
+        con.close()
+
+
+def _ensure_schema(con: sqlite3.Connection) -> None:
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RunError(
+            f"the run history was written by a newer insightlib (schema {version}); "
+            "upgrade insightlib."
+        )
+    for statement in _SCHEMA.split(";"):  # not executescript: it would commit the transaction
+        if statement.strip():
+            con.execute(statement)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _period(doc: Mapping[str, Any]) -> dict[str, str]:
+    period = doc.get("period") or {}
+    label = period.get("label")
+    if not label:
+        raise RunError("insights document has no period label; cannot record it in the history.")
+    return {
+        "label": str(label),
+        "start": str(period.get("start") or ""),
+        "end": str(period.get("end") or period.get("start") or ""),
+        "grain": str(period.get("grain") or ""),
+    }
+
+
+def _project(doc: Mapping[str, Any]) -> str:
+    return str(doc.get("project") or "")
+
+
+def record_run(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
+    """Record the insights of a run, replacing an earlier record of the same period.
+
+    Parameters
+    ----------
+    db
+        The history file, ``REPORTS_ROOT/history.sqlite`` (created if missing).
+    doc
+        The run's ``insights.json`` document.
+    """
+    period = _period(doc)
+    project = _project(doc)
+    rows = []
+    for rank, ins in enumerate(doc.get("insights") or []):
+        narrative = ins.get("narrative") or {}
+        better = ins.get("better")
+        rows.append(
+            (
+                project,
+                period["label"],
+                str(ins["id"]),
+                rank,
+                ins.get("kind"),
+                ins.get("title"),
+                narrative.get("headline"),
+                ins.get("metric") or ins.get("theme"),
+                json.dumps(ins.get("segment") or {}, sort_keys=True),
+                ins.get("direction"),
+                None if better is None else int(bool(better)),
+                ins.get("score"),
+            )
+        )
+    with _connect(db, write=True) as con:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            _ensure_schema(con)
+            con.execute(
+                "DELETE FROM runs WHERE project = ? AND label = ?", (project, period["label"])
+            )
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    project,
+                    period["label"],
+                    period["grain"],
+                    period["start"],
+                    period["end"],
+                    doc.get("title"),
+                    len(rows),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+            # insights of a replaced run go with it (ON DELETE CASCADE)
+            con.executemany(
+                "INSERT OR REPLACE INTO insights VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _previous(con: sqlite3.Connection, project: str, period: Mapping[str, str]) -> str | None:
+    row = con.execute(
+        "SELECT label FROM runs WHERE project = ? AND grain = ? AND period_start < ? "
+        "ORDER BY period_start DESC, label DESC LIMIT 1",
+        (project, period["grain"], period["start"]),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def compare(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed since the latest earlier run of the same project and grain.
+
+    Returns
+    -------
+    dict
+        ``{"previous": label | None, "new": [ids], "continuing": [ids],
+        "resolved": [{"id", "title", "kind", "period"}]}`` — the ``history`` of insights.json.
+        Without an earlier run every insight is new and nothing is resolved. Nothing is
+        written.
+    """
+    period = _period(doc)
+    ids = [str(i["id"]) for i in doc.get("insights") or []]
+    empty = {"previous": None, "new": ids, "continuing": [], "resolved": []}
+    if not Path(db).exists():
+        return empty
+    with _connect(db, write=False) as con:
+        has_runs = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+        ).fetchone()
+        if not has_runs:
+            return empty
+        project = _project(doc)
+        previous = _previous(con, project, period)
+        if previous is None:
+            return empty
+        before = con.execute(
+            "SELECT id, title, kind FROM insights WHERE project = ? AND label = ? ORDER BY rank",
+            (project, previous),
+        ).fetchall()
+    earlier = {row[0] for row in before}
+    now = set(ids)
+    return {
+        "previous": previous,
+        "new": [i for i in ids if i not in earlier],
+        "continuing": [i for i in ids if i in earlier],
+        "resolved": [
+            {"id": i, "title": title, "kind": kind, "period": previous}
+            for i, title, kind in before
+            if i not in now
+        ],
+    }
+
+
+def runs(db: str | os.PathLike[str], project: str | None = None) -> list[dict[str, Any]]:
+    """The recorded runs, newest period first."""
+    if not Path(db).exists():
+        return []
+    with _connect(db, write=False) as con:
+        sql = (
+            "SELECT project, label, grain, period_start, period_end, title, n_insights, "
+            "recorded_at FROM runs"
+        )
+        args: tuple[Any, ...] = ()
+        if project is not None:
+            sql += " WHERE project = ?"
+            args = (project,)
+        rows = con.execute(sql + " ORDER BY period_start DESC, label DESC", args).fetchall()
+    keys = ("project", "label", "grain", "start", "end", "title", "n_insights", "recorded_at")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def insights_of(db: str | os.PathLike[str], label: str, project: str = "") -> list[dict]:
+    """The insights recorded for one run, in their order in the report."""
+    if not Path(db).exists():
+        return []
+    with _connect(db, write=False) as con:
+        rows = con.execute(
+            "SELECT id, kind, title, headline, metric, segment, direction, better, score "
+            "FROM insights WHERE project = ? AND label = ? ORDER BY rank",
+            (project, label),
+        ).fetchall()
+    keys = ("id", "kind", "title", "headline", "metric", "segment", "direction", "better", "score")
+    out = []
+    for r in rows:
+        d = dict(zip(keys, r, strict=True))
+        d["segment"] = json.loads(d["segment"] or "{}")
+        d["better"] = None if d["better"] is None else bool(d["better"])
+        out.append(d)
+    return out

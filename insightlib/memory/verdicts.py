@@ -1,0 +1,669 @@
+"""Close the loop with other teams: verdicts on insights, answers to questions, a track record.
+
+Teams react to a report in two ways, both recorded in the run history (``history.sqlite`` in
+the reports root) with the author team and the time:
+
+- a **verdict** on an insight (``insightlib annotate REPORTS INSIGHT_ID --team T --verdict V``):
+  ``confirmed``, ``refuted``, ``explained`` or ``investigating``, with an optional note;
+- an **answer** to an open question (``insightlib answer REPORTS QUESTION_ID --team T --note``).
+  An answer counts as an ``explained`` verdict on every insight the question was attached to.
+
+Both can come in bulk from a CSV a team fills in (``insightlib annotate REPORTS --csv FILE``),
+columns ``kind`` (``verdict`` | ``answer``), ``id``, ``team``, ``verdict``, ``note``; the file
+is checked row by row (errors name the file, column and row) and written all-or-nothing.
+Ids are the ones in ``insights.json``: ``insights[].id`` (``kind:metric:segment``) and
+``questions[].id`` (``q-…``), looked up in the run folders of the reports root (newest period
+first); an unknown id is an :class:`~insightlib.errors.InputError` listing close matches, and
+nothing is written.
+
+What the next run does with them
+--------------------------------
+**Knowledge.** Every answer, and every ``explained`` verdict that has a note, becomes an entry
+of the knowledge log for later runs (:func:`knowledge_from_answers`), credited to the answering
+team: ``kind = "note"``, ``title`` = the note's first sentence, ``details`` = the note,
+``segment`` = the insight's segment, and ``date`` = the **start of the insight's change window**
+(the day of an anomaly). The date is when the change began, not when the team wrote: fusion
+links knowledge dated inside a change window or up to a week before it, so a change that carries
+on next week is linked to the explanation automatically, while an answer written today would
+fall after next week's window. Entries apply to runs whose period ends on or after that date.
+
+**Verdicts in the reports.** Each insight carries ``verdicts`` (every verdict and answer on its
+id, oldest first: ``team``, ``verdict``, ``note``, ``date``, ``period``, ``source``); the
+team and board reports show them under the finding ("Engineering confirmed: …").
+
+**Learning** (:func:`apply_learning`), on the finding pattern kind + metric-or-theme + segment,
+which is exactly the insight id:
+
+- a pattern whose latest verdict is ``refuted`` has its score multiplied by
+  :data:`REFUTED_FACTOR` (0.5); insights and each audience's order are re-sorted by score
+  (``learning`` on the insight says so). The audiences' selection itself is not recomputed;
+- a pattern ``confirmed`` or ``explained`` in an *earlier* period that is found again gets
+  ``recurrence: true`` and a ``recurrence_note`` ("Back again: Engineering confirmed this in
+  2026-W46 …").
+
+**Track record** (:func:`track_record`, ``track_record`` in insights.json, shown in the team
+report): distinct insights raised by the project's runs (this one included), how many of them
+carry each latest verdict, how many are still open (no verdict, or only ``investigating``),
+questions asked/answered/open, and the median days from a question's first report to its
+answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import os
+import re
+import sqlite3
+import statistics
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from insightlib.errors import DataError, InputError
+from insightlib.memory.history import DB_NAME, _connect
+
+__all__ = [
+    "VERDICTS",
+    "REFUTED_FACTOR",
+    "annotate",
+    "answer",
+    "import_csv",
+    "verdicts_of",
+    "knowledge_from_answers",
+    "merge_knowledge",
+    "track_record",
+    "apply_learning",
+    "record_questions",
+]
+
+VERDICTS = ("confirmed", "refuted", "explained", "investigating")
+SETTLED = ("confirmed", "refuted", "explained")
+REFUTED_FACTOR = 0.5
+MAX_NOTE = 2000
+KNOWLEDGE_COLUMNS = ["date", "team", "kind", "title", "details", "segment", "end_date"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS verdicts (
+    project      TEXT NOT NULL,
+    insight_id   TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    team         TEXT NOT NULL,
+    verdict      TEXT NOT NULL,
+    note         TEXT,
+    created_at   TEXT NOT NULL,
+    segment      TEXT,
+    window_start TEXT
+);
+CREATE TABLE IF NOT EXISTS answers (
+    project      TEXT NOT NULL,
+    question_id  TEXT NOT NULL,
+    insight_id   TEXT NOT NULL,
+    insight_ids  TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    team         TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    segment      TEXT,
+    window_start TEXT
+);
+CREATE TABLE IF NOT EXISTS questions (
+    project      TEXT NOT NULL,
+    question_id  TEXT NOT NULL,
+    insight_id   TEXT,
+    team         TEXT,
+    period       TEXT NOT NULL,
+    asked_at     TEXT NOT NULL,
+    PRIMARY KEY (project, question_id)
+);
+CREATE INDEX IF NOT EXISTS verdicts_by_id ON verdicts (project, insight_id);
+CREATE INDEX IF NOT EXISTS answers_by_id ON answers (project, question_id)
+"""
+
+
+def _ensure(con: sqlite3.Connection) -> None:
+    # new tables only: old history files keep working, and history.py's own schema is untouched
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _now(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _clean(text: Any) -> str:
+    from insightlib.fuse import _neutral
+
+    return (_neutral(text) or "").strip()
+
+
+# ------------------------------------------------------------------------------ run folders
+def _catalog(reports: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Insights and questions of every run folder, the newest period winning."""
+    if not reports.is_dir():
+        raise InputError(f"{reports}: no such reports folder (the --out of insightlib run).")
+    docs = []
+    for sub in reports.iterdir():
+        path = sub / "insights.json"
+        if sub.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        docs.append(doc)
+    docs.sort(key=lambda d: str((d.get("period") or {}).get("start") or ""), reverse=True)
+    insights: dict[str, dict] = {}
+    questions: dict[str, dict] = {}
+    for doc in docs:
+        label = str((doc.get("period") or {}).get("label") or "")
+        by_id = {str(i.get("id")): i for i in doc.get("insights") or []}
+        for iid, ins in by_id.items():
+            insights.setdefault(iid, {"doc": doc, "period": label, "insight": ins})
+        for q in doc.get("questions") or []:
+            qid = str(q.get("id"))
+            if qid in questions:
+                continue
+            ins = by_id.get(str(q.get("insight_id"))) or {}
+            covered = [i for i, x in by_id.items() if (x.get("question") or {}).get("id") == qid]
+            questions[qid] = {
+                "doc": doc,
+                "period": label,
+                "question": q,
+                "insight": ins,
+                "covered": sorted(set(covered) | {str(q.get("insight_id"))}),
+            }
+    if not docs:
+        raise InputError(f"{reports}: holds no run (no <period>/insights.json); run first.")
+    return insights, questions
+
+
+def _unknown(what: str, value: str, known: list[str], where: Path, **loc: Any) -> InputError:
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    if not close and known:
+        hint = f" Known {what}s include {', '.join(sorted(known)[:5])}."
+    return InputError(f"unknown {what} {value!r} in the runs of {where}.{hint}", **loc)
+
+
+def _window_start(ins: Mapping[str, Any]) -> str:
+    if ins.get("kind") == "anomaly":
+        day = (ins.get("details") or {}).get("day")
+        if day:
+            return str(day)[:10]
+    return str((ins.get("window") or {}).get("start") or "")
+
+
+def _segment_key(ins: Mapping[str, Any]) -> str:
+    seg = ins.get("segment") or {}
+    return "&".join(f"{c}={v}" for c, v in sorted(seg.items())) or "all"
+
+
+def _check_team(team: Any, **loc: Any) -> str:
+    text = _clean(team)
+    if not text:
+        raise InputError("a team name is needed (who says this?).", **loc)
+    if len(text) > 100:
+        raise InputError("the team name is longer than 100 characters.", **loc)
+    return text
+
+
+def _check_note(note: Any, required: bool, **loc: Any) -> str | None:
+    text = _clean(note)
+    if not text:
+        if required:
+            raise InputError("an answer needs a note (the answer itself).", **loc)
+        return None
+    if len(text) > MAX_NOTE:
+        raise InputError(f"the note is longer than {MAX_NOTE} characters.", **loc)
+    return text
+
+
+def _verdict_row(cat, reports, insight_id, team, verdict, note, created, loc_id, loc_v, loc):
+    insights, _ = cat
+    v = str(verdict or "").strip().lower()
+    if not v:
+        raise InputError(f"a verdict is needed: one of {', '.join(VERDICTS)}.", **loc, **loc_v)
+    if v not in VERDICTS:
+        raise InputError(
+            f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}.", **loc, **loc_v
+        )
+    iid = str(insight_id or "").strip()
+    if iid not in insights:
+        raise _unknown("insight id", iid, list(insights), reports, **loc, **loc_id)
+    found = insights[iid]
+    ins = found["insight"]
+    return (
+        str(found["doc"].get("project") or ""),
+        iid,
+        found["period"],
+        _check_team(team, **loc, **({"column": "team"} if loc else {})),
+        v,
+        _check_note(note, False, **loc, **({"column": "note"} if loc else {})),
+        created,
+        _segment_key(ins),
+        _window_start(ins),
+    )
+
+
+def _answer_row(cat, reports, question_id, team, note, created, loc_id, loc):
+    _, questions = cat
+    qid = str(question_id or "").strip()
+    if qid not in questions:
+        raise _unknown("question id", qid, list(questions), reports, **loc, **loc_id)
+    found = questions[qid]
+    ins = found["insight"]
+    return (
+        str(found["doc"].get("project") or ""),
+        qid,
+        str(found["question"].get("insight_id") or ""),
+        json.dumps(found["covered"]),
+        found["period"],
+        _check_team(team, **loc, **({"column": "team"} if loc else {})),
+        _check_note(note, True, **loc, **({"column": "note"} if loc else {})),
+        created,
+        _segment_key(ins),
+        _window_start(ins),
+    )
+
+
+def _write(reports: Path, verdict_rows: list[tuple], answer_rows: list[tuple]) -> None:
+    with _connect(reports / DB_NAME, write=True) as con:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            _ensure(con)
+            con.executemany("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", verdict_rows)
+            con.executemany(
+                "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", answer_rows
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def annotate(
+    reports: str | os.PathLike[str],
+    insight_id: str,
+    *,
+    team: str,
+    verdict: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record ``team``'s verdict on an insight of a run in ``reports``; returns the record."""
+    root = Path(reports)
+    row = _verdict_row(_catalog(root), root, insight_id, team, verdict, note, _now(now), {}, {}, {})
+    _write(root, [row], [])
+    keys = ("project", "insight_id", "period", "team", "verdict", "note", "created_at")
+    return dict(zip(keys, row[:7], strict=True))
+
+
+def answer(
+    reports: str | os.PathLike[str],
+    question_id: str,
+    *,
+    team: str,
+    note: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record ``team``'s answer to an open question of a run in ``reports``; returns it."""
+    root = Path(reports)
+    row = _answer_row(_catalog(root), root, question_id, team, note, _now(now), {}, {})
+    _write(root, [], [row])
+    keys = ("project", "question_id", "insight_id", "insight_ids", "period", "team", "note")
+    out = dict(zip(keys, row[:7], strict=True))
+    out["insight_ids"] = json.loads(out["insight_ids"])
+    return out
+
+
+def import_csv(
+    reports: str | os.PathLike[str], path: str | os.PathLike[str], *, now: datetime | None = None
+) -> dict[str, int]:
+    """Record the verdicts and answers of a CSV (all rows or none); returns the counts."""
+    root, src = Path(reports), Path(path)
+    name = src.name
+    try:
+        with open(src, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+            rows = [{(k or "").strip().lower(): v for k, v in r.items()} for r in reader]
+    except FileNotFoundError:
+        raise DataError("file not found.", file=str(src)) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read it as CSV ({exc}).", file=name) from None
+    for col in ("kind", "id", "team"):
+        if col not in header:
+            raise DataError(
+                "missing column; the CSV needs kind, id, team, verdict, note "
+                "(kind = verdict or answer).",
+                file=name,
+                column=col,
+            )
+    if not rows:
+        raise DataError("no rows: nothing to record.", file=name)
+    cat = _catalog(root)
+    created = _now(now)
+    verdicts, answers = [], []
+    for n, r in enumerate(rows, start=1):
+        loc = {"file": name, "row": n}
+        kind = str(r.get("kind") or "").strip().lower()
+        if kind == "verdict":
+            verdicts.append(
+                _verdict_row(
+                    cat,
+                    root,
+                    r.get("id"),
+                    r.get("team"),
+                    r.get("verdict"),
+                    r.get("note"),
+                    created,
+                    {"column": "id"},
+                    {"column": "verdict"},
+                    loc,
+                )
+            )
+        elif kind == "answer":
+            answers.append(
+                _answer_row(
+                    cat,
+                    root,
+                    r.get("id"),
+                    r.get("team"),
+                    r.get("note"),
+                    created,
+                    {"column": "id"},
+                    loc,
+                )
+            )
+        else:
+            raise DataError(
+                f"kind must be 'verdict' or 'answer', not {r.get('kind')!r}.", column="kind", **loc
+            )
+    _write(root, verdicts, answers)
+    return {"verdicts": len(verdicts), "answers": len(answers)}
+
+
+# ------------------------------------------------------------------------------ reading
+def _read(db: Path, sql: str, args: tuple) -> list[tuple]:
+    """Rows of ``sql`` on the table it names after FROM; none if the file or table is missing."""
+    table = re.search(r"\bFROM (\w+)", sql).group(1)  # type: ignore[union-attr]
+    if not Path(db).exists():
+        return []
+    with _connect(db, write=False) as con:
+        found = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return con.execute(sql, args).fetchall() if found else []
+
+
+def verdicts_of(db: str | os.PathLike[str], project: str) -> list[dict[str, Any]]:
+    """Every verdict and answer of ``project`` as verdicts, oldest first.
+
+    Each: ``insight_id``, ``period``, ``team``, ``verdict``, ``note``, ``date`` (ISO time),
+    ``source`` (``verdict`` | ``answer``), ``question_id``, ``segment``, ``window_start``.
+    """
+    out = []
+    for iid, period, team, verdict, note, created, seg, start in _read(
+        Path(db),
+        "SELECT insight_id, period, team, verdict, note, created_at, segment, window_start "
+        "FROM verdicts WHERE project = ?",
+        (project,),
+    ):
+        out.append(
+            {
+                "insight_id": iid,
+                "period": period,
+                "team": team,
+                "verdict": verdict,
+                "note": note,
+                "date": created,
+                "source": "verdict",
+                "question_id": None,
+                "segment": seg,
+                "window_start": start,
+            }
+        )
+    for qid, iid, iids, period, team, note, created, seg, start in _read(
+        Path(db),
+        "SELECT question_id, insight_id, insight_ids, period, team, note, created_at, segment, "
+        "window_start FROM answers WHERE project = ?",
+        (project,),
+    ):
+        for one in json.loads(iids or "[]") or [iid]:
+            out.append(
+                {
+                    "insight_id": one,
+                    "period": period,
+                    "team": team,
+                    "verdict": "explained",
+                    "note": note,
+                    "date": created,
+                    "source": "answer",
+                    "question_id": qid,
+                    "segment": seg,
+                    "window_start": start,
+                    "primary": one == iid,
+                }
+            )
+    out.sort(key=lambda v: (v["date"], v["source"], v["insight_id"]))
+    return out
+
+
+def _first_sentence(note: str, limit: int = 120) -> str:
+    m = re.match(r"(.+?[.!?])(\s|$)", note)
+    text = (m.group(1) if m else note).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def knowledge_from_answers(
+    db: str | os.PathLike[str], project: str, before: date | None = None
+) -> pd.DataFrame:
+    """Answers (and explained verdicts with a note) as knowledge entries, credited to the team.
+
+    Shape of the knowledge frame (``date``, ``team``, ``kind``, ``title``, ``details``,
+    ``segment``, ``end_date``); ``date`` is the start of the insight's change window, and only
+    entries dated on or before ``before`` (the reported period's end) are returned.
+    """
+    rows = []
+    seen: set[tuple] = set()
+    for v in verdicts_of(db, project):
+        if v["verdict"] != "explained" or not v["note"]:
+            continue
+        if v["source"] == "answer" and not v.get("primary"):
+            continue  # one entry per answer, not per covered insight
+        try:
+            day = date.fromisoformat(str(v["window_start"])[:10])
+        except ValueError:
+            continue
+        if before is not None and day > before:
+            continue
+        seg = "" if v["segment"] in (None, "", "all") else v["segment"]
+        key = (day, v["team"], v["note"], seg)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "date": day,
+                "team": v["team"],
+                "kind": "note",
+                "title": _first_sentence(v["note"]),
+                "details": v["note"],
+                "segment": seg or None,
+                "end_date": None,
+            }
+        )
+    return pd.DataFrame(rows, columns=KNOWLEDGE_COLUMNS)
+
+
+def merge_knowledge(
+    knowledge: pd.DataFrame | None, db: str | os.PathLike[str], project: str, before: date
+) -> pd.DataFrame | None:
+    """The workspace knowledge plus :func:`knowledge_from_answers` (unchanged if none)."""
+    extra = knowledge_from_answers(db, project, before)
+    if extra.empty:
+        return knowledge
+    if knowledge is None or len(knowledge) == 0:
+        return extra
+    return pd.concat([knowledge.astype(object), extra.astype(object)], ignore_index=True)
+
+
+def record_questions(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
+    """Remember when each question of a run was first asked (for days-to-answer)."""
+    project = str(doc.get("project") or "")
+    label = str((doc.get("period") or {}).get("label") or "")
+    asked = _now(None)
+    rows = [
+        (project, str(q.get("id")), q.get("insight_id"), q.get("team"), label, asked)
+        for q in doc.get("questions") or []
+    ]
+    with _connect(db, write=True) as con:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            _ensure(con)
+            con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _latest(verdicts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for v in verdicts:  # oldest first: the last one wins
+        latest[v["insight_id"]] = v
+    return latest
+
+
+def track_record(
+    db: str | os.PathLike[str], project: str, doc: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The project's track record; ``doc`` (the current run) is counted in as well."""
+    raised = {
+        r[0]
+        for r in _read(Path(db), "SELECT DISTINCT id FROM insights WHERE project = ?", (project,))
+    }
+    raised |= {str(i.get("id")) for i in (doc or {}).get("insights") or []}
+    latest = _latest([v for v in verdicts_of(db, project) if v["insight_id"] in raised])
+    counts = {k: sum(1 for v in latest.values() if v["verdict"] == k) for k in VERDICTS}
+    settled = sum(counts[k] for k in SETTLED)
+    asked = {
+        qid: at
+        for qid, at in _read(
+            Path(db), "SELECT question_id, asked_at FROM questions WHERE project = ?", (project,)
+        )
+    }
+    for q in (doc or {}).get("questions") or []:
+        asked.setdefault(str(q.get("id")), _now(None))
+    first_answer: dict[str, str] = {}
+    for qid, created in _read(
+        Path(db),
+        "SELECT question_id, MIN(created_at) FROM answers WHERE project = ? GROUP BY question_id",
+        (project,),
+    ):
+        first_answer[qid] = created
+    days = []
+    for qid, at in first_answer.items():
+        if qid in asked:
+            delta = datetime.fromisoformat(at) - datetime.fromisoformat(asked[qid])
+            days.append(max(0.0, delta.total_seconds() / 86400))
+    questions = set(asked) | set(first_answer)
+    return {
+        "insights_raised": len(raised),
+        **counts,
+        "still_open": len(raised) - settled,
+        "questions_asked": len(questions),
+        "questions_answered": len(first_answer),
+        "questions_open": len(questions) - len(first_answer),
+        "median_days_to_answer": round(statistics.median(days), 1) if days else None,
+    }
+
+
+def _public(v: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("team", "verdict", "note", "date", "period", "source", "question_id")
+    return {k: v.get(k) for k in keys}
+
+
+def _verdicts_by_id(
+    db: str | os.PathLike[str], project: str, label: str, start: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Every verdict recorded up to the period starting ``start``, per insight id, oldest first."""
+    periods = dict(
+        _read(Path(db), "SELECT label, period_start FROM runs WHERE project = ?", (project,))
+    )
+    periods[label] = start
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for v in verdicts_of(db, project):
+        if periods.get(v["period"], "") <= start:
+            by_id.setdefault(v["insight_id"], []).append(v)
+    return by_id
+
+
+def score_factors(
+    db: str | os.PathLike[str], project: str, label: str, start: str
+) -> dict[str, float]:
+    """Score multipliers learned from verdicts, for fusion to apply before it picks what each
+    audience sees: :data:`REFUTED_FACTOR` for a finding whose latest verdict is "refuted"."""
+    if not Path(db).exists():
+        return {}
+    return {
+        iid: REFUTED_FACTOR
+        for iid, vs in _verdicts_by_id(db, project, label, start).items()
+        if vs[-1]["verdict"] == "refuted"
+    }
+
+
+def apply_learning(
+    doc: dict[str, Any], db: str | os.PathLike[str], *, rescore: bool = True
+) -> dict[str, Any]:
+    """Add verdicts, learning and the track record to a run's document (in place; returned).
+
+    See the module docstring for the rules. With ``rescore=False`` the scores are taken as
+    already adjusted (the pipeline passes :func:`score_factors` to fusion, so the board is
+    picked from the learned ranking) and only the verdicts and explanations are added.
+    """
+    project = str(doc.get("project") or "")
+    label = str((doc.get("period") or {}).get("label") or "")
+    start = str((doc.get("period") or {}).get("start") or "")
+    by_id = _verdicts_by_id(db, project, label, start)
+    for ins in doc.get("insights") or []:
+        mine = by_id.get(str(ins.get("id")), [])
+        ins["verdicts"] = [_public(v) for v in mine]
+        if not mine:
+            continue
+        last = mine[-1]
+        if last["verdict"] == "refuted":
+            if rescore:
+                ins["score"] = round(float(ins.get("score") or 0.0) * REFUTED_FACTOR, 4)
+            ins["learning"] = {
+                "factor": REFUTED_FACTOR,
+                "why": f"{last['team']} refuted this finding in {last['period']}",
+            }
+        earlier = [
+            v for v in mine if v["period"] != label and v["verdict"] in ("confirmed", "explained")
+        ]
+        if earlier and last["verdict"] != "refuted":
+            e = earlier[-1]
+            ins["recurrence"] = True
+            note = f": {e['note']}" if e.get("note") else ""
+            ins["recurrence_note"] = (
+                f"Back again: {e['team']} {e['verdict']} this in {e['period']}{note}"
+            )
+    insights = doc.get("insights") or []
+    if not rescore or not any("learning" in i for i in insights):  # keep fuse's order
+        doc["track_record"] = track_record(db, project, doc)
+        return doc
+    insights.sort(key=lambda i: (-float(i.get("score") or 0.0), str(i.get("id"))))
+    rank = {str(i.get("id")): n for n, i in enumerate(insights)}
+    for aud in (doc.get("audiences") or {}).values():
+        ids = aud.get("insight_ids")
+        if isinstance(ids, list):
+            ids.sort(key=lambda i: rank.get(str(i), len(rank)))
+    doc["track_record"] = track_record(db, project, doc)
+    return doc

@@ -1,0 +1,347 @@
+"""Theme labels: short phrases people understand, taken verbatim from the feedback.
+
+A label is chosen among the phrases of a theme's texts (:func:`phrases`): single content words
+and runs of 2–5 words that neither start nor end with a stop word (a few negations may start
+one: "not working", "never arrives") and run across no punctuation or number. A candidate must
+appear word for word in at least :data:`MIN_VERBATIM` of the sampled texts of the theme (fewer
+only for very small themes) and, where any candidate does, hold one of the theme's
+:data:`TOP_WORDS` top words. A text *covers* a phrase when it holds all of the phrase's content
+words, in any order, so that "app crashes on search" is credited by "search crashes the app"
+too. The score of a phrase is
+
+    relevance × coverage^0.4 × verbatim^0.3 × precision^0.5 × length × form × tone
+
+with *relevance* the TF-IDF centroid weight of the phrase's words relative to the theme's top
+word (:func:`_relevance`), *coverage* the share of the theme's texts covering it, *verbatim* the
+share holding it word for word, *precision* the share of all covering texts that are in the
+theme (estimated from samples of every theme and of the unthemed texts, weighted by sampling
+rate; the c-TF-IDF idea: a label should say what sets the theme apart), a *length* factor
+favouring 2–4 words (one word scores a quarter), a *form* factor (:func:`_form_factor`: 0 for a
+phrase that ends or starts with a word that leaves it hanging, :data:`_DANGLING` — "app that
+does", "fees keep going"; less for one that is mostly function words or joins two things, "slot
+and the driver") and a *tone* factor (:func:`_tone_factor`): a phrase whose own sentiment
+(:func:`phrase_tone`) contradicts the theme's mean sentiment scores 1/20 — no "checkout is
+quick" on promo-code complaints, no "never on time" on praise — and one that agrees scores a
+quarter more. The winner is written with each word in its most common case inside sentences
+("iPhone").
+
+This module also holds the text primitives the theme steps share: the stop words, the word
+pattern, :func:`slug` and the centroid helpers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+if TYPE_CHECKING:
+    from insightlib.qual.themes import Topic
+
+__all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
+
+LABEL_SAMPLE = 400  # texts per theme read to choose its label
+
+_CONTRACTIONS = {
+    "didn't", "don't", "doesn't", "can't", "won't", "isn't", "wasn't", "aren't", "weren't",
+    "haven't", "hasn't", "hadn't", "couldn't", "wouldn't", "shouldn't", "i'm", "i've", "i'd",
+    "i'll", "it's", "that's", "there's", "what's", "where's", "you're", "we're", "they're",
+    "you've", "we've", "they've", "let's", "he's", "she's", "who's", "how's", "here's",
+}  # fmt: skip
+_FILLERS = {
+    "hi", "hello", "hey", "dear", "thanks", "thank", "thx", "regards", "cheers", "best",
+    "please", "pls", "ok", "okay", "just", "really", "also", "lol", "yes", "yeah", "sir",
+    "madam", "team", "guys", "oh", "etc", "im", "dont", "didnt", "cant", "wont", "u",
+}  # fmt: skip
+# pieces of contractions ("you'll" -> "ll") keep sklearn from warning about the stop list
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _CONTRACTIONS | _FILLERS | {"ll", "ve", "re"}
+# words a label may start with although they are stop words ("not working", "never arrives")
+_LABEL_STARTERS = {"not", "no", "never", "can't", "cannot", "didn't", "doesn't", "won't"}
+_LABEL_STOP = STOP_WORDS - {"never", "not", "no"} | {"t", "s"}
+
+REDACTION = re.compile(r"\[(?:email|phone|card|iban|link|token)\]")
+WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_VEC_TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?\b"
+
+
+def slug(text: str) -> str:
+    """A lower-case ``[a-z0-9_]`` identifier from a label: ``"Driver was late"`` → ``driver_was_late``.
+
+    Non-ASCII letters are kept as their ASCII base letter where there is one (é → e).
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    if not s:
+        s = f"theme_{zlib.crc32(text.encode()):08x}"
+    return s[:60].rstrip("_")
+
+
+def _stable_hash(texts: Sequence[str]) -> np.ndarray:
+    return np.fromiter((zlib.crc32(t.encode("utf-8", "replace")) for t in texts), np.int64)
+
+
+def _centroid(x: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    c = np.asarray(x[rows].mean(axis=0)).ravel()
+    norm = np.linalg.norm(c)
+    return c / norm if norm > 0 else c
+
+
+def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> tuple[str, ...]:
+    order = np.argsort(-centroid, kind="stable")[: n * 3]
+    terms: list[str] = []
+    for i in order:
+        if centroid[i] <= 0:
+            break
+        term = str(vocab[i])
+        # skip a unigram already inside a chosen bigram, and vice versa
+        if any(term in t.split() or t in term.split() for t in terms):
+            continue
+        terms.append(term)
+        if len(terms) == n:
+            break
+    return tuple(terms)
+
+
+@lru_cache(maxsize=65536)
+def phrases(text: str, max_len: int = 5) -> frozenset[str]:
+    """Candidate labels of a text: content words and 2–5-word runs, verbatim up to case."""
+    out: set[str] = set()
+    run: list[str] = []
+
+    def flush() -> None:
+        m = len(run)
+        for i in range(m):
+            first = run[i]
+            if first in _LABEL_STOP and first not in _LABEL_STARTERS:
+                continue
+            if len(first) > 2 and first not in _LABEL_STARTERS:
+                out.add(first)
+            for j in range(i + 2, min(i + max_len, m) + 1):
+                last = run[j - 1]
+                if last in _LABEL_STOP or last in _LABEL_STARTERS:
+                    continue
+                out.add(" ".join(run[i:j]))
+        run.clear()
+
+    last_end = 0
+    for m in WORD.finditer(text):
+        gap = text[last_end : m.start()]
+        if run and gap.strip():
+            flush()
+        word = m.group().lower().replace("’", "'")
+        if any(ch.isdigit() for ch in word) or len(word) > 30:
+            flush()
+        else:
+            run.append(word)
+        last_end = m.end()
+    flush()
+    return frozenset(out)
+
+
+def _sample(rows: np.ndarray, texts: Sequence[str], k: int) -> np.ndarray:
+    if len(rows) <= k:
+        return rows
+    h = _stable_hash([texts[i] for i in rows])
+    return rows[np.sort(np.argsort(h, kind="stable")[:k])]
+
+
+_NEGATIONS = {"not", "no", "never", "nothing", "nobody", "none", "cannot", "without"}
+
+
+def _content(words: Sequence[str]) -> list[str]:
+    """The words of a phrase that carry its meaning: non-stop words and negations."""
+    return [w for w in words if (w not in STOP_WORDS and len(w) > 1) or w in _NEGATIONS]
+
+
+def label_topics(
+    topics: list[Topic],
+    texts: Sequence[str],
+    has_text: np.ndarray,
+    vocab: np.ndarray,
+    x: sparse.csr_matrix,
+    polarity: np.ndarray | None = None,
+) -> None:
+    """Give each discovered topic a verbatim phrase label and a slug id (in place).
+
+    Candidates are the phrases of a sample of the topic's texts (:func:`phrases`), scored as
+    the module docstring says. ``polarity`` is the sentiment of each text (``NaN`` where
+    unknown); without it labels are chosen without the tone factor.
+    """
+    if not any(not t.codebook for t in topics):
+        return
+    groups = [t.rows for t in topics]
+    themed = np.zeros(len(texts), dtype=bool)
+    for g in groups:
+        themed[g] = True
+    groups.append(np.flatnonzero(has_text & ~themed))  # the unthemed texts, as background
+    phrase_df: list[Counter[str]] = []
+    word_bits: list[dict[str, int]] = []
+    weights: list[float] = []
+    sizes: list[int] = []
+    for g in groups:
+        sample = _sample(g, texts, LABEL_SAMPLE)
+        pc: Counter[str] = Counter()
+        bits: dict[str, int] = {}
+        for k, i in enumerate(sample):
+            pc.update(phrases(texts[i]))
+            for w in {m.group().lower().replace("’", "'") for m in WORD.finditer(texts[i])}:
+                bits[w] = bits.get(w, 0) | (1 << k)
+        phrase_df.append(pc)
+        word_bits.append(bits)
+        sizes.append(max(len(sample), 1))
+        weights.append(len(g) / max(len(sample), 1))
+    index = {str(term): i for i, term in enumerate(vocab)}
+
+    def covered(words: list[str], g: int) -> int:
+        bits = word_bits[g]
+        mask = -1
+        for w in words:
+            mask &= bits.get(w, 0)
+            if not mask:
+                return 0
+        return mask.bit_count() if mask > 0 else 0
+
+    for k, t in enumerate(topics):
+        if t.codebook:
+            continue
+        cent = _centroid(x, t.rows)
+        top_w = float(cent.max()) if cent.size else 0.0
+        min_docs = min(MIN_VERBATIM, max(1, sizes[k] // 10))
+        tone = _topic_tone(t.rows, polarity)
+        cands = [p for p, c in phrase_df[k].most_common(400) if c >= min_docs]
+        # a label holds one of the theme's top words, where any candidate does
+        top = {w for term in _top_terms(cent, vocab, TOP_WORDS) for w in term.split()}
+        cands = [p for p in cands if top & set(p.split(" "))] or cands
+        best: tuple[float, str] | None = None
+        for phrase in cands:
+            words = phrase.split(" ")
+            content = _content(words)
+            if not content or top_w <= 0:
+                continue
+            rel = min(1.0, _relevance(content, cent, index) / top_w)
+            if rel <= 0:
+                continue
+            inside = covered(content, k)
+            cov = inside / sizes[k]
+            verbatim = phrase_df[k][phrase] / sizes[k]
+            everywhere = sum(covered(content, g) * weights[g] for g in range(len(groups)))
+            prec = min(1.0, inside * weights[k] / max(everywhere, 1e-9))
+            score = (
+                rel
+                * cov**0.4
+                * verbatim**0.3
+                * prec**0.5
+                * _LENGTH_FACTOR.get(len(words), 1.0)
+                * _form_factor(words, content)
+                * _tone_factor(phrase, tone)
+            )
+            if best is None or score > best[0] or (score == best[0] and phrase < best[1]):
+                best = (score, phrase)
+        if best is not None:
+            label = best[1]
+        else:
+            label = _top_terms(cent, vocab, 1)[0] if cent.any() else "other feedback"
+        t.label = _surface_form(label, [texts[i] for i in _sample(t.rows, texts, 200)])
+        t.id = slug(label)
+
+
+def _topic_tone(rows: np.ndarray, polarity: np.ndarray | None) -> float:
+    """Mean sentiment of a topic's texts (0 without sentiment)."""
+    if polarity is None or not len(rows):
+        return 0.0
+    p = np.asarray(polarity, dtype=float)[rows]
+    p = p[~np.isnan(p)]
+    return float(p.mean()) if len(p) else 0.0
+
+
+@lru_cache(maxsize=65536)
+def phrase_tone(phrase: str) -> float:
+    """The sentiment of a phrase on its own (VADER with the domain lexicon), in [-1, 1]."""
+    from insightlib.qual.sentiment import text_sentiment
+
+    value = float(text_sentiment([phrase])[0])
+    return 0.0 if np.isnan(value) else value
+
+
+def _tone_factor(phrase: str, tone: float) -> float:
+    """Penalise a phrase whose tone contradicts its theme's; favour one that carries it.
+
+    A complaint theme (mean sentiment <= -:data:`TONE_CLEAR`) must not be labelled with
+    praise ("checkout is quick" for promo-code complaints), nor a praise theme with a
+    complaint ("never on time" for "always on time").
+    """
+    if abs(tone) < TONE_CLEAR:
+        return 1.0
+    p = phrase_tone(phrase)
+    if p * tone < 0 and abs(p) >= TONE_CLEAR:
+        return 0.05
+    if p * tone > 0 and abs(p) >= TONE_CLEAR:
+        return 1.25
+    return 1.0
+
+
+def _form_factor(words: list[str], content: list[str]) -> float:
+    """How well a phrase reads on its own: 0 for one ending in a word that needs more
+    ("app that does", "fees keep going"), less for one that is mostly function words."""
+    if words[-1] in _DANGLING or (len(words) > 1 and words[0] in _DANGLING):
+        return 0.0
+    if len(words) == 1:
+        return 1.0
+    share = len(content) / len(words)
+    if _CONJUNCTIONS & set(words) and share < 2 / 3:
+        return 0.5  # "slot and the driver": two things, neither said well
+    return 1.0 if share >= 0.5 else 0.5 + share
+
+
+_LENGTH_FACTOR = {1: 0.25, 2: 1.0, 3: 1.1, 4: 1.1, 5: 1.0}
+_CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})
+MIN_VERBATIM = 3
+TOP_WORDS = 3  # a label holds one of this many top words of its theme  # a label appears word for word in at least this many sampled texts
+TONE_CLEAR = 0.15  # |sentiment| from which a theme or phrase counts as praise or complaint
+# words a label may not end with (they leave the phrase hanging) nor start with
+_DANGLING = frozenset(
+    "does did do is are was were be been being has have had get gets got make makes made "
+    "take takes keep keeps going go goes want wants like said says would could should will "
+    "half way bit lot kind sort much "
+    "can very so too more than really just that which who the a an of to for with and or but "
+    "my your our their its this these those".split()
+)
+
+
+def _relevance(content: list[str], centroid: np.ndarray, index: dict[str, int]) -> float:
+    """Centroid weight of a phrase's words: the mean of its most central word's weight and the
+    average weight of all its content words, so that filler words ("said the refund") cost."""
+    w = [float(centroid[index[k]]) if k in index else 0.0 for k in dict.fromkeys(content)]
+    return (max(w) + sum(w) / len(w)) / 2 if w else 0.0
+
+
+def _surface_form(label: str, texts: Sequence[str]) -> str:
+    """The label with each word in its most common case inside sentences ("iPhone", "SMS")."""
+    words = label.split(" ")
+    forms: dict[str, Counter[str]] = {w: Counter() for w in words}
+    for text in texts:
+        prev_end = None
+        for m in WORD.finditer(text):
+            raw = m.group()
+            low = raw.lower().replace("’", "'")
+            sentence_start = prev_end is None or re.search(r"[.!?]\s*$", text[: m.start()])
+            if low in forms and not sentence_start:
+                forms[low][raw.replace("’", "'")] += 1
+            prev_end = m.end()
+    out = []
+    for w in words:
+        common = forms[w].most_common()
+        pick = w
+        if common:
+            top = max(c for _, c in common)
+            pick = sorted(f for f, c in common if c == top)[-1]  # lower-case sorts last
+        out.append(pick)
+    return " ".join(out)

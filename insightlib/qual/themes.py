@@ -1,0 +1,734 @@
+"""Themes of customer feedback: codebook matching, discovery, merging and stable ids.
+
+:func:`find_themes` runs these steps (labels are chosen in :mod:`insightlib.qual.labels`, quotes in
+:mod:`insightlib.qual.quotes`):
+
+1. **Codebook.** A text that holds a keyword of a ``[themes.NAME]`` entry of insight.toml
+   (case-insensitive, whole words) belongs to that theme; with several matches the theme with
+   the most keyword hits wins, ties going to the order of the file. Codebook themes keep their
+   key as id and their label.
+2. **Discovery.** The other texts become TF-IDF vectors (words; English stop words and
+   greetings removed; plus two tone features from the text sentiment, so that praise and
+   complaints about the same thing tend to part) and are factorised with NMF
+   (:class:`sklearn.decomposition.NMF`, deterministic ``nndsvda`` start; about
+   ``sqrt(n / 6)`` topics, at most 40). For speed at most :data:`FIT_ROWS` distinct texts are
+   used to fit (the current period's first, then a fixed hash-ordered sample); every text is
+   assigned to the topic vector closest to it (cosine >= :data:`MIN_SIMILARITY`, otherwise it
+   stays unthemed).
+3. **New complaints** (:func:`_surge_topics`). Words whose share of the current period's texts
+   jumped against the baseline (a one-sided proportion test per word, BH q <= 0.001, at least
+   twice the baseline share) and that no topic is about yet form a topic of their own; the
+   texts holding them join it. So a complaint that is small against the whole history, or that
+   shares a word with an old theme ("SMS *code*" against "promo *code*"), still gets its theme.
+4. **Merging and tone.** Topics with close member centroids (cosine >= :data:`MERGE_SIMILARITY`)
+   merge. Then praise and complaints are parted (:func:`_tone_split`): a topic holding many of
+   both ("always on time" and "never on time") splits in two, and texts whose tone opposes
+   their topic's move to the closest topic of their own tone. Then topics that share a
+   specific *core word* (not a word of feeling such as "love") and a tone merge
+   (:func:`_core_merge`) — the pieces NMF cuts one complaint into when people word it
+   differently. Topics that stay too small are dissolved; their texts join the next-closest
+   topic or stay unthemed.
+5. **Ids.** A discovered theme's id is the slug of its label (``"items_were_missing"``): ids
+   follow content, not the order NMF found the topics in, so the same data gives the same
+   ids. To keep them steady from one week to the next, where NMF may redraw the borders
+   between neighbouring topics, a second model is fitted on the texts before the current
+   *model epoch* (the calendar quarter, :func:`epoch_start`); it is the same for every run in
+   the quarter, and each theme that mostly overlaps one of its themes takes that theme's id
+   and label (:func:`_inherit`). New complaints keep their own names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from insightlib.qual.labels import (
+    _VEC_TOKEN,
+    REDACTION,
+    STOP_WORDS,
+    WORD,
+    _centroid,
+    _stable_hash,
+    _top_terms,
+    label_topics,
+)
+from insightlib.workspace.config import ThemeSpec
+
+__all__ = [
+    "Topic",
+    "ThemeSet",
+    "find_themes",
+    "epoch_start",
+    "match_codebook",
+    "FIT_ROWS",
+    "MIN_SIMILARITY",
+    "MERGE_SIMILARITY",
+]
+
+POLARITY_WEIGHT = 0.3  # weight of the two tone features in the topic model
+NGRAMS = (1, 1)
+NMF_ITER = 400
+NMF_TOL = 1e-4
+MIN_TOPIC = 5  # fewest texts of a discovered theme
+MIN_EPOCH_TEXTS = 200  # fewest texts before the epoch for the frozen model
+MIN_FEEDBACK_SURGE = 30
+SURGE_RATIO = 2.0
+SURGE_Q = 0.001
+SURGE_JACCARD = 0.1
+CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its core words
+CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
+AFFECT_VALENCE = 2.5  # VADER valence from which a word is a feeling, not a topic
+CORE_TONE = 0.35  # topics merge on a shared core word only if their tones are this close
+FIT_ROWS = 12_000  # distinct texts used to fit the vocabulary and NMF
+MAX_FEATURES = 20_000
+MIN_SIMILARITY = 0.12  # cosine(text, topic vector) needed to join a topic
+MERGE_SIMILARITY = 0.7  # cosine between member centroids above which topics merge
+TONE_STRONG = 0.25  # |sentiment| from which a text counts as praise or complaint
+TONE_SHARE = 0.2  # each tone needs this share of a topic for the topic to split
+ANALYSIS_CHARS = 3000  # texts are cut to this length for vectorising and labelling
+
+
+# --------------------------------------------------------------------------------------------
+# Codebook
+# --------------------------------------------------------------------------------------------
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:
+    parts = []
+    for kw in sorted(keywords, key=len, reverse=True):
+        words = [re.escape(w).replace("'", "['’]") for w in kw.lower().split()]
+        parts.append(r"\s+".join(words))
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def match_codebook(texts: pd.Series, themes: dict[str, ThemeSpec]) -> pd.Series:
+    """The codebook theme of each text (``None`` where no keyword matches).
+
+    >>> spec = {"otp": ThemeSpec("otp", "code never arrives", ("otp", "sms code"))}
+    >>> match_codebook(pd.Series(["OTP never came", "hotpot", "the SMS  code!"]), spec).tolist()
+    ['otp', None, 'otp']
+    """
+    texts = pd.Series(texts).fillna("").astype(str).reset_index(drop=True)
+    result = pd.Series([None] * len(texts), dtype=object)
+    if not themes or texts.empty:
+        return result
+    hits = np.zeros((len(texts), len(themes)), dtype=np.int64)
+    for j, spec in enumerate(themes.values()):
+        hits[:, j] = texts.str.count(_keyword_pattern(spec.keywords)).to_numpy()
+    best = hits.argmax(axis=1)  # first maximum: ties go to the order in insight.toml
+    names = np.array(list(themes), dtype=object)
+    matched = hits.max(axis=1) > 0
+    result[matched] = names[best[matched]]
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Discovery
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Topic:
+    """A theme under construction: its rows (positions into the texts), terms and label."""
+
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    rows: np.ndarray
+    codebook: bool = False
+
+
+@dataclass
+class ThemeSet:
+    """What :func:`find_themes` returns.
+
+    ``assignment`` holds each text's theme id (``None``: unthemed); ``vectors`` the
+    l2-normalised TF-IDF rows (for quotes); ``centroids`` each theme's unit centroid.
+    """
+
+    topics: list[Topic]
+    assignment: np.ndarray
+    vectors: sparse.csr_matrix
+    centroids: dict[str, np.ndarray]
+    vocabulary: np.ndarray
+
+
+def _vectorizer(n_fit: int) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        lowercase=True,
+        token_pattern=_VEC_TOKEN,
+        stop_words=sorted(STOP_WORDS),
+        ngram_range=NGRAMS,
+        min_df=max(2, int(n_fit * 0.0005)),
+        max_df=0.5,
+        max_features=MAX_FEATURES,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+
+
+def _fit_rows(texts: Sequence[str], has_text: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """Positions of distinct texts to fit on: the current period first, then hash order."""
+    frame = pd.DataFrame({"t": texts, "pos": np.arange(len(texts)), "cur": current, "ok": has_text})
+    frame = frame[frame["ok"]]
+    frame["key"] = frame["t"].str.lower().str.strip()
+    frame = frame.drop_duplicates("key")
+    frame["h"] = _stable_hash(frame["key"].tolist())
+    frame = frame.sort_values(["cur", "h", "pos"], ascending=[False, True, True])
+    cur_cap = FIT_ROWS // 2
+    cur = frame[frame["cur"]].head(cur_cap)
+    rest = frame.drop(index=cur.index).head(FIT_ROWS - len(cur))
+    return np.sort(np.concatenate([cur["pos"].to_numpy(), rest["pos"].to_numpy()]))
+
+
+def _transform(vec: TfidfVectorizer, texts: list[str], scope: np.ndarray) -> sparse.csr_matrix:
+    """TF-IDF rows for the texts in ``scope`` (each distinct text vectorised once)."""
+    pos = np.flatnonzero(scope)
+    codes, uniques = pd.factorize(pd.Series([texts[i] for i in pos], dtype=object))
+    xu = vec.transform(list(uniques)).tocsr() if len(uniques) else None
+    out = sparse.csr_matrix((len(texts), len(vec.vocabulary_)), dtype=np.float32)
+    if xu is None:
+        return out
+    pick = sparse.csr_matrix(
+        (np.ones(len(pos), dtype=np.float32), (pos, codes)), shape=(len(texts), len(uniques))
+    )
+    return (pick @ xu).tocsr()
+
+
+def _with_polarity(x: sparse.csr_matrix, polarity: np.ndarray | None) -> sparse.csr_matrix:
+    if polarity is None or POLARITY_WEIGHT <= 0:
+        return x
+    pol = np.nan_to_num(np.asarray(polarity, dtype=np.float32), nan=0.0)
+    tone = np.column_stack([np.clip(pol, 0, None), np.clip(-pol, 0, None)]) * POLARITY_WEIGHT
+    return normalize(sparse.hstack([x, sparse.csr_matrix(tone)], format="csr"))
+
+
+def _nmf_topics(x: sparse.csr_matrix, k: int) -> np.ndarray:
+    """Unit-length NMF topic vectors (k × features); empty when the data cannot hold k topics."""
+    k = min(k, x.shape[0] - 1, x.shape[1] - 1)
+    if k < 2:
+        return np.zeros((0, x.shape[1]), dtype=np.float32)
+    model = NMF(n_components=k, init="nndsvda", max_iter=NMF_ITER, tol=NMF_TOL, random_state=0)
+    with warnings.catch_warnings():  # an unconverged NMF still gives usable topics
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x)
+    h = model.components_.astype(np.float32)
+    h = h[np.linalg.norm(h, axis=1) > 0]
+    return normalize(h)
+
+
+def _n_topics(n: int) -> int:
+    return int(np.clip(round(np.sqrt(n / 6)), 3, 40))
+
+
+def _merge_groups(centroids: np.ndarray, pinned: int) -> list[int]:
+    """Union-find over topics with centroid cosine >= MERGE_SIMILARITY.
+
+    The first ``pinned`` rows are codebook themes: they are never merged with each other and
+    absorb discovered topics close to them. Returns each topic's representative index.
+    """
+    n = len(centroids)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if n < 2:
+        return parent
+    sims = centroids @ centroids.T
+    pairs = [(sims[i, j], i, j) for i in range(n) for j in range(i + 1, n) if j >= pinned]
+    for sim, i, j in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if sim < MERGE_SIMILARITY:
+            break
+        ri, rj = find(i), find(j)
+        if ri == rj or (ri < pinned and rj < pinned):
+            continue
+        lo, hi = min(ri, rj), max(ri, rj)
+        parent[hi] = lo
+    return [find(i) for i in range(n)]
+
+
+@dataclass
+class _Model:
+    """One discovery run: its topics (codebook first), TF-IDF rows and vocabulary."""
+
+    topics: list[Topic]
+    x: sparse.csr_matrix
+    vocab: np.ndarray
+
+
+def find_themes(
+    texts: Sequence[str],
+    *,
+    current: np.ndarray,
+    baseline: np.ndarray | None = None,
+    frozen: np.ndarray | None = None,
+    codebook: dict[str, ThemeSpec] | None = None,
+    min_share: float = 0.015,
+    min_current: int = 5,
+    polarity: np.ndarray | None = None,
+) -> ThemeSet:
+    """Codebook matching, discovery, merging, labels and ids for ``texts`` (already redacted).
+
+    Parameters
+    ----------
+    current, baseline
+        Boolean masks of the texts of the current period and of the baseline periods; the
+        surge pass (new complaints) compares the two.
+    frozen
+        Boolean mask of the texts before the *model epoch* (see :func:`epoch_start`). When it
+        holds enough texts (:data:`MIN_EPOCH_TEXTS`, and a fifth of all), a second model is
+        fitted on them alone; it does not change from one run to the next within the epoch,
+        and each theme of the full model that mostly overlaps a theme of it takes that theme's
+        id and label (:func:`_inherit`). This keeps ids steady from week to week even where
+        NMF redraws the borders between neighbouring topics.
+    min_share, min_current
+        A discovered theme survives with at least ``min_share`` of the texts (and at least
+        :data:`MIN_TOPIC` texts) or ``min_current`` texts in the current period; the texts of
+        the others join their next-closest topic or stay unthemed.
+    polarity
+        Sentiment per text in [-1, 1]: two extra features (positive and negative tone,
+        weighted by :data:`POLARITY_WEIGHT`) so that praise and complaints about the same
+        thing tend to land in different themes; then :func:`_tone_split` parts what NMF
+        still mixes, and labels must not contradict their theme's tone
+        (:func:`insightlib.qual.labels.label_topics`).
+    """
+    codebook = codebook or {}
+    n = len(texts)
+    clean = [REDACTION.sub(" ", t[:ANALYSIS_CHARS]) for t in texts]
+    has_text = np.array([bool(WORD.search(t)) for t in clean], dtype=bool)
+    current = np.asarray(current, dtype=bool)
+    baseline = np.zeros(n, bool) if baseline is None else np.asarray(baseline, dtype=bool)
+    assignment = np.full(n, None, dtype=object)
+    if not has_text.any():
+        topics = [
+            Topic(name, spec.label, spec.keywords, np.zeros(0, dtype=np.int64), True)
+            for name, spec in codebook.items()
+        ]
+        return ThemeSet(topics, assignment, sparse.csr_matrix((n, 0)), {}, np.array([]))
+
+    cb = match_codebook(pd.Series(clean), codebook).to_numpy(dtype=object, copy=True)
+    cb[~has_text] = None
+    args = dict(cb=cb, codebook=codebook, polarity=polarity, min_share=min_share)
+    model = _discover(clean, has_text, current, baseline, min_current=min_current, **args)
+    if frozen is not None:
+        scope = has_text & np.asarray(frozen, dtype=bool)
+        n_free = int((scope & (cb == None)).sum())  # noqa: E711
+        if n_free >= MIN_EPOCH_TEXTS and n_free >= 0.2 * int(has_text.sum()):
+            none = np.zeros(n, dtype=bool)
+            old = _discover(clean, scope, none, none, min_current=10**9, **args)
+            _inherit(model.topics, old.topics, scope, n_free / max(int((cb == None).sum()), 1))  # noqa: E711
+            model.topics = _dedupe_ids(model.topics)
+    topics = model.topics
+    for t in topics:
+        assignment[t.rows] = t.id
+    centroids = {t.id: _centroid(model.x, t.rows) for t in topics if len(t.rows)}
+    for t in topics:
+        if not t.codebook and t.id in centroids:
+            t.terms = _top_terms(centroids[t.id], model.vocab)
+    return ThemeSet(topics, assignment, model.x, centroids, model.vocab)
+
+
+def epoch_start(day: date) -> date:
+    """The first day of the calendar quarter holding ``day``: the start of the model epoch."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _discover(
+    clean: list[str],
+    scope: np.ndarray,
+    current: np.ndarray,
+    baseline: np.ndarray,
+    *,
+    cb: np.ndarray,
+    codebook: dict[str, ThemeSpec],
+    polarity: np.ndarray | None,
+    min_share: float,
+    min_current: int,
+) -> _Model:
+    """Vectorise, factorise, assign, merge and label the texts in ``scope``."""
+    min_size = max(MIN_TOPIC, math.ceil(min_share * int(scope.sum())))
+    fit_pos = _fit_rows(clean, scope, current)
+    vec = _vectorizer(len(fit_pos))
+    try:
+        vec.fit([clean[i] for i in fit_pos])
+    except ValueError:  # no term survives the document-frequency limits
+        vec = TfidfVectorizer(token_pattern=_VEC_TOKEN, dtype=np.float32)
+        vec.fit([clean[i] for i in fit_pos])
+    vocab = vec.get_feature_names_out()
+    x = _transform(vec, clean, scope)  # rows are l2-normalised; rows out of scope are empty
+    xa = _with_polarity(x, polarity)
+
+    free = scope & (cb == None)  # noqa: E711  (object array)
+    fit_free = fit_pos[free[fit_pos]]
+    if len(fit_free) >= 10:
+        # k follows the number of texts (not of distinct texts: templated feedback has few)
+        h = _nmf_topics(xa[fit_free], _n_topics(int(free.sum())))
+    else:
+        h = np.zeros((0, xa.shape[1]), dtype=np.float32)
+    surge, surge_words = _surge_topics(x, xa, free, current, baseline, h, vocab, min_current)
+    n_nmf = len(h)
+    if len(surge):
+        h = np.vstack([h, surge])
+
+    # assign free texts to the closest topic vector; dissolve small topics; repeat
+    free_pos = np.flatnonzero(free)
+    scores = np.asarray(xa[free_pos] @ h.T) if len(h) else np.zeros((len(free_pos), 0))
+    # a text holding a surging new word belongs to that new topic, like a codebook keyword
+    binary = (x[free_pos] > 0).tocsc()
+    for g, words in enumerate(surge_words):
+        holds = np.asarray(binary[:, words].sum(axis=1)).ravel() > 0
+        scores[holds, n_nmf + g] = 2.0
+    alive = np.ones(len(h), dtype=bool)
+    best = np.full(len(free_pos), -1)
+    for _ in range(20):
+        if not alive.any():
+            best = np.full(len(free_pos), -1)
+            break
+        masked = np.where(alive[None, :], scores, -1.0)
+        best = np.where(masked.max(axis=1) >= MIN_SIMILARITY, masked.argmax(axis=1), -1)
+        sizes = np.bincount(best[best >= 0], minlength=len(h))
+        cur_sizes = np.bincount(best[(best >= 0) & current[free_pos]], minlength=len(h))
+        small = alive & (sizes < min_size) & (cur_sizes < min_current)
+        if not small.any():
+            break
+        # dissolve the smaller half first, so that neighbours can absorb their texts
+        drop = np.flatnonzero(small)
+        alive[drop[np.argsort(sizes[drop], kind="stable")][: max(1, len(drop) // 2)]] = False
+
+    names = list(codebook)
+    members = [np.flatnonzero(scope & (cb == name)) for name in names]
+    members += [free_pos[best == j] for j in range(len(h)) if alive[j] and (best == j).any()]
+    pinned = len(names)
+    cents = np.array([_centroid(x, m) if len(m) else np.zeros(x.shape[1]) for m in members])
+    reps = _merge_groups(cents, pinned) if len(members) else []
+    groups: dict[int, list[np.ndarray]] = {}
+    for i, r in enumerate(reps):
+        groups.setdefault(r, []).append(members[i])
+    merged = {r: np.sort(np.concatenate(g)) for r, g in groups.items()}
+    keys = sorted(merged)
+    found = [r for r in keys if r >= pinned]
+    pieces = _tone_split([merged[r] for r in found], x, polarity, min_size)
+    # the pieces of a split topic get fresh keys after the existing ones
+    next_key = (max(keys) + 1) if keys else 0
+    for r in found:
+        merged.pop(r)
+    found = []
+    for rows in pieces:
+        merged[next_key] = rows
+        found.append(next_key)
+        next_key += 1
+    # the tone split only takes wrong-toned texts out of topics big enough to stand: what
+    # remains of them stands too, down to MIN_TOPIC texts
+    standing = set(found)
+    reps2 = _core_merge([merged[r] for r in found], x, scope, polarity, current, vocab)
+    for r, rep in zip(found, reps2, strict=True):
+        if found[rep] != r:
+            merged[found[rep]] = np.union1d(merged[found[rep]], merged.pop(r))
+    topics: list[Topic] = []
+    for r in sorted(merged):
+        rows = merged[r]
+        if r < pinned:
+            spec = codebook[names[r]]
+            topics.append(Topic(spec.name, spec.label, spec.keywords, rows, True))
+        elif (
+            len(rows) >= min_size
+            or int(current[rows].sum()) >= min_current
+            or (r in standing and len(rows) >= MIN_TOPIC)
+        ):
+            topics.append(Topic("", "", (), rows, False))
+    label_topics(topics, clean, scope, vocab, x, polarity)
+    return _Model(_dedupe_ids(topics), x, vocab)
+
+
+def _tone_split(
+    groups: list[np.ndarray],
+    x: sparse.csr_matrix,
+    polarity: np.ndarray | None,
+    min_size: int,
+) -> list[np.ndarray]:
+    """Part praise from complaints inside each discovered topic; returns the new topics.
+
+    Words alone do not tell "always on time" from "never on time", or "delivery was fast"
+    from "delivery was late": NMF often puts both in one topic, whose label and sentiment
+    then mislead. A text is *positive* or *negative* when its sentiment is at least
+    :data:`TONE_STRONG` either way. A topic with at least :data:`TONE_SHARE` of its texts (and
+    :data:`MIN_TOPIC`) of each tone splits in two: the neutral texts join the part whose
+    centroid is closer; the smaller part, if smaller than ``min_size``, does not stand alone
+    but is re-homed like the texts below (the larger part keeps standing, whatever its size:
+    it held the topic before). In a topic that does not split, the texts whose tone opposes
+    its majority move to the closest topic of their own tone (cosine to its centroid at least
+    :data:`MIN_SIMILARITY`) or, with none, leave it (unthemed) — if the topic has a clear
+    tone (mean sentiment at least half of :data:`TONE_STRONG` either way, or twice as many
+    texts of one tone as of the other): a topic of mixed opinions ("good service but
+    pricey") keeps its texts. Groups come back in order,
+    a split topic's negative part first; empty groups are dropped.
+    """
+    if polarity is None or not groups:
+        return [g for g in groups if len(g)]
+    tone = np.nan_to_num(np.asarray(polarity, dtype=float), nan=0.0)
+    pieces: list[np.ndarray] = []
+    strays: list[np.ndarray] = []
+    for rows in groups:
+        if not len(rows):
+            continue
+        t = tone[rows]
+        pos, neg = rows[t >= TONE_STRONG], rows[t <= -TONE_STRONG]
+        n = len(rows)
+        if min(len(pos), len(neg)) >= max(MIN_TOPIC, TONE_SHARE * n):
+            neutral = rows[np.abs(t) < TONE_STRONG]
+            c_neg, c_pos = _centroid(x, neg), _centroid(x, pos)
+            if len(neutral):
+                xn = x[neutral]
+                closer_pos = np.asarray(xn @ c_pos).ravel() > np.asarray(xn @ c_neg).ravel()
+                neg = np.sort(np.concatenate([neg, neutral[~closer_pos]]))
+                pos = np.sort(np.concatenate([pos, neutral[closer_pos]]))
+            # a part too small to stand alone joins the closest topic of its tone
+            small, large = (neg, pos) if len(neg) < len(pos) else (pos, neg)
+            pieces.append(large)
+            (pieces if len(small) >= min_size else strays).append(small)
+            continue
+        minority = pos if len(pos) < len(neg) else neg
+        major = max(len(pos), len(neg))
+        clear = abs(float(t.mean())) >= TONE_STRONG / 2 or major >= 2 * len(minority)
+        if len(minority) and clear and major > len(minority):
+            strays.append(minority)
+            rows = np.setdiff1d(rows, minority)
+        pieces.append(rows)
+    if not strays or not pieces:
+        return [p for p in pieces if len(p)]
+    cents = np.array([_centroid(x, p) for p in pieces])
+    tones = np.array([float(tone[p].mean()) for p in pieces])
+    stray = np.concatenate(strays)
+    sims = np.asarray(x[stray] @ cents.T)
+    agree = np.sign(tone[stray])[:, None] * tones[None, :] >= TONE_STRONG / 2
+    sims = np.where(agree, sims, -1.0)
+    best = sims.argmax(axis=1)
+    ok = sims[np.arange(len(stray)), best] >= MIN_SIMILARITY
+    for j in np.unique(best[ok]):
+        pieces[j] = np.sort(np.concatenate([pieces[j], stray[ok & (best == j)]]))
+    return [p for p in pieces if len(p)]
+
+
+def _surge_topics(
+    x: sparse.csr_matrix,
+    xa: sparse.csr_matrix,
+    free: np.ndarray,
+    current: np.ndarray,
+    baseline: np.ndarray,
+    h: np.ndarray,
+    vocab: np.ndarray,
+    min_current: int,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Topic vectors for words that surged in the current period and no topic is about.
+
+    A word surges when the share of current-period texts holding it is at least
+    :data:`SURGE_RATIO` times its baseline share, at least ``min_current`` current texts hold
+    it, and a one-sided two-proportion test gives a Benjamini–Hochberg q below
+    :data:`SURGE_Q` across all words tested. Surging words that share texts (Jaccard >=
+    :data:`SURGE_JACCARD`) form a group, possibly through a word a topic already owns (one of
+    its top five words, such as "code"). A group's *new* words are its surging words that no
+    topic owns and that mostly (at least half of their texts) occur in the current period.
+    Each group with new words becomes a topic: its vector is the centroid of the current texts
+    holding a new word, without the words other topics own (so that "promo code" texts are not
+    pulled in by "code"), and every text holding a new word joins it, as with a codebook
+    keyword. This is how a new complaint that is small against the whole history gets a theme
+    of its own. Returns the vectors and each group's new-word indices.
+    """
+    cur, base = free & current, free & baseline
+    n_c, n_b = int(cur.sum()), int(base.sum())
+    empty: tuple[np.ndarray, list[np.ndarray]] = (np.zeros((0, xa.shape[1]), np.float32), [])
+    if n_c < MIN_FEEDBACK_SURGE or n_b < MIN_FEEDBACK_SURGE or x.shape[1] == 0:
+        return empty
+    binary = (x > 0).astype(np.float32).tocsr()
+    x_c = np.asarray(binary[cur].sum(axis=0)).ravel()
+    x_b = np.asarray(binary[base].sum(axis=0)).ravel()
+    x_all = np.asarray(binary[free].sum(axis=0)).ravel()
+    tested = x_c >= max(MIN_TOPIC, min_current)
+    if not tested.any():
+        return empty
+    p_c, p_b = x_c / n_c, x_b / n_b
+    pooled = (x_c + x_b) / (n_c + n_b)
+    se = np.sqrt(np.maximum(pooled * (1 - pooled) * (1 / n_c + 1 / n_b), 1e-12))
+    p = stats.norm.sf((p_c - p_b) / se)
+    q = np.ones_like(p)
+    q[tested] = stats.false_discovery_control(p[tested], method="bh")
+    surging = tested & (q <= SURGE_Q) & (p_c >= SURGE_RATIO * p_b)
+    if not surging.any():
+        return empty
+    owned = np.zeros(len(vocab), dtype=bool)
+    nv = len(vocab)
+    for row in h:
+        owned[np.argsort(-row[:nv], kind="stable")[:5]] = True
+    words = np.flatnonzero(surging)
+    if not (surging & ~owned).any():
+        return empty
+    cur_pos = np.flatnonzero(cur)
+    docs = binary[cur_pos][:, words].T.tocsr()  # words × current texts
+    inter = np.asarray((docs @ docs.T).todense())
+    size = np.diag(inter)
+    jaccard = inter / np.maximum(size[:, None] + size[None, :] - inter, 1)
+    parent = list(range(len(words)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(words)):
+        for j in range(i + 1, len(words)):
+            if jaccard[i, j] >= SURGE_JACCARD:
+                parent[find(j)] = find(i)
+    vectors = []
+    groups: list[np.ndarray] = []
+    for root in sorted({find(i) for i in range(len(words))}):
+        new = [
+            words[i]
+            for i in range(len(words))
+            if find(i) == root and not owned[words[i]] and x_c[words[i]] >= x_all[words[i]] / 2
+        ]
+        if not new:
+            continue
+        rows = cur_pos[np.asarray(binary[cur_pos][:, new].sum(axis=1)).ravel() > 0]
+        if len(rows) < max(MIN_TOPIC, min_current):
+            continue
+        c = np.asarray(xa[rows].mean(axis=0)).ravel()
+        c[: len(vocab)][owned] = 0.0  # words other topics own ("code") must not pull their texts
+        vectors.append(c / max(np.linalg.norm(c), 1e-12))
+        groups.append(np.asarray(new))
+    if not vectors:
+        return empty
+    return np.array(vectors, dtype=np.float32), groups
+
+
+def _affect_words(vocab: np.ndarray) -> np.ndarray:
+    """Which vocabulary words are strong general feelings ("love", "great", "terrible").
+
+    Words of VADER's lexicon with a valence of at least :data:`AFFECT_VALENCE` either way say
+    how people feel, not what about: two topics that share "love" are not one topic.
+    """
+    from insightlib.qual.sentiment import _analyzer
+
+    lex = _analyzer().lexicon
+    return np.array([abs(lex.get(str(w), 0.0)) >= AFFECT_VALENCE for w in vocab], dtype=bool)
+
+
+def _core_merge(
+    groups: list[np.ndarray],
+    x: sparse.csr_matrix,
+    scope: np.ndarray,
+    polarity: np.ndarray | None,
+    current: np.ndarray,
+    vocab: np.ndarray,
+) -> list[int]:
+    """Union topics that share a *core word* and a tone; returns each topic's representative.
+
+    A core word of a topic is one that at least :data:`CORE_SHARE` of its texts hold. Two
+    topics merge when they share a core word that is specific (held by at most
+    :data:`CORE_MAX_DF` of all texts) and their mean tones differ by at most
+    :data:`CORE_TONE`; words of strong general feeling ("love", "great") are not core words
+    (:func:`_affect_words`). This joins the pieces NMF cuts one complaint into when people word it
+    differently ("Where is my refund?", "Support promised a refund"), while "app crashes"
+    and "easy app" (tones apart) or themes sharing only a common word stay apart. A topic
+    that is new (at least half of its texts from the current period) never merges with one
+    whose current share is less than 1/2.5 of its own: "the SMS code never arrives" is not
+    "the promo code does not work", and their timing says so.
+    """
+    n = len(groups)
+    parent = list(range(n))
+    if n < 2 or x.shape[1] == 0:
+        return parent
+    binary = (x > 0).astype(np.float32).tocsr()
+    in_scope = np.flatnonzero(scope)
+    df = np.asarray(binary[in_scope].sum(axis=0)).ravel() / max(len(in_scope), 1)
+    specific = (df <= CORE_MAX_DF) & ~_affect_words(vocab)
+    tone = np.zeros(len(scope)) if polarity is None else np.nan_to_num(polarity, nan=0.0)
+    cores = []
+    tones = []
+    fresh: list[float] = []
+    for rows in groups:
+        share = np.asarray(binary[rows].sum(axis=0)).ravel() / max(len(rows), 1)
+        cores.append(set(np.flatnonzero((share >= CORE_SHARE) & specific)))
+        tones.append(float(tone[rows].mean()) if len(rows) else 0.0)
+        fresh.append(float(current[rows].mean()) if len(rows) else 0.0)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            hi, lo = max(fresh[i], fresh[j]), min(fresh[i], fresh[j])
+            apart = hi >= 0.5 and hi >= 2.5 * lo
+            if cores[i] & cores[j] and abs(tones[i] - tones[j]) <= CORE_TONE and not apart:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    return [find(i) for i in range(n)]
+
+
+def _inherit(topics: list[Topic], old: list[Topic], scope: np.ndarray, old_share: float) -> None:
+    """Give each discovered topic the id and label of the epoch topic it mostly overlaps.
+
+    A topic inherits when at least half of its texts from before the epoch belong to one epoch
+    topic, those texts are at least 30% of that epoch topic, and the topic is not a newcomer:
+    its share of texts from before the epoch is at least half of ``old_share``, that share
+    over all free texts (a complaint that took off this quarter gets a name of its own).
+    """
+    old_found = [o for o in old if not o.codebook and len(o.rows)]
+    if not old_found:
+        return
+    owner = np.full(len(scope), -1)
+    for k, o in enumerate(old_found):
+        owner[o.rows] = k
+    for t in topics:
+        if t.codebook:
+            continue
+        before = t.rows[scope[t.rows]]
+        if len(before) < MIN_TOPIC or len(before) < 0.5 * old_share * len(t.rows):
+            continue
+        hits = np.bincount(owner[before][owner[before] >= 0], minlength=len(old_found))
+        k = int(hits.argmax())
+        # most of the topic's old texts sit in one epoch topic, and they are a good part of it
+        if hits[k] >= 0.5 * len(before) and hits[k] >= 0.3 * len(old_found[k].rows):
+            t.id, t.label = old_found[k].id, old_found[k].label
+
+
+def _dedupe_ids(topics: list[Topic]) -> list[Topic]:
+    """Merge discovered topics that ended up with the same label; keep ids unique."""
+    by_id: dict[str, Topic] = {}
+    out: list[Topic] = []
+    for t in topics:
+        if t.codebook:
+            by_id[t.id] = t
+            out.append(t)
+    for t in topics:
+        if t.codebook:
+            continue
+        if t.id in by_id and by_id[t.id].codebook:  # a found label that slugs to a codebook key
+            t.id = f"{t.id}_found"
+        if t.id in by_id:
+            keep = by_id[t.id]
+            keep.rows = np.union1d(keep.rows, t.rows)
+            continue
+        by_id[t.id] = t
+        out.append(t)
+    return out

@@ -1,0 +1,563 @@
+"""The quantitative step: changes, drivers, hidden changes, anomalies and trends, scored.
+
+:func:`analyse` reads two small frames from :mod:`insightlib.quant.engine` (the report-grain series
+with segment pairs, and a daily series per segment value) and turns them into
+:class:`~insightlib.model.Finding` objects. Everything here is statistics on aggregated rows.
+
+Tests (three families; Benjamini–Hochberg at ``config.alpha`` within each, over every metric x
+segment tested in the run; every test is listed in :attr:`QuantResult.tests`):
+
+* **change** — the current period against the mean of the ``baseline_periods`` previous complete
+  periods (the primary comparison; the previous period alone is kept in ``details["previous"]``).
+  Two-proportion z-test for conversions, a rate test for counts and distinct users (variance
+  from per-user counts, which allows for heavy users), Welch t-test on clustered means for
+  means, the same per-user variance for sums. The standard error also carries the metric's
+  usual period-to-period wobble ``tau`` (estimated robustly from the previous periods of all
+  its segments), so a big series is not "significant" for moving as much as it always does.
+* **trend** — the last 8 complete periods up to the current one: slope of log(value) on time
+  (t-test; the residual variance is never below the values' own sampling noise). Reported
+  only for a sustained move: Mann–Kendall's tau at least 0.5 the same way, and the earlier
+  periods alone already sloping at least half as steeply (so one jump is not a trend).
+* **anomaly** — each day of the current period against the same weekday of the previous 8 weeks,
+  with a prediction interval whose width comes from how much those days vary; a day must also
+  stand out from the rest of its own period (so a level shift is a change, not 7 anomalies).
+  Daily tests cover everyone and each segment value (not pairs).
+
+A minimum-volume guard (``config.min_volume`` users or events in both windows; for counts and
+sums: events in the baseline and active users now, so a collapse to zero is still seen) keeps
+tiny segments out. Periods with no events at all are treated as gaps (excluded, noted), not as
+zeros; periods only partly covered by the data are not used.
+
+Where it changed — the *locus* rule, which keeps one story from becoming dozens of findings:
+
+1. A significant segment is a candidate only if it moved differently from the rest of its
+   parent (a value: from everyone else; a pair: from the rest of *both* of its values),
+   significantly and with at least half of its move its own.
+2. A value is dropped when a candidate pair inside it explains it (the value without the pair
+   no longer moves), or when a candidate value of another column explains it (the value
+   without their intersection no longer moves, while the other does).
+3. A significant overall change is reported as ``metric_change`` with its drivers: per-segment
+   contributions of every column (mix vs rate effect for conversions and means), each with its
+   share of the change. A candidate moving the same way that explains at least half of it is a
+   ``segment_driver``; one moving against a flat or opposite total — a total that moved less
+   than half of what this segment alone moved it — is a ``hidden_change``; any other candidate
+   is a ``metric_change`` of its own segment. The significant segments a finding accounts for
+   are listed in its ``details["covers"]``.
+4. Trends and anomalies use the same rule but are told once: at the locus when one segment
+   explains at least half of the total's move (the total's numbers go in
+   ``details["overall"]``), else on the total with its drivers; of several anomalous days of
+   one series the strongest is reported (the others in ``details["other_days"]``).
+5. A change in a series with a significant trend the same way is folded into the trend
+   (``details["latest_change"]``) when the current value lies within the prediction interval
+   of the trend of the earlier periods; a change on top of a trend stays a change. A change
+   that is no longer significant once the period's anomalous day is replaced by its expected
+   value is folded into the anomaly. A folded total counts as not significant in step 3.
+
+Ranking: ``score = 0.5 impact + 0.3 significance + 0.2 novelty``, each in [0, 1]:
+
+* impact ``= 1 - exp(-share / 0.05)`` where share is the finding's move as a share of the whole
+  metric (its effect on the total: a segment's contribution, a day's deviation relative to the
+  whole period, a trend's change over its window), so 5% of the metric gives 0.63, 10% 0.86;
+* significance ``= min(1, -log10(q) / 10)``;
+* novelty: 1 for a series that has not made such a move in the previous periods (changes: share
+  of the 4 previous periods with |z| >= 2 the same way; trends: 0.3 if the trend was already
+  significant one period earlier; anomalies: share of earlier days as far out).
+
+So what a product manager would put first — a large, certain, new move of a whole metric —
+comes first, and a one-day blip or a small segment's wobble comes later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from insightlib.errors import InputError
+from insightlib.model import Driver, Finding, segment_from_key, segment_key
+from insightlib.quant import engine, timeseries
+from insightlib.quant import stats as S
+from insightlib.quant.locus import Cube, Test, host, level, loci, score, sign
+from insightlib.quant.timeseries import ANOMALY_WEEKS, TREND_PERIODS
+from insightlib.workspace.config import Config, MetricSpec
+from insightlib.workspace.periods import Period, period_of
+
+__all__ = ["QuantResult", "analyse", "TREND_PERIODS", "ANOMALY_WEEKS"]
+
+TAU_HISTORY = 4
+DRIVER_SHARE = 0.5
+MAX_DRIVERS = 8
+
+
+@dataclass(frozen=True)
+class QuantResult:
+    """What the quantitative step found, and the frames behind it (small: periods x segments)."""
+
+    findings: tuple[Finding, ...]
+    series: pd.DataFrame
+    daily: pd.DataFrame
+    tests: pd.DataFrame
+    n_tests: int
+
+
+# ============================================================================================
+# Entry point
+# ============================================================================================
+def analyse(events: Any, config: Config, period: Period) -> QuantResult:
+    """Run the quantitative step for ``period`` on ``events`` (see :func:`engine.connect`)."""
+    table = engine.connect(events)
+    grain = period.grain
+    first, last = engine.data_range(table)
+    _check_coverage(first, last, period)
+    n_prior = max(config.baseline_periods + TAU_HISTORY, TREND_PERIODS - 1)
+    plist = [period.previous(i) for i in range(n_prior, 0, -1)] + [period]
+    plist = [p for p in plist if p.start >= first]
+    dstart = max(first, period.start - timedelta(weeks=ANOMALY_WEEKS))
+    series, daily = engine.series_and_daily(
+        table, config, grain, plist[0].start, period.end, daily_from=dstart
+    )
+
+    ctx = Context(config, period, plist, series, daily, dstart)
+    findings = ctx.run()
+    tests = ctx.tests_frame()
+    return QuantResult(tuple(findings), series, daily, tests, len(tests))
+
+
+def _check_coverage(first: date, last: date, period: Period) -> None:
+    g = period.grain
+    if period.end > last:
+        raise InputError(
+            f"the events end on {last}, before the end of {period.label} ({period.end}); "
+            f"choose a complete {g} (e.g. {period_of(last, g).previous().label})."
+        )
+    if period.start < first:
+        raise InputError(
+            f"the events start on {first}, after the start of {period.label}; choose a later {g}."
+        )
+    if period.previous().start < first:
+        raise InputError(
+            f"the events cover only one complete {g} up to {period.label} (from {first} to "
+            f"{last}); at least two complete {g}s are needed to compare {period.label} with "
+            f"an earlier {g}. Add older events or use a finer [report] grain."
+        )
+
+
+class Context:
+    """State of one analysis run (kept out of the public API)."""
+
+    def __init__(
+        self,
+        config: Config,
+        period: Period,
+        plist: list[Period],
+        series: pd.DataFrame,
+        daily: pd.DataFrame,
+        dstart: date,
+    ) -> None:
+        self.config = config
+        self.period = period
+        self.plist = plist
+        self.dates = [p.start for p in plist]
+        self.alpha = config.alpha
+        self.series = series
+        self.daily = daily
+        self.ddates = [dstart + timedelta(days=i) for i in range((period.end - dstart).days + 1)]
+        overall = series[series["segment"] == "all"].groupby("period_start")["users"].max()
+        self.valid = np.array([overall.get(d, 0) > 0 for d in self.dates])
+        if not self.valid[-1]:
+            raise InputError(f"there are no events in {period.label} ({period.human()}).")
+        dall = daily[daily["segment"] == "all"].groupby("period_start")["users"].max()
+        self.dvalid = np.array([dall.get(d, 0) > 0 for d in self.ddates])
+        self.missing = [p.label for p, ok in zip(plist, self.valid, strict=True) if not ok]
+        self.days = np.array([p.days for p in plist], dtype=float)
+        self.tests: list[Test] = []
+        ci = len(plist) - 1
+        prior = [i for i in range(ci) if self.valid[i]]
+        if not prior:
+            raise InputError(
+                f"there are no events in the {len(plist) - 1} {period.grain}s before "
+                f"{period.label}, so there is nothing to compare it with."
+            )
+        self.base_idx = prior[-config.baseline_periods :]
+        self.prev_idx = ci - 1 if ci >= 1 and self.valid[ci - 1] else None
+        self.cubes = {m: Cube(series, m, self.dates) for m in config.metrics}
+        self.dcubes = {m: Cube(daily, m, self.ddates) for m in config.metrics}
+        self.tau2: dict[str, float] = {}
+        self.history_z: dict[tuple[str, str], list[float]] = {}
+
+    # ----------------------------------------------------------------------------------------
+    def run(self) -> list[Finding]:
+        for m in self.config.metrics.values():
+            self._change_tests(m)
+            timeseries.trend_tests(self, m)
+            timeseries.anomaly_tests(self, m)
+        for fam in ("change", "trend", "anomaly"):
+            tests = [t for t in self.tests if t.family == fam]
+            if tests:
+                q = S.bh(np.array([t.p for t in tests]))
+                for t, qv in zip(tests, q, strict=True):
+                    t.q = float(qv)
+        findings: list[Finding] = []
+        for m in self.config.metrics.values():
+            trends = timeseries.trend_findings(self, m)
+            anomalies = timeseries.anomaly_findings(self, m)
+            changes = self._change_findings(m, trends, anomalies)
+            findings += changes + trends + anomalies
+        findings.sort(key=lambda f: (-f.score, f.kind, f.metric or "", segment_key(f.segment)))
+        return findings
+
+    def sig(self, t: Test) -> bool:
+        return t.q <= self.alpha and t.eligible
+
+    def scale(self, m: MetricSpec, idx: list[int], target: int) -> np.ndarray | None:
+        if self.period.grain != "month" or m.kind not in ("count", "sum"):
+            return None
+        return self.days[target] / self.days[idx]
+
+    def guard(self, m: MetricSpec, cur: np.ndarray, base: np.ndarray) -> tuple[bool, float, float]:
+        """Minimum volume in both windows; returns (ok, n_current, n_baseline)."""
+        base = np.atleast_2d(base)
+        n_cur = S.volume(m.kind, cur)
+        n_base = float(np.mean([S.volume(m.kind, r) for r in base]))
+        mv = self.config.min_volume
+        if m.kind in ("count", "sum"):
+            users = float(np.mean(base[:, S.U]))
+            return n_base >= mv and cur[S.U] >= mv and users >= mv, n_cur, n_base
+        return n_cur >= mv and n_base >= mv, n_cur, n_base
+
+    # ----------------------------------------------------------------------------------------
+    # Changes
+    # ----------------------------------------------------------------------------------------
+    def _tau2(self, m: MetricSpec, cube: Cube) -> float:
+        """The metric's relative period-to-period wobble from the history of all its series."""
+        k = self.config.baseline_periods
+        valid = [i for i in range(len(self.dates) - 1) if self.valid[i]]
+        resid, var = [], []
+        for h in valid[-TAU_HISTORY:]:
+            base = [i for i in valid if i < h][-k:]
+            if not base:
+                continue
+            sc = self.scale(m, base, h)
+            for key, rows in cube.rows.items():
+                ok, _, _ = self.guard(m, rows[h], rows[base])
+                if not ok:
+                    continue
+                c, vc = S.point(m.kind, rows[h])
+                b, vb = S.baseline(m.kind, rows[base], sc)
+                if not (math.isfinite(c) and math.isfinite(b)) or b <= 0:
+                    continue
+                resid.append((c - b) / b)
+                var.append((vc + vb) / (b * b))
+                self.history_z.setdefault((m.name, key), []).append(
+                    (c - b) / math.sqrt(max(vc + vb, 1e-300))
+                )
+        return S.estimate_tau2(np.array(resid), np.array(var))
+
+    def change(self, m: MetricSpec, rows: np.ndarray, tau2: float | None = None) -> S.Change | None:
+        ci = len(self.dates) - 1
+        sc = self.scale(m, self.base_idx, ci)
+        t2 = self.tau2[m.name] if tau2 is None else tau2
+        return S.change_test(m.kind, rows[ci], rows[self.base_idx], sc, t2)
+
+    def _change_tests(self, m: MetricSpec) -> None:
+        cube = self.cubes[m.name]
+        self.tau2[m.name] = self._tau2(m, cube)
+        if not self.base_idx:
+            return
+        ci = len(self.dates) - 1
+        for key, rows in cube.rows.items():
+            ok, n_cur, n_base = self.guard(m, rows[ci], rows[self.base_idx])
+            if not ok:
+                continue
+            c = self.change(m, rows)
+            if c is None:
+                continue
+            self.tests.append(
+                Test(
+                    "change", m.name, key, self.period.start, c.current, c.baseline, c.diff,
+                    c.rel, c.p, sign(c.diff), n_cur, n_base, obj=c,
+                )
+            )  # fmt: skip
+
+    def _prev(self, m: MetricSpec, rows: np.ndarray) -> dict[str, Any] | None:
+        if self.prev_idx is None:
+            return None
+        ci = len(self.dates) - 1
+        sc = self.scale(m, [self.prev_idx], ci)
+        c = S.change_test(m.kind, rows[ci], rows[[self.prev_idx]], sc, self.tau2[m.name])
+        if c is None:
+            return None
+        return {
+            "period": self.plist[self.prev_idx].label,
+            "value": c.baseline,
+            "change_abs": c.diff,
+            "change_rel": c.rel,
+            "p_value": c.p,
+        }
+
+    def _change_findings(
+        self, m: MetricSpec, trends: list[Finding], anomalies: list[Finding]
+    ) -> list[Finding]:
+        cube = self.cubes[m.name]
+        tests = {t.key: t for t in self.tests if t.family == "change" and t.metric == m.name}
+        folded: dict[str, str] = {}
+        for key, t in tests.items():
+            if self.sig(t) and timeseries.trend_explains(self, m, key, t.direction):
+                folded[key] = "trend"
+                t.note = "folded into the trend of the same series"
+            elif self.sig(t) and self._explained_by_anomaly(m, key, t):
+                folded[key] = "anomaly"
+                t.note = "explained by an anomalous day in the period"
+        sig = {k: t for k, t in tests.items() if self.sig(t) and k not in folded}
+
+        def moved(rows: np.ndarray, direction: int) -> bool:
+            c = self.change(m, rows)
+            return c is not None and c.p < self.alpha and sign(c.diff) == direction
+
+        def differs(key: str, parent: str) -> bool:
+            a = cube.get(key)
+            b = cube.get(parent) - a
+            ci = len(self.dates) - 1
+            sc = self.scale(m, self.base_idx, ci)
+            ok, _ = S.differs(
+                m.kind, a[ci], a[self.base_idx], b[ci], b[self.base_idx], sc,
+                self.tau2[m.name], self.alpha,
+            )  # fmt: skip
+            return ok
+
+        share_cache: dict[str, tuple[float, float]] = {}
+
+        def share(key: str) -> tuple[float, float]:
+            if key not in share_cache:
+                share_cache[key] = self._share(m, cube, key)
+            return share_cache[key]
+
+        found = loci(sig, differs, moved, cube, lambda k: abs(share(k)[0]))
+        out: list[Finding] = []
+        overall = sig.get("all")
+        total_diff = tests["all"].diff if "all" in tests else 0.0
+        reported: dict[str, Finding] = {}
+        if overall is not None:
+            drivers = self._drivers(m, cube, found)
+            f = self._change_finding(m, "metric_change", overall, drivers, {})
+            reported["all"] = f
+        for key in found:
+            t = sig[key]
+            sh, contrib = share(key)
+            details = {"share_of_change": sh, "contribution": contrib, "parent": "all"}
+            if overall is not None and overall.direction == t.direction:
+                kind = "segment_driver" if sh >= DRIVER_SHARE else "metric_change"
+            elif overall is not None:
+                kind = "hidden_change"
+            else:
+                masked = abs(total_diff) < 0.5 * abs(contrib)
+                kind = "hidden_change" if masked else "metric_change"
+            drv = self._driver(m, cube, key, sh, contrib)
+            reported[key] = self._change_finding(m, kind, t, (drv,), details)
+        for key, t in sig.items():
+            if key not in reported:
+                h = host(key, t.direction, reported, sig)
+                t.note = t.note or (f"covered by {h}" if h else "not a locus")
+                if h:
+                    reported[h].details.setdefault("covers", []).append(key)
+        for key, f in reported.items():
+            tests[key].reported = f.kind
+            out.append(f)
+        for key, why in folded.items():
+            pool = trends if why == "trend" else anomalies
+            seg = set(segment_from_key(key))
+            target = (
+                next((x for x in pool if segment_key(x.segment) == key), None)
+                or next((x for x in pool if key in x.details.get("covers", [])), None)
+                or next((x for x in pool if seg & set(x.segment)), None)
+            )
+            if target is not None:
+                t = tests[key]
+                target.details.setdefault("latest_change", []).append(
+                    {"segment": key, "change_abs": t.diff, "change_rel": t.rel, "p_value": t.p}
+                )
+        return out
+
+    def _explained_by_anomaly(self, m: MetricSpec, key: str, t: Test) -> bool:
+        days = [
+            a
+            for a in self.tests
+            if a.family == "anomaly" and a.metric == m.name and a.key == key and self.sig(a)
+            and a.direction == t.direction
+        ]  # fmt: skip
+        if not days:
+            return False
+        rows = self.cubes[m.name].get(key).copy()
+        ci = len(self.dates) - 1
+        for a in days:
+            rows[ci, S.NUM] -= a.extra["dev_num"]
+        c = self.change(m, rows)
+        threshold = max(
+            (x.p for x in self.tests if x.family == "change" and self.sig(x)), default=0.0
+        )
+        return c is None or c.p > threshold or sign(c.diff) != t.direction
+
+    def _share(self, m: MetricSpec, cube: Cube, key: str) -> tuple[float, float]:
+        """(share of the overall change, contribution) of one segment, by decomposition."""
+        dec, j = self._decompose(m, cube, key)
+        total = float(dec["total"][0])
+        contrib = float(dec["contribution"][j])
+        return (contrib / total if total else 0.0), contrib
+
+    def _decompose(self, m: MetricSpec, cube: Cube, key: str) -> tuple[dict, int]:
+        """The decomposition over the segments of ``key``'s columns, and ``key``'s index."""
+        cols = tuple(c for c, _ in segment_from_key(key))
+        keys = cube.keys_of(cols)
+        ci = len(self.dates) - 1
+        cur = np.array([cube.get(k)[ci] for k in keys])
+        base = np.array([[cube.get(k)[i] for k in keys] for i in self.base_idx])
+        return S.decompose(m.kind, cur, base, self.scale(m, self.base_idx, ci)), keys.index(key)
+
+    def _driver(self, m: MetricSpec, cube: Cube, key: str, sh: float, contrib: float) -> Driver:
+        rows = cube.get(key)
+        ci = len(self.dates) - 1
+        c, _ = S.point(m.kind, rows[ci])
+        b, _ = S.baseline(m.kind, rows[self.base_idx], self.scale(m, self.base_idx, ci))
+        mix = rate = None
+        if m.is_ratio:
+            dec, j = self._decompose(m, cube, key)
+            mix, rate = float(dec["mix"][j]), float(dec["rate"][j])
+        return Driver(
+            segment=segment_from_key(key),
+            share_of_change=sh,
+            contribution=contrib,
+            current=c,
+            baseline=b,
+            n_current=int(S.volume(m.kind, rows[ci])),
+            n_baseline=int(round(np.mean([S.volume(m.kind, r) for r in rows[self.base_idx]]))),
+            mix_effect=mix,
+            rate_effect=rate,
+        )
+
+    def _drivers(self, m: MetricSpec, cube: Cube, found: list[str]) -> tuple[Driver, ...]:
+        """Per-segment contributions to the overall change, every column (and pair loci).
+
+        Ranked by how much more of the change a segment holds than its share of the volume
+        (so the segment where it happened comes first, not merely the biggest one); segments
+        holding less than 5% of the change are left out.
+        """
+        ci = len(self.dates) - 1
+        sc = self.scale(m, self.base_idx, ci)
+        out: list[tuple[float, Driver]] = []
+        cols: list[tuple[str, ...]] = [(c,) for c in self.config.segments]
+        pair_cols = (tuple(c for c, _ in cube.segs[k]) for k in found if level(k) == 2)
+        cols += list(dict.fromkeys(pair_cols))
+        for names in cols:
+            keys = cube.keys_of(names)
+            if not keys:
+                continue
+            cur = np.array([cube.get(k)[ci] for k in keys])
+            base = np.array([[cube.get(k)[i] for k in keys] for i in self.base_idx])
+            dec = S.decompose(m.kind, cur, base, sc)
+            total = float(dec["total"][0])
+            if not total:
+                continue
+            for j, k in enumerate(keys):
+                if len(names) == 2 and k not in found:
+                    continue
+                c = float(dec["contribution"][j])
+                excess = c / total - float(dec["weight"][j])
+                out.append((excess, self._driver(m, cube, k, c / total, c)))
+        out.sort(key=lambda x: -x[0])
+        return tuple(d for _, d in out if abs(d.share_of_change) >= 0.05)[:MAX_DRIVERS]
+
+    def _change_finding(
+        self, m: MetricSpec, kind: str, t: Test, drivers: tuple[Driver, ...], details: dict
+    ) -> Finding:
+        c: S.Change = t.obj
+        cube = self.cubes[m.name]
+        rows = cube.get(t.key)
+        k = len(self.base_idx)
+        g = self.period.grain
+        n_family = sum(1 for x in self.tests if x.family == "change")
+        base_p = [self.plist[i] for i in self.base_idx]
+        details = {
+            **details,
+            "previous": self._prev(m, rows),
+            "baseline_periods": [p.label for p in base_p],
+            "tau": math.sqrt(self.tau2[m.name]),
+            "missing_periods": self.missing,
+            "metric_kind": m.kind,
+        }
+        start = timeseries.onset(self, m, t.key, t.direction) if level(t.key) <= 1 else None
+        if start is not None:
+            details["onset"] = start
+        if k < self.config.baseline_periods:
+            details["note"] = f"only {k} earlier complete {g}(s) available for the baseline"
+        hz = self.history_z.get((m.name, t.key), [])
+        novelty = 1.0 - (sum(1 for z in hz if z * t.direction >= 2) / len(hz) if hz else 0.0)
+        total = self.tests_by("change", m.name, "all")
+        if t.key == "all":
+            impact = abs(c.rel or 0.0)
+        else:
+            base_all = total.baseline if total else c.baseline
+            impact = abs(details.get("contribution", c.diff) / base_all) if base_all else 0.0
+        return Finding(
+            kind=kind,
+            metric=m.name,
+            segment=segment_from_key(t.key),
+            direction="up" if t.direction > 0 else "down",
+            current=c.current,
+            baseline=c.baseline,
+            change_abs=c.diff,
+            change_rel=c.rel,
+            p_value=c.p,
+            q_value=t.q,
+            ci_low=c.ci_low,
+            ci_high=c.ci_high,
+            effect_size=c.effect,
+            n_current=int(t.n_cur),
+            n_baseline=int(round(t.n_base)),
+            window_start=self.period.start,
+            window_end=self.period.end,
+            baseline_start=base_p[0].start,
+            baseline_end=base_p[-1].end,
+            method=(
+                f"{c.method} against the mean of the {k} previous {g}s; "
+                f"Benjamini–Hochberg over {n_family} change tests"
+            ),
+            better=(("up" if t.direction > 0 else "down") == m.good),
+            score=score(impact, t.q, novelty),
+            drivers=drivers,
+            details=details,
+        )
+
+    def tests_by(self, family: str, metric: str, key: str) -> Test | None:
+        for t in self.tests:
+            if t.family == family and t.metric == metric and t.key == key:
+                return t
+        return None
+
+    def tests_frame(self) -> pd.DataFrame:
+        rows = [
+            {
+                "family": t.family,
+                "metric": t.metric,
+                "segment": t.key,
+                "date": t.when,
+                "current": t.current,
+                "baseline": t.baseline,
+                "change_abs": t.diff,
+                "change_rel": t.rel,
+                "p_value": t.p,
+                "q_value": t.q,
+                "significant": self.sig(t),
+                "n_current": t.n_cur,
+                "n_baseline": t.n_base,
+                "reported": t.reported,
+                "note": t.note,
+            }
+            for t in self.tests
+        ]
+        cols = ["family", "metric", "segment", "date", "current", "baseline", "change_abs"]
+        cols += ["change_rel", "p_value", "q_value", "significant", "n_current", "n_baseline"]
+        return pd.DataFrame(rows, columns=[*cols, "reported", "note"])

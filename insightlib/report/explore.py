@@ -1,0 +1,257 @@
+"""Interactive exploration of a run in JupyterLab (``notebooks/explore.ipynb``).
+
+:class:`MetricExplorer` shows a metric for a segment over time with a period marked, and the
+run's finding for it if there is one; :class:`ThemeBrowser` shows a customer theme's volume and
+quotes. Both are ipywidgets whose content comes from :func:`metric_view_html` and
+:func:`theme_view_html`, plain functions that the tests call directly.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+
+from insightlib.model import segment_dict, segment_from_key
+from insightlib.report import charts
+from insightlib.report.runfolder import (
+    Run,
+    metric_choices,
+    metric_info,
+    period_choices,
+    segment_choices,
+    segment_words,
+)
+from insightlib.report.views import render
+
+__all__ = [
+    "metric_choices",
+    "segment_choices",
+    "period_choices",
+    "metric_view_html",
+    "theme_view_html",
+    "MetricExplorer",
+    "ThemeBrowser",
+]
+
+
+def _other_run(run: Run, label: str) -> dict[str, Any] | None:
+    """insights.json of the run for ``label`` in the same reports root, if there is one."""
+    if label == run.label:
+        return run.doc
+    path = run.path.parent / label / "insights.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, OSError, UnicodeDecodeError):
+        return None
+
+
+def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = "") -> str:
+    """A metric for a segment over time with ``period`` marked, and what was found about it."""
+    periods = dict(period_choices(run))
+    label = period or run.label
+    start = periods.get(label)
+    if start is None and periods:
+        label, start = list(periods.items())[-1]
+    info = metric_info(run, metric)
+    doc = _other_run(run, label)
+    findings = [
+        ins
+        for ins in (doc or {}).get("insights") or []
+        if ins.get("metric") == metric and charts.segment_key_of(ins.get("segment")) == segment
+    ]
+    starts = list(periods.values())
+    idx = starts.index(start) if start in starts else len(starts) - 1
+    base_starts = starts[max(0, idx - 4) : idx]
+    rows = run.series[(run.series["metric"] == metric) & (run.series["segment"] == segment)]
+    rows = rows.assign(period_start=pd.to_datetime(rows["period_start"]).dt.normalize())
+    value = rows.loc[rows["period_start"] == start, "value"]
+    base = rows.loc[rows["period_start"].isin(base_starts), "value"]
+    current = float(value.iloc[0]) if len(value) else None
+    baseline = float(base.mean()) if len(base) else None
+    grain_end = (starts[idx + 1] - timedelta(days=1)) if idx + 1 < len(starts) else None
+    pseudo = findings[0] if findings and label == run.label else {}
+    insight = {
+        "metric": metric,
+        "metric_label": info["label"],
+        "metric_kind": info.get("kind"),
+        "unit": info.get("unit"),
+        "segment": segment_dict(segment_from_key(segment)),
+        "window": {"start": str(start.date()) if start is not None else None},
+        "better": pseudo.get("better"),
+        "direction": pseudo.get("direction"),
+        "baseline": baseline,
+    }
+    if grain_end is not None:
+        insight["window"]["end"] = str(grain_end.date())
+    if base_starts:
+        end = start - timedelta(days=1)
+        insight["baseline_window"] = {"start": str(base_starts[0].date()), "end": str(end.date())}
+    knowledge = [
+        k
+        for k in run.doc.get("knowledge") or []
+        if not k.get("segment") or charts.segment_key_of(k.get("segment")) == segment
+    ]
+    try:
+        svg = charts.to_svg(charts.metric_chart(run.series, insight, knowledge))
+        note = ""
+    except ValueError as exc:
+        svg, note = "", f"No chart: {exc}."
+    from markupsafe import Markup
+
+    return render(
+        "metric_view.html.j2",
+        label=info["label"],
+        kind=info.get("kind"),
+        unit=info.get("unit"),
+        where=segment_words(segment),
+        period=label,
+        current=current,
+        baseline=baseline,
+        n_base=len(base),
+        findings=findings,
+        run_found=doc is not None,
+        svg=Markup(svg),
+        note=note,
+    )
+
+
+def _theme_quotes(run: Run, theme_id: str) -> list[dict[str, Any]]:
+    quotes: dict[str, dict[str, Any]] = {}
+    sources = [t for t in run.doc.get("themes") or [] if t.get("id") == theme_id]
+    for ins in run.insights:
+        sources += [
+            t for t in (ins.get("evidence") or {}).get("themes") or [] if t.get("id") == theme_id
+        ]
+    for t in sources:
+        for q in t.get("quotes") or []:
+            q = {"text": q, "source": "", "date": ""} if isinstance(q, str) else q
+            quotes.setdefault(q.get("id") or q.get("text", ""), q)
+    return list(quotes.values())
+
+
+def theme_view_html(run: Run, theme_id: str) -> str:
+    """A customer theme: mentions per period, this period against usual, and its quotes."""
+    from markupsafe import Markup
+
+    theme = next((t for t in run.doc.get("themes") or [] if t.get("id") == theme_id), None)
+    label = (theme or {}).get("label") or theme_id.replace("_", " ")
+    try:
+        svg = charts.to_svg(
+            charts.theme_chart(
+                run.theme_counts,
+                theme_id,
+                label=label,
+                current=(run.doc.get("period") or {}).get("start"),
+            )
+        )
+        note = ""
+    except (ValueError, KeyError, IndexError) as exc:
+        svg, note = "", f"No chart: {exc}."
+    return render(
+        "theme_view.html.j2",
+        theme=theme or {"label": label},
+        quotes=_theme_quotes(run, theme_id),
+        svg=Markup(svg),
+        note=note,
+    )
+
+
+class MetricExplorer:
+    """Dropdowns for metric, segment and period above a chart and its story.
+
+    ``widget`` is the ipywidgets box to display; ``metric``, ``segment`` and ``period`` are
+    the dropdowns and ``view`` the HTML widget they update.
+    """
+
+    def __init__(self, run: Run, metric: str = "", segment: str = "all", period: str = ""):
+        import ipywidgets as w
+
+        self.run = run
+        self._busy = False
+        metrics = metric_choices(run)
+        first = metric or (metrics[0][1] if metrics else "")
+        layout = w.Layout(width="auto")
+        self.metric = w.Dropdown(options=metrics, value=first or None, description="Metric")
+        self.segment = w.Dropdown(
+            options=segment_choices(run, first), value=segment, description="Segment"
+        )
+        labels = [label for label, _start in period_choices(run)]
+        self.period = w.Dropdown(
+            options=labels, value=period or (run.label if run.label in labels else None)
+        )
+        self.period.description = "Period"
+        for d in (self.metric, self.segment, self.period):
+            d.layout = layout
+            d.style = {"description_width": "60px"}
+        self.view = w.HTML()
+        self.metric.observe(self._metric_changed, names="value")
+        self.segment.observe(self._refresh, names="value")
+        self.period.observe(self._refresh, names="value")
+        self.widget = w.VBox([w.HBox([self.metric, self.segment, self.period]), self.view])
+        self._refresh()
+
+    def _metric_changed(self, _change: Any = None) -> None:
+        keep = self.segment.value
+        options = segment_choices(self.run, self.metric.value)
+        self._busy = True  # one refresh at the end, not one per trait change
+        try:
+            self.segment.options = options  # resets the value to the first option
+            self.segment.value = keep if keep in dict(options).values() else "all"
+        finally:
+            self._busy = False
+        self._refresh()
+
+    def _refresh(self, _change: Any = None) -> None:
+        if self._busy:
+            return
+        if not self.metric.value:
+            self.view.value = "<p>This run has no metric series.</p>"
+            return
+        self.view.value = metric_view_html(
+            self.run, self.metric.value, self.segment.value or "all", self.period.value or ""
+        )
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - display hook
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ThemeBrowser:
+    """A dropdown of customer themes above the theme's chart and quotes."""
+
+    def __init__(self, run: Run):
+        import ipywidgets as w
+
+        self.run = run
+        themes = [
+            (f"{t.get('label')} ({t.get('count_current', t.get('count', 0))})", t.get("id"))
+            for t in run.doc.get("themes") or []
+            if t.get("id")
+        ]
+        self.theme = w.Dropdown(
+            options=themes,
+            value=themes[0][1] if themes else None,
+            description="Theme",
+            layout=w.Layout(width="auto"),
+        )
+        self.view = w.HTML()
+        self.theme.observe(self._refresh, names="value")
+        self.widget = w.VBox([self.theme, self.view])
+        self._refresh()
+
+    def _refresh(self, _change: Any = None) -> None:
+        if not self.theme.value:
+            self.view.value = "<p>This run has no customer themes.</p>"
+            return
+        self.view.value = theme_view_html(self.run, self.theme.value)
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - display hook
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,389 @@
+"""Turn a run folder into reports: run the notebooks, export HTML and PDF, list the runs.
+
+The order a run follows (see docs/run-folder.md)::
+
+    paths = execute_notebooks(run_dir)              # team.ipynb, board.ipynb (papermill)
+    export_html(paths["team"], run_dir / "team.html", "team")
+    export_html(paths["board"], run_dir / "board.html", "board")
+    export_pdf(run_dir / "board.html", run_dir / "board.pdf", max_pages=2)
+    write_index(reports_root)                       # reports/index.html
+
+:func:`build_reports` does the first four steps in one call. The run folder itself is read by
+:mod:`insightlib.report.runfolder`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from insightlib import __version__
+from insightlib.errors import InputError, RunError
+from insightlib.report.runfolder import DEFAULT_DEPTH, NOTEBOOKS, TEMPLATES, open_run
+from insightlib.report.views import render
+
+__all__ = [
+    "notebooks_dir",
+    "execute_notebooks",
+    "export_html",
+    "export_pdf",
+    "build_reports",
+    "write_index",
+    "list_runs",
+]
+
+# ------------------------------------------------------------------------------------- execution
+
+
+def notebooks_dir() -> Path:
+    """Where the report notebooks live: inside the package (``insightlib/report/notebooks``).
+
+    The project's top-level ``notebooks/`` holds the same files for analysts to open in
+    JupyterLab; ``tests/test_packaging.py`` keeps the two copies identical.
+    """
+    here = Path(__file__).resolve().parent / "notebooks"
+    if (here / "team_report.ipynb").exists():
+        return here
+    raise RunError(
+        "cannot find the report notebooks (insightlib/report/notebooks); reinstall insightlib."
+    )
+
+
+def _audience_depths(run_dir: Path, audiences: Iterable[str]) -> dict[str, str]:
+    run = open_run(run_dir)
+    known = run.audiences()
+    out = {}
+    for a in audiences:
+        if a not in known:
+            raise InputError(
+                f"unknown audience {a!r}; this run has {', '.join(map(repr, known))}.",
+            )
+        out[a] = run.depth(a)
+    return out
+
+
+def execute_notebooks(
+    run_dir: str | os.PathLike[str],
+    audiences: Iterable[str] = ("team", "board"),
+    *,
+    source_dir: str | os.PathLike[str] | None = None,
+    kernel_name: str = "python3",
+    timeout: int = 600,
+    parallel: bool = True,
+) -> dict[str, Path]:
+    """Execute the report notebook of each audience on ``run_dir`` with papermill.
+
+    A detailed audience gets ``team_report.ipynb``, a summary one ``board_report.ipynb``; the
+    executed notebook is saved as ``run_dir/<audience>.ipynb``. The kernel runs in ``run_dir``;
+    with ``parallel`` the notebooks run side by side (one kernel each).
+
+    Returns
+    -------
+    dict
+        Audience name -> path of the executed notebook.
+
+    Raises
+    ------
+    InputError
+        A notebook stopped on a bad parameter or run folder.
+    RunError
+        A notebook failed for another reason (the message names the notebook and the error).
+    """
+    run_dir = Path(run_dir).resolve()
+    src = Path(source_dir) if source_dir else notebooks_dir()
+    jobs = [
+        (audience, NOTEBOOKS[depth], src, run_dir, kernel_name, timeout)
+        for audience, depth in _audience_depths(run_dir, audiences).items()
+    ]
+    if len(jobs) > 1 and parallel:
+        # two kernels side by side: the notebooks spend most of their time importing
+        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+            results = list(pool.map(lambda job: _execute_one(*job), jobs))
+    else:
+        results = [_execute_one(*job) for job in jobs]
+    return dict(zip([job[0] for job in jobs], results, strict=True))
+
+
+def _execute_one(
+    audience: str, name: str, src: Path, run_dir: Path, kernel_name: str, timeout: int
+) -> Path:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    target = run_dir / f"{audience}.ipynb"
+    try:
+        pm.execute_notebook(
+            str(src / f"{name}.ipynb"),
+            str(target),
+            parameters={"run_dir": str(run_dir), "audience": audience},
+            kernel_name=kernel_name,
+            # the kernel starts in run_dir; papermill's own ``cwd`` would chdir this whole
+            # process, which is not safe with two notebooks running side by side
+            resources={"metadata": {"path": str(run_dir)}},
+            progress_bar=False,
+            report_mode=True,
+            execution_timeout=timeout,
+            # the kernel's own log (TCP transport warning, interrupt at shutdown) is noise here
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except PapermillExecutionError as exc:
+        if exc.ename in ("InputError", "ConfigError", "DataError"):
+            raise InputError(f"{name}.ipynb: {exc.evalue}") from None
+        raise RunError(
+            f"notebook {name}.ipynb failed for audience {audience!r} in cell "
+            f"{exc.exec_count}: {exc.ename}: {exc.evalue} (see {target})."
+        ) from None
+    return target
+
+
+# ---------------------------------------------------------------------------------------- export
+
+
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _page_info(nb_path: Path, audience: str) -> dict[str, str]:
+    """Title and period for the page head, from the run's insights.json next to the notebook."""
+    doc: dict[str, Any] = {}
+    for candidate in (nb_path.parent / "insights.json",):
+        if candidate.exists():
+            try:
+                doc = json.loads(candidate.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                doc = {}
+    period = doc.get("period") or {}
+    title = doc.get("title") or doc.get("project") or "Insights"
+    kind = "Board summary" if audience == "board" else f"{audience.capitalize()} report"
+    label = period.get("label", "")
+    return {
+        "title": f"{title} · {kind} · {label}" if label else f"{title} · {kind}",
+        "footer": f"{title} · {period.get('human') or label}",
+    }
+
+
+def export_html(
+    nb_path: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    audience: str = "team",
+    *,
+    depth: str | None = None,
+) -> Path:
+    """Export an executed report notebook to a self-contained HTML page.
+
+    Uses the nbconvert template ``insight_board`` (summary audiences) or ``insight_team``
+    (detailed ones) from ``insightlib/templates/nbconvert``: only cell outputs are shown (no
+    code, no parameters), inline SVG charts, an inline print stylesheet, and no script or
+    external URL.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    nb_path, out_html = Path(nb_path), Path(out_html)
+    if depth is None:
+        depth = DEFAULT_DEPTH.get(audience, "detailed")
+        insights = nb_path.parent / "insights.json"
+        if insights.exists():
+            try:
+                depth = open_run(nb_path.parent).depth(audience)
+            except InputError:
+                pass
+    template = "insight_board" if depth == "summary" else "insight_team"
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove-cell"}
+    c.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
+    c.TemplateExporter.exclude_input = True
+    c.TemplateExporter.exclude_input_prompt = True
+    c.TemplateExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(
+        config=c,
+        template_name=template,
+        extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+    )
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _resources = exporter.from_notebook_node(
+        nb, resources={"insight": _page_info(nb_path, audience)}
+    )
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out_html, body)
+    return out_html
+
+
+# a user stylesheet for WeasyPrint: !important, or the page's own (author) styles win
+_COMPACT_CSS = """
+html, .report--board { font-size: 9.5pt !important; }
+.report--board h1 { font-size: 17pt !important; }
+.report--board .finding { padding: 5px 0 !important; }
+.report--board .finding h2 { font-size: 11pt !important; }
+.report--board .finding p.story { font-size: 9.5pt !important; }
+.report--board .changes--compact { margin: 6px 0 !important; }
+.report--board .finding--summary .chart { flex: 0 0 255px !important; width: 255px !important; }
+"""
+
+
+def export_pdf(
+    html: str | os.PathLike[str],
+    pdf: str | os.PathLike[str],
+    *,
+    max_pages: int | None = None,
+    fit: bool = False,
+) -> int:
+    """Print an exported HTML report to an A4 PDF with WeasyPrint (no LaTeX, no browser).
+
+    Only ``file:`` and ``data:`` URLs are fetched, so the PDF is made offline. When the result
+    is longer than ``max_pages``, or with ``fit`` longer than one page, the page is laid out
+    once more in a slightly more compact style and the shorter result is kept.
+
+    Returns
+    -------
+    int
+        The number of pages.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=("file", "data"))
+    source = HTML(filename=str(html), url_fetcher=fetcher)
+    document = source.render()
+    pages = len(document.pages)
+    if (max_pages is not None and pages > max_pages) or (fit and pages > 1):
+        compact = source.render(stylesheets=[CSS(string=_COMPACT_CSS)])
+        if len(compact.pages) < pages:
+            document = compact
+    pdf = Path(pdf)
+    tmp = pdf.with_name(f".{pdf.name}.{os.getpid()}.tmp")
+    document.write_pdf(tmp)
+    os.replace(tmp, pdf)
+    return len(document.pages)
+
+
+def build_reports(
+    run_dir: str | os.PathLike[str],
+    audiences: Iterable[str] | None = None,
+    *,
+    max_pdf_pages: int = 2,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Execute, export to HTML and (summary audiences) to PDF, inside ``run_dir``.
+
+    ``audiences`` defaults to every audience of the run. Step timings in seconds are added to
+    ``timings`` (``notebooks``, ``html``, ``pdf``) when a dict is given.
+
+    Returns ``{"files": [names written], "pdf_pages": {audience: n}, "timings": {step: s}}``.
+    """
+    run_dir = Path(run_dir)
+    run = open_run(run_dir)
+    audiences = list(audiences) if audiences else list(run.audiences())
+    timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    notebooks = execute_notebooks(run_dir, audiences)
+    timings["notebooks"] = round(time.perf_counter() - t0, 3)
+    files = [p.name for p in notebooks.values()]
+    pages: dict[str, int] = {}
+    t0 = time.perf_counter()
+    for audience, nb in notebooks.items():
+        html = export_html(nb, run_dir / f"{audience}.html", audience, depth=run.depth(audience))
+        files.append(html.name)
+    timings["html"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    for audience in notebooks:
+        if run.depth(audience) == "summary":
+            pdf = run_dir / f"{audience}.pdf"
+            pages[audience] = export_pdf(run_dir / f"{audience}.html", pdf, max_pages=max_pdf_pages)
+            files.append(pdf.name)
+    timings["pdf"] = round(time.perf_counter() - t0, 3)
+    return {"files": files, "pdf_pages": pages, "timings": timings}
+
+
+# ----------------------------------------------------------------------------------------- index
+
+
+def list_runs(reports_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every run folder under ``reports_root`` (newest period first), with what index.html shows.
+
+    Folders whose name starts with a dot (runs being built) and folders without a readable
+    ``insights.json`` are skipped.
+    """
+    root = Path(reports_root)
+    runs = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if folder.name.startswith(".") or not (folder / "insights.json").is_file():
+            continue
+        try:
+            doc = json.loads((folder / "insights.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+            continue
+        period = doc.get("period") or {}
+        history = doc.get("history") or {}
+        top = []
+        board = ((doc.get("audiences") or {}).get("board") or {}).get("insight_ids")
+        by_id = {i.get("id"): i for i in doc.get("insights") or []}
+        ranked = [by_id[i] for i in board if i in by_id] if board else doc.get("insights") or []
+        for ins in ranked[:3]:
+            narrative = ins.get("narrative") or {}
+            top.append(
+                {
+                    "text": narrative.get("headline") or ins.get("title", ""),
+                    "better": ins.get("better"),
+                    "new": ins.get("id") in (history.get("new") or []),
+                }
+            )
+        files = [
+            (name, label)
+            for name, label in (
+                ("board.html", "Board summary"),
+                ("board.pdf", "PDF"),
+                ("team.html", "Team report"),
+                ("digest.md", "Digest"),
+            )
+            if (folder / name).exists()
+        ]
+        runs.append(
+            {
+                "folder": folder.name,
+                "label": period.get("label", folder.name),
+                "start": str(period.get("start", "")),
+                "human": period.get("human") or period.get("label", folder.name),
+                "title": doc.get("title") or doc.get("project", ""),
+                "n_insights": len(doc.get("insights") or []),
+                "n_new": len(history.get("new") or []),
+                "n_resolved": len(history.get("resolved") or []),
+                "resolved": [r.get("title", "") for r in history.get("resolved") or []],
+                "previous": history.get("previous"),
+                "top": top,
+                "files": files,
+            }
+        )
+    runs.sort(key=lambda r: (r["start"], r["label"]), reverse=True)
+    return runs
+
+
+def write_index(reports_root: str | os.PathLike[str]) -> Path:
+    """Write ``reports_root/index.html``: every run, newest first, with its top findings."""
+
+    root = Path(reports_root)
+    root.mkdir(parents=True, exist_ok=True)
+    runs = list_runs(root)
+    titles = sorted({r["title"] for r in runs if r["title"]})
+    page = render(
+        "index.html.j2",
+        runs=runs,
+        title=" · ".join(titles) or "Insight reports",
+        version=__version__,
+        css=(TEMPLATES / "nbconvert" / "insight_base" / "report.css").read_text(encoding="utf-8"),
+    )
+    target = root / "index.html"
+    _write_atomic(target, page)
+    return target

@@ -1,0 +1,336 @@
+"""A run folder as the reports read it: ``insights.json``, the series and the parameters.
+
+:func:`open_run` reads a run folder into a :class:`Run`; the notebooks call
+:func:`check_parameters` in their first cell after the parameters, so a bad parameter stops them
+with a clear message.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from insightlib.errors import InputError
+from insightlib.model import segment_from_key, segment_text
+from insightlib.workspace.periods import period_of
+
+__all__ = [
+    "Run",
+    "open_run",
+    "check_parameters",
+    "PARAMETERS",
+    "NOTEBOOKS",
+    "metric_choices",
+    "segment_choices",
+    "period_choices",
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: The parameters each notebook declares in its ``parameters`` cell, with their types.
+PARAMETERS: dict[str, dict[str, type]] = {
+    "team_report": {"run_dir": str, "audience": str},
+    "board_report": {"run_dir": str, "audience": str},
+    "explore": {"run_dir": str, "metric": str, "segment": str, "period": str},
+}
+#: Which notebook renders an audience of each depth.
+NOTEBOOKS = {"detailed": "team_report", "summary": "board_report"}
+DEFAULT_DEPTH = {"team": "detailed", "board": "summary"}
+
+
+# ------------------------------------------------------------------------------------ run folder
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run folder, read: ``insights.json`` and the frames under ``data/``.
+
+    Attributes
+    ----------
+    path
+        The run folder.
+    doc
+        The parsed ``insights.json``.
+    series, daily, theme_counts
+        ``data/series.parquet``, ``data/daily.parquet``, ``data/theme_counts.parquet`` (empty
+        frames where a file is missing).
+    """
+
+    path: Path
+    doc: dict[str, Any]
+    series: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    theme_counts: pd.DataFrame = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return str(self.doc.get("period", {}).get("label", self.path.name))
+
+    @property
+    def insights(self) -> list[dict[str, Any]]:
+        return list(self.doc.get("insights") or [])
+
+    def insight(self, insight_id: str) -> dict[str, Any] | None:
+        return next((i for i in self.insights if i.get("id") == insight_id), None)
+
+    def audiences(self) -> dict[str, dict[str, Any]]:
+        """The audiences of the run; ``team`` and ``board`` always exist."""
+        aud = {k: dict(v) for k, v in (self.doc.get("audiences") or {}).items()}
+        aud.setdefault("team", {"depth": "detailed"})
+        aud.setdefault("board", {"depth": "summary"})
+        return aud
+
+    def depth(self, audience: str) -> str:
+        spec = self.audiences().get(audience, {})
+        return str(spec.get("depth") or DEFAULT_DEPTH.get(audience, "detailed"))
+
+    def selected(self, audience: str) -> list[dict[str, Any]]:
+        """The insights chosen for ``audience``, in order (at most 5 for a summary audience)."""
+        spec = self.audiences().get(audience, {})
+        ids = spec.get("insight_ids")
+        chosen = self.insights if ids is None else [i for i in map(self.insight, ids) if i]
+        if self.depth(audience) == "summary":
+            chosen = chosen[:5]
+        return chosen
+
+    def questions(self, audience: str | None = None) -> list[dict[str, Any]]:
+        """Open questions; for an audience its ``question_ids`` (default: those of its insights
+        plus the unattached ones)."""
+        qs = list(self.doc.get("questions") or [])
+        if audience is None:
+            return qs
+        chosen = self.audiences().get(audience, {}).get("question_ids")
+        if chosen is not None:
+            return [q for q in qs if q.get("id") in set(chosen)]
+        ids = {i.get("id") for i in self.selected(audience)}
+        return [q for q in qs if not q.get("insight_id") or q.get("insight_id") in ids]
+
+    @property
+    def history(self) -> dict[str, Any]:
+        h = self.doc.get("history") or {}
+        return {
+            "previous": h.get("previous"),
+            "new": list(h.get("new") or []),
+            "continuing": list(h.get("continuing") or []),
+            "resolved": list(h.get("resolved") or []),
+        }
+
+    def status(self, insight: Mapping[str, Any]) -> str:
+        """``new``, ``continuing`` or ``""`` (no history) for an insight of this run."""
+        h = self.history
+        if not h["previous"]:  # a first run: "new" would be on every finding and say nothing
+            return ""
+        if insight.get("id") in h["continuing"]:
+            return "continuing"
+        if insight.get("id") in h["new"]:
+            return "new"
+        return str(insight.get("status") or "")
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=["metric", "period_start", "segment", "value"])
+    return pd.read_parquet(path)
+
+
+def open_run(run_dir: str | os.PathLike[str]) -> Run:
+    """Read a run folder written by ``insightlib run``.
+
+    Raises
+    ------
+    InputError
+        The folder or its ``insights.json`` is missing or not valid JSON.
+    """
+    path = Path(run_dir).expanduser()
+    file = path / "insights.json"
+    if not path.is_dir():
+        raise InputError(
+            f"run folder {str(path)!r} does not exist; pass the folder that "
+            "`insightlib run` wrote, e.g. reports/2026-W47.",
+        )
+    if not file.exists():
+        raise InputError(
+            "no insights.json in this folder; pass a run folder written by `insightlib run`.",
+            file=str(path),
+        )
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}.", file=str(file)) from None
+    if not isinstance(doc, dict) or doc.get("schema_version") != 1:
+        got = doc.get("schema_version") if isinstance(doc, dict) else type(doc).__name__
+        raise InputError(f"schema_version must be 1, got {got!r}.", file=str(file))
+    data = path / "data"
+    return Run(
+        path=path.resolve(),
+        doc=doc,
+        series=_read_frame(data / "series.parquet"),
+        daily=_read_frame(data / "daily.parquet"),
+        theme_counts=_read_frame(data / "theme_counts.parquet"),
+    )
+
+
+# ------------------------------------------------------------------------------------ parameters
+
+_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+def _injected_names(namespace: Mapping[str, Any]) -> list[str]:
+    """Names assigned by papermill's injected-parameters cell (it starts with ``# Parameters``)."""
+    names: list[str] = []
+    for source in namespace.get("In") or []:
+        if not isinstance(source, str) or not source.lstrip().startswith("# Parameters"):
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, ast.AnnAssign):
+                targets = [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def _type_name(tp: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, tp.__name__
+    )
+
+
+def check_parameters(notebook: str, namespace: Mapping[str, Any]) -> Run:
+    """Validate a notebook's parameters and open its run folder.
+
+    Call it in the cell after the parameters: ``run = check_parameters("team_report",
+    globals())``. It checks that no unknown parameter was passed (papermill only warns), that
+    each parameter has its declared type, that ``run_dir`` holds a run, and that ``audience``,
+    ``metric``, ``segment`` and ``period`` name things the run has.
+
+    Raises
+    ------
+    InputError
+        With a message that names the parameter, what was expected and what came.
+    """
+    if notebook not in PARAMETERS:
+        raise InputError(f"notebook must be one of {', '.join(PARAMETERS)}, got {notebook!r}.")
+    declared = PARAMETERS[notebook]
+    for name in _injected_names(namespace):
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise InputError(
+                f"unknown parameter '{name}' for notebook {notebook}.{hint} "
+                f"Its parameters are: {', '.join(declared)}."
+            )
+    values: dict[str, Any] = {}
+    for name, tp in declared.items():
+        if name not in namespace:
+            raise InputError(f"parameter '{name}' of notebook {notebook} is not set.")
+        value = namespace[name]
+        if isinstance(value, os.PathLike) and tp is str:
+            value = os.fspath(value)
+        if not isinstance(value, tp) or (tp is not bool and isinstance(value, bool)):
+            raise InputError(
+                f"parameter '{name}' must be {_type_name(tp)}, "
+                f"got {type(value).__name__} {value!r}."
+            )
+        values[name] = value
+    try:
+        run = open_run(values["run_dir"])
+    except InputError as exc:
+        raise InputError(f"parameter 'run_dir': {exc}") from None
+    if "audience" in values:
+        audiences = run.audiences()
+        if values["audience"] not in audiences:
+            raise InputError(
+                f"parameter 'audience' must be one of {', '.join(map(repr, audiences))}, "
+                f"got {values['audience']!r}."
+            )
+    if notebook == "explore":
+        _check_explore(run, values)
+    return run
+
+
+def _check_explore(run: Run, values: Mapping[str, Any]) -> None:
+    metrics = metric_choices(run)
+    metric = values["metric"]
+    if metric and metric not in dict(metrics).values():
+        names = [m for _label, m in metrics]
+        close = difflib.get_close_matches(metric, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise InputError(
+            f"parameter 'metric': unknown metric {metric!r}.{hint} "
+            f"The run has: {', '.join(names) or 'no metrics'}."
+        )
+    metric = metric or (metrics[0][1] if metrics else "")
+    segments = [key for _label, key in segment_choices(run, metric)]
+    if values["segment"] not in segments:
+        raise InputError(
+            f"parameter 'segment': {values['segment']!r} is not a segment of {metric!r}; "
+            f"use one of {', '.join(segments[:12])}{' …' if len(segments) > 12 else ''}."
+        )
+    periods = [label for label, _start in period_choices(run)]
+    if values["period"] and values["period"] not in periods:
+        raise InputError(
+            f"parameter 'period': {values['period']!r} is not in the data; "
+            f"use a label from {periods[0]} to {periods[-1]}."
+            if periods
+            else "parameter 'period': the run has no series."
+        )
+
+
+def metric_info(run: Run, metric: str) -> dict[str, Any]:
+    """Label, kind and unit of a metric, from insights.json (``metrics`` or an insight)."""
+    info = dict((run.doc.get("metrics") or {}).get(metric) or {})
+    for ins in run.insights:
+        if ins.get("metric") == metric:
+            info.setdefault("label", ins.get("metric_label"))
+            info.setdefault("kind", ins.get("metric_kind"))
+            info.setdefault("unit", ins.get("unit"))
+            break
+    info["label"] = info.get("label") or metric.replace("_", " ").capitalize()
+    return info
+
+
+def metric_choices(run: Run) -> list[tuple[str, str]]:
+    """``(label, name)`` of every metric in the series, those with findings first."""
+    if run.series.empty:
+        return []
+    names = list(dict.fromkeys(run.series["metric"].astype(str)))
+    ranked = [i.get("metric") for i in run.insights if i.get("metric") in names]
+    names = list(dict.fromkeys(ranked + sorted(names)))
+    return [(metric_info(run, m)["label"], m) for m in names]
+
+
+def segment_words(key: str) -> str:
+    segment = segment_from_key(key)
+    if not segment:
+        return "all customers"
+    return " / ".join(f"{c}: {segment_text(((c, v),))}" for c, v in segment)
+
+
+def segment_choices(run: Run, metric: str) -> list[tuple[str, str]]:
+    """``(words, key)`` of the segments the series has for ``metric``; ``"all"`` first."""
+    if run.series.empty:
+        return [("all customers", "all")]
+    keys = sorted(set(run.series.loc[run.series["metric"] == metric, "segment"].astype(str)))
+    keys = ["all"] + [k for k in keys if k != "all"]
+    return [(segment_words(k), k) for k in keys]
+
+
+def period_choices(run: Run) -> list[tuple[str, pd.Timestamp]]:
+    """``(label, start)`` of every period in the series, oldest first."""
+    if run.series.empty:
+        return []
+    grain = (run.doc.get("period") or {}).get("grain") or "week"
+    starts = sorted(pd.to_datetime(run.series["period_start"]).dt.normalize().unique())
+    return [(period_of(pd.Timestamp(s).date(), grain).label, pd.Timestamp(s)) for s in starts]

@@ -1,0 +1,441 @@
+"""HTML pieces the report notebooks display: header, findings, themes, questions, method.
+
+Every function returns an HTML string rendered with Jinja2 autoescaping from
+``insightlib/templates/fragments``; user-supplied text (quotes, knowledge titles, labels) is
+escaped, and charts are inline SVG from :func:`insightlib.report.charts.to_svg`. The story text is
+the insights' ``narrative`` (``headline`` + ``board`` for summary audiences, ``team`` for
+detailed ones); nothing here computes a finding.
+
+Examples
+--------
+>>> from insightlib import report, views                         # doctest: +SKIP
+>>> run = report.open_run("reports/2026-W47")                     # doctest: +SKIP
+>>> html = views.finding_html(run, run.selected("board")[0], "board")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from insightlib.model import segment_text
+from insightlib.report import charts
+from insightlib.report.runfolder import TEMPLATES, Run
+
+__all__ = [
+    "render",
+    "fmt_value",
+    "fmt_change",
+    "fmt_interval",
+    "fmt_p",
+    "value_kind",
+    "question_text",
+    "header_html",
+    "changes_html",
+    "finding_html",
+    "findings_html",
+    "themes_html",
+    "questions_html",
+    "method_html",
+    "glossary_html",
+    "track_record_html",
+    "figures",
+]
+
+KIND_WORDS = {
+    "metric_change": "Change",
+    "segment_driver": "Where it changed",
+    "hidden_change": "Hidden change",
+    "anomaly": "Unusual day",
+    "trend": "Trend",
+    "emerging_theme": "Rising theme",
+    "fading_theme": "Fading theme",
+}
+SOURCE_WORDS = {
+    "nps": "NPS comment",
+    "survey": "survey",
+    "support_ticket": "support ticket",
+    "interview": "interview",
+    "app_review": "app review",
+}
+METRIC_KINDS = ("metric_change", "segment_driver", "hidden_change", "trend")
+
+
+# ------------------------------------------------------------------------------------ formatting
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> str:
+    """A metric value for people: ``25.5%``, ``$104,950``, ``1,900``, ``$44.10``.
+
+    >>> fmt_value(0.255, "conversion"), fmt_value(104950, "sum", "USD"), fmt_value(44.1, "mean")
+    ('25.5%', '$104,950', '44.10')
+    """
+    v = _num(value)
+    if v is None:
+        return "–"
+    usd = (unit or "").upper() == "USD"
+    if kind == "conversion":
+        text = f"{v * 100:.1f}%"
+    elif kind == "mean":
+        text = f"{abs(v):,.2f}"
+    else:
+        text = f"{abs(v):,.0f}" if abs(v) >= 10 or v == int(v) else f"{abs(v):,.1f}"
+    if kind != "conversion":
+        text = ("$" if usd else "") + text
+        if v < 0:
+            text = "−" + text
+        if unit and not usd:
+            text += f" {unit}"
+    return _minus(text)
+
+
+def fmt_change(insight: Mapping[str, Any]) -> str:
+    """The change of an insight: ``−4.6 points (−15%)`` for shares, ``+26% (+$21,650)`` else."""
+    kind, unit = insight.get("metric_kind"), insight.get("unit")
+    ab, rel = _num(insight.get("change_abs")), _num(insight.get("change_rel"))
+    parts = []
+    rel_text = None if rel is None else (f"{rel:+.0%}" if abs(rel) < 10 else f"×{1 + rel:.0f}")
+    if kind == "conversion" and ab is not None:
+        parts.append(f"{ab * 100:+.1f} points")
+        if rel_text:
+            parts.append(f"({rel_text})")
+    else:
+        if rel_text:
+            parts.append(rel_text)
+        if ab is not None:
+            sign = "+" if ab > 0 else ""
+            text = f"{sign}{fmt_value(ab, kind, unit)}"
+            parts.append(f"({text})" if parts else text)
+    return _minus(" ".join(parts).replace("(-", "(−").replace(" -", " −")) or "–"
+
+
+def fmt_interval(insight: Mapping[str, Any]) -> str:
+    """The 95% interval of the change, or ``""``."""
+    lo, hi = _num(insight.get("ci_low")), _num(insight.get("ci_high"))
+    if lo is None or hi is None:
+        return ""
+    kind, unit = insight.get("metric_kind"), insight.get("unit")
+    if kind == "conversion":
+        text = f"{lo * 100:+.1f} to {hi * 100:+.1f} points"
+    else:
+        sign = ("+" if lo > 0 else "", "+" if hi > 0 else "")
+        text = f"{sign[0]}{fmt_value(lo, kind, unit)} to {sign[1]}{fmt_value(hi, kind, unit)}"
+    return text.replace("-", "−")
+
+
+def fmt_p(value: Any) -> str:
+    """``< 0.001``, ``0.012``."""
+    v = _num(value)
+    if v is None:
+        return "–"
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def value_kind(insight: Mapping[str, Any]) -> str | None:
+    """How an insight's values read: its metric kind, or a share for theme findings."""
+    if insight.get("metric_kind"):
+        return str(insight["metric_kind"])
+    if insight.get("kind") in ("emerging_theme", "fading_theme"):
+        return "conversion"  # the theme's share of all feedback
+    return None
+
+
+def question_text(question: Mapping[str, Any]) -> str:
+    """The question without a leading "Team:" (the reports say "For Team:" themselves)."""
+    text = str(question.get("text") or "")
+    team = str(question.get("team") or "")
+    if team and text.lower().startswith(team.lower() + ":"):
+        text = text[len(team) + 1 :].lstrip()
+        text = text[:1].upper() + text[1:]
+    return text
+
+
+def _date_text(value: Any) -> str:
+    return charts.date_label(value) if value else ""
+
+
+# ------------------------------------------------------------------------------------ rendering
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES / "fragments")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.ChainableUndefined,
+    )
+    env.filters.update(
+        value=fmt_value,
+        change=fmt_change,
+        interval=fmt_interval,
+        p=fmt_p,
+        day=_date_text,
+        ask=question_text,
+        kind_words=lambda k: KIND_WORDS.get(k, str(k).replace("_", " ").capitalize()),
+        source_words=lambda s: SOURCE_WORDS.get(s, str(s).replace("_", " ")),
+        segment_words=lambda seg: segment_text(tuple(sorted((seg or {}).items()))),
+        thousands=lambda n: f"{int(n):,}" if _num(n) is not None else "–",
+        pct=lambda x: _minus(f"{x * 100:+.0f}%") if _num(x) is not None else "–",
+        share=lambda x: _minus(f"{round(x * 100) + 0:.0f}%") if _num(x) is not None else "–",
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render a fragment template of ``insightlib/templates/fragments`` (autoescaped)."""
+    return _env().get_template(template).render(**context)
+
+
+def _quote(q: Any) -> dict[str, Any]:
+    if isinstance(q, str):
+        return {"text": q, "source": "", "date": ""}
+    return {"text": q.get("text", ""), "source": q.get("source", ""), "date": q.get("date", "")}
+
+
+def _theme_label(run: Run, theme_id: str | None) -> str:
+    for t in run.doc.get("themes") or []:
+        if t.get("id") == theme_id:
+            return str(t.get("label") or theme_id)
+    return str(theme_id or "").replace("_", " ")
+
+
+def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[str, Any]]:
+    """The charts of one insight as ``{"svg": Markup, "alt": str}`` (errors as ``"note"``).
+
+    Summary audiences get one small chart; detailed ones the main chart, the driver chart
+    (two or more drivers) and the chart of the top customer theme.
+    """
+    small = run.depth(audience) == "summary"
+    kind = insight.get("kind")
+    evidence = insight.get("evidence") or {}
+    builders: list[tuple[str, Any]] = []
+    if kind in ("emerging_theme", "fading_theme") and insight.get("theme"):
+        label = _theme_label(run, insight.get("theme"))
+        builders.append(
+            (
+                f"Mentions of {label} per period",
+                lambda: charts.theme_chart(
+                    run.theme_counts,
+                    insight["theme"],
+                    small,
+                    label=label,
+                    current=(insight.get("window") or {}).get("start"),
+                    better=insight.get("better"),
+                ),
+            )
+        )
+    elif kind == "anomaly" and not run.daily.empty:
+        builders.append(
+            (
+                f"{insight.get('metric_label') or insight.get('metric')} per day",
+                lambda: charts.anomaly_chart(run.daily, insight, small),
+            )
+        )
+    elif insight.get("metric"):
+        builders.append(
+            (
+                f"{insight.get('metric_label') or insight.get('metric')} over time",
+                lambda: charts.metric_chart(run.series, insight, None, small),
+            )
+        )
+    if not small:
+        if len(evidence.get("drivers") or []) >= 2:
+            builders.append(
+                ("Share of the change by segment", lambda: charts.driver_chart(insight))
+            )
+        themes = [t for t in evidence.get("themes") or [] if t.get("id")]
+        if themes and kind not in ("emerging_theme", "fading_theme"):
+            top = themes[0]
+            builders.append(
+                (
+                    f"Mentions of {top.get('label')} per period",
+                    lambda: charts.theme_chart(
+                        run.theme_counts,
+                        top["id"],
+                        label=top.get("label"),
+                        current=(insight.get("window") or {}).get("start"),
+                    ),
+                )
+            )
+    out = []
+    for alt_text, build in builders:
+        try:
+            out.append({"svg": Markup(charts.to_svg(build())), "alt": alt_text})
+        except (ValueError, KeyError) as exc:
+            out.append({"svg": None, "alt": alt_text, "note": f"No chart: {exc}."})
+    return out
+
+
+def _previous_words(run: Run) -> str:
+    previous = run.history["previous"]
+    if not previous:
+        return ""
+    grain = (run.doc.get("period") or {}).get("grain", "")
+    word = {"week": "last week", "month": "last month", "day": "the day before"}.get(grain)
+    try:
+        from insightlib.workspace.periods import parse_period
+
+        if word and parse_period(run.label).previous().label == previous:
+            return word
+    except Exception:  # noqa: BLE001 - a label we cannot parse just gets the plain wording
+        pass
+    return f"the last run ({previous})"
+
+
+def header_html(run: Run, audience: str) -> str:
+    """Title, period, what was analysed, and (detailed audiences) the list of findings."""
+    selected = run.selected(audience)
+    lead, basis = _summary_lines(run.doc, len(selected))
+    return render(
+        "header.html.j2",
+        lead=lead,
+        basis=basis,
+        doc=run.doc,
+        audience=audience,
+        depth=run.depth(audience),
+        selected=selected,
+        status={i.get("id"): run.status(i) for i in selected},
+        title=run.doc.get("title") or run.doc.get("project") or "Insights",
+        audience_title=_audience_title(run, audience),
+    )
+
+
+def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
+    """The lead sentence (narrate's ``summary.text``) and what the findings rest on."""
+    summary = doc.get("summary") or {}
+    baseline = doc.get("baseline") or {}
+    data = []
+    if _num(summary.get("n_events")) is not None:
+        data.append(f"{int(summary['n_events']):,} events")
+    if _num(summary.get("n_feedback")):
+        data.append(f"{int(summary['n_feedback']):,} customer comments")
+    compared = baseline.get("human") or (
+        f"{baseline['start']} to {baseline.get('end', '')}" if baseline.get("start") else ""
+    )
+    lead = str(summary.get("text") or "")
+    if lead:
+        head = f"Based on {' and '.join(data)}" if data else ""
+    elif n_selected:
+        head = f"{n_selected} finding{'s' if n_selected != 1 else ''}"
+        head += f" from {' and '.join(data)}" if data else ""
+    else:
+        head = "Nothing unusual" + (f" in {' and '.join(data)}" if data else "")
+    if compared:
+        head = f"{head}, compared with {compared}" if head else f"Compared with {compared}"
+    return lead, f"{head}." if head else ""
+
+
+def _audience_title(run: Run, audience: str) -> str:
+    """The audience's own title from insight.toml; '' when it is just the name."""
+    title = str((run.audiences().get(audience) or {}).get("title") or "")
+    return "" if title.lower() == audience.replace("_", " ").lower() else title
+
+
+def changes_html(run: Run, audience: str) -> str:
+    """What is new since the last run, what continues, and what was resolved."""
+    h = run.history
+    by_id = {i.get("id"): i for i in run.insights}
+    selected_ids = [i.get("id") for i in run.selected(audience)]
+    return render(
+        "changes.html.j2",
+        history=h,
+        depth=run.depth(audience),
+        since=_previous_words(run),
+        new=[by_id[i] for i in h["new"] if i in by_id and i in selected_ids],
+        continuing=[by_id[i] for i in h["continuing"] if i in by_id and i in selected_ids],
+        resolved=h["resolved"],
+    )
+
+
+def finding_html(run: Run, insight: Mapping[str, Any], audience: str, number: int = 1) -> str:
+    """One finding: headline and text for the audience, its chart(s) and, in detail, evidence."""
+    depth = run.depth(audience)
+    evidence = insight.get("evidence") or {}
+    quotes = []
+    for theme in evidence.get("themes") or []:
+        for q in (theme.get("quotes") or [])[:2]:
+            quotes.append({**_quote(q), "theme": theme.get("label", "")})
+    kind = value_kind(insight)
+    insight = {**insight, "metric_kind": kind} if kind else insight
+    return render(
+        "finding.html.j2",
+        run=run,
+        insight=insight,
+        value_label="Share of feedback" if insight.get("theme") else "This period",
+        number=number,
+        depth=depth,
+        status=run.status(insight),
+        narrative=insight.get("narrative") or {},
+        figures=figures(run, insight, audience),
+        quotes=quotes[:4],
+        themes=evidence.get("themes") or [],
+        knowledge=evidence.get("knowledge") or [],
+        drivers=evidence.get("drivers") or [],
+        is_metric=bool(insight.get("metric") or insight.get("theme")),
+    )
+
+
+def findings_html(run: Run, audience: str) -> str:
+    """All findings of an audience (or a 'nothing unusual' note)."""
+    selected = run.selected(audience)
+    if not selected:
+        return render("nothing.html.j2", doc=run.doc)
+    return "\n".join(
+        finding_html(run, ins, audience, number=n) for n, ins in enumerate(selected, start=1)
+    )
+
+
+def themes_html(run: Run, limit: int = 8) -> str:
+    """The customer themes of the period, most mentioned first, each with one quote."""
+    themes = []
+    for t in (run.doc.get("themes") or [])[:limit]:
+        quotes = [_quote(q) for q in t.get("quotes") or []]
+        themes.append({**t, "quote": quotes[0] if quotes else None})
+    return render("themes.html.j2", themes=themes, doc=run.doc)
+
+
+def questions_html(run: Run, audience: str) -> str:
+    """'What we ask': the open questions, each routed to a team."""
+    return render(
+        "questions.html.j2",
+        questions=run.questions(audience),
+        depth=run.depth(audience),
+        n_insights=len(run.doc.get("insights") or []),
+    )
+
+
+def track_record_html(run: Run) -> str:
+    """'Track record': verdicts and answers of teams so far (``track_record`` of insights.json)."""
+    return render("track_record.html.j2", tr=run.doc.get("track_record") or None)
+
+
+def glossary_html(run: Run) -> str:
+    """'Words used': the terms the texts keep but explain once (``glossary`` of insights.json)."""
+    terms = [t for t in run.doc.get("glossary") or [] if t.get("term") and t.get("plain")]
+    return render("glossary.html.j2", terms=terms)
+
+
+def method_html(run: Run) -> str:
+    """How the findings were made: comparison, tests, parameters and input files."""
+    from insightlib import __version__
+
+    return render("method.html.j2", doc=run.doc, insights=run.insights, version=__version__)

@@ -1,0 +1,411 @@
+"""Numbers, dates and groups of customers, in words for people.
+
+Pure functions, no state: every text the narrator writes formats its numbers here, so a figure
+reads the same everywhere ("down 30%", "from 62% to 43%", "about 1 in 3", "€45,600").
+
+Rounding is half-up on the decimal form of the number (``0.355`` gives ``36%``), which is what
+a reader checking by hand expects.
+
+Examples
+--------
+>>> pct(0.3), change_words(-0.3), about_one_in(0.33), per_hundred(0.402)
+('30%', 'down 30%', 'about 1 in 3', '40 in 100')
+>>> money(45612.4, "EUR"), count(1234567), points(-0.219)
+('€45,612', '1.2 million', '22 points')
+>>> who((("platform", "android"),)), where((("country", "DE"),))
+('Android users', 'in Germany')
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from insightlib.model import Segment
+
+__all__ = [
+    "round_half_up",
+    "pct",
+    "pct_change",
+    "points",
+    "change_words",
+    "about_one_in",
+    "per_hundred",
+    "count",
+    "number",
+    "money",
+    "times",
+    "day",
+    "weekday_day",
+    "date_range",
+    "who",
+    "where",
+    "qualify",
+    "country_name",
+    "value_text",
+    "change_text",
+    "metric_noun",
+    "CURRENCY_SYMBOLS",
+]
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_COUNT_KINDS = ("distinct_users", "count")
+
+
+_WIDE = Context(prec=400)  # wide enough for any float with its decimals (no InvalidOperation)
+UNKNOWN = "–"  # what a formatter shows for a missing or non-finite number (never "nan"/"inf")
+
+
+def round_half_up(x: float, digits: int = 0) -> float:
+    """Round like people do: ``round_half_up(2.5) == 3``, ``round_half_up(0.355, 2) == 0.36``."""
+    x = float(x)
+    if not math.isfinite(x):
+        return x
+    q = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP, context=_WIDE))
+
+
+def _finite(fn):
+    """Show :data:`UNKNOWN` for None, NaN and infinities instead of "nan" or an exception."""
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if x is None or not math.isfinite(float(x)):
+            return UNKNOWN
+        return fn(x, *args, **kwargs)
+
+    return wrapper
+
+
+def _fmt(x: float, digits: int, commas: bool = True) -> str:
+    r = round_half_up(x, digits)
+    if not math.isfinite(r):  # e.g. a huge share times 100
+        return UNKNOWN
+    if r == 0:
+        r = 0.0  # no "-0"
+    return f"{r:,.{digits}f}" if commas else f"{r:.{digits}f}"
+
+
+def _auto_digits(v: float) -> int:
+    """0 decimals from 10 up, 1 below 10, 2 below 1 (two significant digits for small numbers)."""
+    a = abs(v)
+    if a >= 10 or a == 0:
+        return 0
+    if a >= 1:
+        return 0 if round_half_up(a, 1) == round_half_up(a) else 1
+    return 2 if a < 0.1 else 1
+
+
+@_finite
+def pct(x: float, digits: int | None = None) -> str:
+    """A share as a percentage: ``pct(0.3) == "30%"``, ``pct(0.004) == "0.4%"``.
+
+    ``digits`` fixes the number of decimals; by default whole percents from 10% up, and up to
+    two decimals for very small shares so they do not read as 0%.
+    """
+    v = x * 100
+    d = _auto_digits(v) if digits is None else digits
+    return f"{_fmt(v, d)}%"
+
+
+@_finite
+def pct_change(rel: float) -> str:
+    """A relative change, unsigned, in whole percents from 1% up: ``-0.099`` → ``"10%"``."""
+    return pct(abs(rel), 0 if abs(rel) >= 0.01 else None)
+
+
+@_finite
+def points(delta: float, digits: int = 0) -> str:
+    """A difference of two shares in percentage points, unsigned: ``points(-0.219) == "22 points"``."""
+    v = abs(delta) * 100
+    text = _fmt(v, digits)
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
+def change_words(rel: float | None, digits: int = 0) -> str:
+    """A relative change in words: ``-0.3`` → ``"down 30%"``, ``0.25`` → ``"up 25%"``.
+
+    Changes that round to 0% read ``"unchanged"``; an unknown change (baseline 0) ``"new"``.
+    """
+    if rel is None or not math.isfinite(float(rel)):
+        return "new"
+    text = pct(abs(rel), digits)
+    if text in ("0%", "0.0%"):
+        return "unchanged"
+    return f"{'up' if rel > 0 else 'down'} {text}"
+
+
+@_finite
+def about_one_in(x: float) -> str:
+    """A share as a simple fraction: ``0.33`` → ``"about 1 in 3"``, ``0.62`` → ``"about 3 in 5"``.
+
+    Below 10% it is always "1 in N"; from 10% to 90% the nearest fraction with a denominator of
+    2, 3, 4, 5 or 10 (the smaller denominator wins a tie); "about" is dropped when exact.
+    """
+    if not 0 < x < 1:
+        if x <= 0:
+            return "none"
+        return "all"
+    if x < 0.000_001:
+        return "fewer than 1 in a million"
+    if x < 0.1:
+        n = max(2, int(round_half_up(1 / x)))
+        exact = math.isclose(1 / n, x, rel_tol=1e-9)
+        return f"{'' if exact else 'about '}1 in {n}"
+    if x > 0.9:
+        return f"about {int(round_half_up(x * 10))} in 10" if x < 0.95 else "almost all"
+    best = min(
+        ((abs(k / n - x), n, k) for n in (2, 3, 4, 5, 10) for k in range(1, n)),
+        key=lambda t: (round(t[0], 9), t[1]),
+    )
+    err, n, k = best
+    return f"{'' if err < 1e-9 else 'about '}{k} in {n}"
+
+
+@_finite
+def per_hundred(x: float) -> str:
+    """A share as "N in 100": ``0.402`` → ``"40 in 100"``."""
+    return f"{_fmt(x * 100, 0)} in 100"
+
+
+@_finite
+def count(n: float) -> str:
+    """A count: ``1234`` → ``"1,234"``, ``1234567`` → ``"1.2 million"``, ``2.25`` → ``"2.3"``."""
+    a = abs(n)
+    if a >= 1_000_000_000:
+        return f"{_fmt(n / 1e9, 1)} billion"
+    if a >= 1_000_000:
+        return f"{_fmt(n / 1e6, 1)} million"
+    return _fmt(n, _auto_digits(n) if a < 10 else 0)
+
+
+@_finite
+def number(x: float, unit: str | None = None) -> str:
+    """A plain number, with its unit if any: ``number(12.34, "min") == "12 min"``."""
+    text = count(x) if abs(x) >= 10 else _fmt(x, _auto_digits(x))
+    return f"{text} {unit}" if unit else text
+
+
+@_finite
+def money(x: float, unit: str | None = None) -> str:
+    """An amount of money: ``"€45,612"``, ``"$52.30"``, ``"1.2 million CHF"``.
+
+    Amounts under 100 keep cents; larger ones are whole; millions are shortened.
+    """
+    code = (unit or "").upper()
+    sym = CURRENCY_SYMBOLS.get(code)
+    a = abs(x)
+    if a >= 1_000_000:
+        body = count(a)
+    elif a >= 100:
+        body = _fmt(a, 0)
+    else:
+        body = _fmt(a, 2)
+    sign = "-" if x < 0 and body.strip("0.,") else ""
+    if sym:
+        return f"{sign}{sym}{body}"
+    return f"{sign}{body} {unit}" if unit else f"{sign}{body}"
+
+
+@_finite
+def times(ratio: float) -> str:
+    """A ratio: ``3.42`` → ``"3.4 times"``; ``2.0`` → ``"2 times"``."""
+    d = 0 if ratio >= 10 else 1
+    text = _fmt(ratio, d)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return f"{text} times"
+
+
+# ------------------------------------------------------------------------------------------
+# Dates
+# ------------------------------------------------------------------------------------------
+def day(d: date, year: bool = False) -> str:
+    """``17 Nov`` (``17 Nov 2026`` with ``year``)."""
+    return f"{d.day} {d:%b}" + (f" {d.year}" if year else "")
+
+
+def weekday_day(d: date) -> str:
+    """``Tue 17 Nov``."""
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def date_range(start: date, end: date, year: bool = False) -> str:
+    """``16–22 Nov``, ``30 Nov – 6 Dec``, ``17 Nov`` for a single day."""
+    y = f" {end.year}" if year else ""
+    if start == end:
+        return day(start, year)
+    if start.month == end.month and start.year == end.year:
+        return f"{start.day}–{end.day} {end:%b}{y}"
+    if start.year != end.year and year:
+        return f"{day(start, True)} – {day(end, True)}"
+    return f"{day(start)} – {day(end)}{y}"
+
+
+# ------------------------------------------------------------------------------------------
+# Groups of customers
+# ------------------------------------------------------------------------------------------
+COUNTRIES = {
+    "US": "the US",
+    "GB": "the UK",
+    "UK": "the UK",
+    "DE": "Germany",
+    "FR": "France",
+    "ES": "Spain",
+    "IT": "Italy",
+    "IE": "Ireland",
+    "NL": "the Netherlands",
+    "BE": "Belgium",
+    "AT": "Austria",
+    "CH": "Switzerland",
+    "PT": "Portugal",
+    "PL": "Poland",
+    "SE": "Sweden",
+    "NO": "Norway",
+    "DK": "Denmark",
+    "FI": "Finland",
+    "CZ": "Czechia",
+    "GR": "Greece",
+    "CA": "Canada",
+    "MX": "Mexico",
+    "BR": "Brazil",
+    "AR": "Argentina",
+    "AU": "Australia",
+    "NZ": "New Zealand",
+    "JP": "Japan",
+    "CN": "China",
+    "IN": "India",
+    "SG": "Singapore",
+    "ZA": "South Africa",
+}
+_PLATFORMS = {
+    "android": ("Android", "on Android"),
+    "ios": ("iPhone", "on iPhone"),
+    "iphone": ("iPhone", "on iPhone"),
+    "web": ("website", "on the website"),
+    "desktop": ("desktop", "on desktop"),
+    "mobile": ("mobile", "on mobile"),
+}
+_COUNTRY_COLS = ("country", "market", "region", "country_code")
+_PLATFORM_COLS = ("platform", "os", "device", "channel_platform")
+_PLAN_COLS = ("plan", "tier", "subscription")
+
+
+def country_name(code: str) -> str:
+    """``"DE"`` → ``"Germany"``; unknown codes are returned as given."""
+    return COUNTRIES.get(str(code).upper(), str(code))
+
+
+def _plan(value: str) -> str:
+    v = str(value)
+    low = v.lower()
+    if low.endswith(" plan"):
+        return v
+    name = v.capitalize() if v.islower() and low not in ("free",) else v
+    return f"{name} plan" if low != "free" else "free plan"
+
+
+def _parts(segment: Segment) -> tuple[list[str], list[str]]:
+    """Split a segment into words before the noun (``Android``) and after it (``in Germany``).
+
+    A plan stands before the noun when alone ("Plus plan customers") and after it in a cross
+    ("website users on the free plan").
+    """
+    before: list[str] = []
+    after: list[str] = []
+    alone = len(segment) == 1
+    for col, val in segment:
+        c = col.lower()
+        if c in _PLATFORM_COLS:
+            before.append(_PLATFORMS.get(str(val).lower(), (str(val), ""))[0])
+        elif c in _PLAN_COLS:
+            if alone:
+                before.append(_plan(val))
+            else:
+                after.insert(0, f"on the {_plan(val)}")
+        elif c in _COUNTRY_COLS:
+            after.append(f"in {country_name(val)}")
+        else:
+            after.append(f"with {col.replace('_', ' ')} {val}")
+    return before, after
+
+
+def qualify(noun: str, segment: Segment) -> str:
+    """A noun narrowed to a segment: ``qualify("sign-ups", android)`` → ``"Android sign-ups"``."""
+    before, after = _parts(segment)
+    return " ".join([*before, noun, *after])
+
+
+def who(segment: Segment) -> str:
+    """The people of a segment: ``"Android users"``, ``"Plus plan customers in Germany"``."""
+    if not segment:
+        return "all customers"
+    cols = {c.lower() for c, _ in segment}
+    noun = "users" if cols & set(_PLATFORM_COLS) else "customers"
+    return qualify(noun, segment)
+
+
+def where(segment: Segment) -> str:
+    """Where, as a phrase after a noun: ``"on Android"``, ``"in Germany"``, ``"overall"``."""
+    if not segment:
+        return "overall"
+    words: list[str] = []
+    for col, val in segment:
+        c = col.lower()
+        if c in _PLATFORM_COLS:
+            words.append(_PLATFORMS.get(str(val).lower(), ("", f"on {val}"))[1])
+        elif c in _PLAN_COLS:
+            words.append(f"on the {_plan(val)}")
+        elif c in _COUNTRY_COLS:
+            words.append(f"in {country_name(val)}")
+        else:
+            words.append(f"where {col.replace('_', ' ')} is {val}")
+    return " ".join(words)
+
+
+# ------------------------------------------------------------------------------------------
+# Metric values
+# ------------------------------------------------------------------------------------------
+def value_text(x: float, kind: str | None, unit: str | None = None) -> str:
+    """A metric value: a share for conversions, money for currency units, else a number."""
+    if kind == "conversion":
+        return pct(x, 1 if abs(x) < 0.1 else 0)
+    if unit and unit.upper() in CURRENCY_SYMBOLS or (unit and len(unit) == 3 and unit.isupper()):
+        return money(x, unit)
+    if kind in _COUNT_KINDS:
+        return count(x)
+    return number(x, unit)
+
+
+def change_text(delta: float, kind: str | None, unit: str | None = None) -> str:
+    """An absolute change, unsigned: ``"22 points"``, ``"€1,200"``, ``"340"``."""
+    if kind == "conversion":
+        return points(delta, 1 if abs(delta) < 0.1 else 0)
+    return value_text(abs(delta), kind, unit)
+
+
+_NOUN_PATTERNS = (
+    re.compile(r"^(?P<stem>.+?)\s+(?:completion|conversion|success)(?:\s+rate)?$", re.I),
+    re.compile(r"^(?P<stem>.+?)\s+(?:completed|converted)$", re.I),
+)
+
+
+def metric_noun(label: str, kind: str | None) -> tuple[str, str] | None:
+    """For a conversion labelled like "Sign-up completion": ``("sign-ups", "finish")``.
+
+    Returns ``None`` when the label does not name a step that people finish.
+    """
+    if kind != "conversion":
+        return None
+    for pat in _NOUN_PATTERNS:
+        m = pat.match(label.strip())
+        if m:
+            stem = m["stem"].strip()
+            stem = stem[0].lower() + stem[1:] if stem[:2] != stem[:2].upper() else stem
+            if stem.endswith("s"):
+                return stem, "finish"
+            return f"{stem}s", "finish"
+    return None

@@ -1,0 +1,429 @@
+"""Read and validate ``insight.toml``.
+
+The file says what to analyse: the data sources, the segment columns, the metrics, the report
+grain, an optional theme codebook and optional audiences. Every problem is reported as a
+:class:`~insightlib.errors.ConfigError` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from insightlib.errors import ConfigError
+from insightlib.quant.sources import EventSource, parse_event_source
+from insightlib.workspace.periods import GRAINS
+
+__all__ = [
+    "Config",
+    "MetricSpec",
+    "AudienceSpec",
+    "ThemeSpec",
+    "DeliverySpec",
+    "load_config",
+    "METRIC_KINDS",
+    "CONFIG_NAME",
+]
+
+CONFIG_NAME = "insight.toml"
+METRIC_KINDS = ("distinct_users", "count", "sum", "mean", "conversion")
+SOURCE_NAMES = ("events", "feedback", "knowledge", "glossary")
+DEPTHS = ("summary", "detailed")
+
+_TOP_KEYS = (
+    "project",
+    "sources",
+    "segments",
+    "metrics",
+    "report",
+    "themes",
+    "audiences",
+    "delivery",
+)
+_METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
+_REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title")
+_AUDIENCE_KEYS = ("depth", "max_findings", "metrics", "segments", "themes", "teams", "title")
+_THEME_KEYS = ("label", "keywords")
+_DELIVERY_KEYS = (
+    "smtp_host",
+    "smtp_port",
+    "smtp_user",
+    "sender",
+    "recipients",
+    "webhook_url",
+    "subject",
+)
+_SECRET_KEYS = ("password", "smtp_password", "pass", "passwd", "secret", "token", "api_key")
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "distinct_users": (),
+    "count": ("event",),
+    "sum": ("event", "column"),
+    "mean": ("event", "column"),
+    "conversion": ("from", "to"),
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of ``[metrics.NAME]``.
+
+    ``kind`` is one of :data:`METRIC_KINDS`. ``good`` says which direction is better.
+    """
+
+    name: str
+    kind: str
+    label: str
+    event: str | None = None
+    column: str | None = None
+    from_event: str | None = None
+    to_event: str | None = None
+    unit: str | None = None
+    good: str = "up"
+    description: str = ""
+
+    @property
+    def is_ratio(self) -> bool:
+        """True for metrics whose value is a share (conversion) or an average (mean)."""
+        return self.kind in ("conversion", "mean")
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The event names this metric reads (empty: all events)."""
+        return tuple(e for e in (self.event, self.from_event, self.to_event) if e)
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    """A codebook theme of ``[themes.NAME]``: a fixed label and the keywords that define it."""
+
+    name: str
+    label: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AudienceSpec:
+    """An audience of ``[audiences.NAME]``: how deep, how many findings, which ones."""
+
+    name: str
+    depth: str = "detailed"
+    max_findings: int | None = None
+    metrics: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """The optional ``[delivery]`` table: where ``insightlib send`` mails or posts a run.
+
+    Secrets are never read from the file: the SMTP password comes only from the environment
+    (``INSIGHTLIB_SMTP_PASSWORD``); see :mod:`insightlib.deliver` for the environment overrides.
+    """
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str | None = None
+    sender: str | None = None
+    recipients: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated content of a workspace's ``insight.toml``."""
+
+    root: Path
+    path: Path
+    project: str
+    sources: dict[str, Path]
+    segments: tuple[str, ...]
+    metrics: dict[str, MetricSpec]
+    grain: str = "week"
+    min_volume: int = 100
+    alpha: float = 0.05
+    baseline_periods: int = 4
+    title: str = ""
+    themes: dict[str, ThemeSpec] = field(default_factory=dict)
+    audiences: dict[str, AudienceSpec] = field(default_factory=dict)
+    delivery: DeliverySpec = field(default_factory=DeliverySpec)
+    # [sources.events] as a table: the events live in an engine, not a file (sources.py)
+    events_source: EventSource | None = None
+
+    def source(self, name: str) -> Path | None:
+        return self.sources.get(name)
+
+    def rel(self, path: Path) -> str:
+        """A path as the user wrote it, relative to the workspace where possible."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else f" Allowed: {', '.join(allowed)}."
+
+
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, file: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key '{key}' in {where}.{_did_you_mean(key, allowed)}",
+                file=file,
+            )
+
+
+def _str(value: Any, where: str, file: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be a non-empty string, got {value!r}.", file=file)
+    return value
+
+
+def _str_list(value: Any, where: str, file: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where} must be a list of strings, got {value!r}.", file=file)
+    return tuple(value)
+
+
+def _delivery(raw: Any, file: str) -> DeliverySpec:
+    if raw is None:
+        return DeliverySpec()
+    if not isinstance(raw, dict):
+        raise ConfigError("[delivery] must be a table.", file=file)
+    for key in raw:
+        if key.lower() in _SECRET_KEYS or "password" in key.lower():
+            raise ConfigError(
+                f"[delivery] {key}: secrets are not read from insight.toml (it is usually shared "
+                "or committed). Remove the key and set INSIGHTLIB_SMTP_PASSWORD in the "
+                "environment of the job instead.",
+                file=file,
+            )
+    _check_keys(raw, _DELIVERY_KEYS, "[delivery]", file)
+    port = raw.get("smtp_port")
+    if port is not None and (
+        not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535
+    ):
+        raise ConfigError(
+            f"[delivery] smtp_port must be an integer from 1 to 65535, got {port!r}.", file=file
+        )
+    opt = {
+        key: _str(raw[key], f"[delivery] {key}", file) if key in raw else None
+        for key in ("smtp_host", "smtp_user", "sender", "webhook_url")
+    }
+    return DeliverySpec(
+        smtp_host=opt["smtp_host"],
+        smtp_port=port,
+        smtp_user=opt["smtp_user"],
+        sender=opt["sender"],
+        recipients=_str_list(raw.get("recipients", []), "[delivery] recipients", file),
+        webhook_url=opt["webhook_url"],
+        subject=_str(raw["subject"], "[delivery] subject", file) if "subject" in raw else "",
+    )
+
+
+def load_config(workspace: str | Path) -> Config:
+    """Read ``WORKSPACE/insight.toml`` (or a path to the file itself) and validate it.
+
+    Examples
+    --------
+    >>> cfg = load_config("data/sample")  # doctest: +SKIP
+    >>> cfg.metrics["signup_completion"].kind
+    'conversion'
+    """
+    path = Path(workspace)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    file = str(path)
+    if not path.exists():
+        raise ConfigError(
+            "no insight.toml found. Create one (see README, 'Workspace') or run "
+            "`insightlib sample DIR` for an example.",
+            file=file,
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}.", file=file) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text; save it as UTF-8.", file=file) from None
+    root = path.parent.resolve()
+    _check_keys(raw, _TOP_KEYS, "the top level", file)
+
+    project = raw.get("project", {})
+    if not isinstance(project, dict):
+        raise ConfigError("[project] must be a table.", file=file)
+    _check_keys(project, ("name", "description"), "[project]", file)
+    name = _str(project.get("name", root.name), "[project] name", file)
+
+    src_raw = raw.get("sources")
+    if not isinstance(src_raw, dict) or "events" not in src_raw:
+        raise ConfigError(
+            '[sources] must name at least the events file, e.g. events = "events.parquet".',
+            file=file,
+        )
+    _check_keys(src_raw, SOURCE_NAMES, "[sources]", file)
+    sources: dict[str, Path] = {}
+    events_source: EventSource | None = None
+    for key, value in src_raw.items():
+        if key == "events" and isinstance(value, dict):
+            events_source = parse_event_source(value, file)
+            continue
+        rel = _str(value, f"[sources] {key}", file)
+        target = (root / rel).resolve()
+        if root != target and root not in target.parents:
+            raise ConfigError(
+                f"[sources] {key} = {rel!r} points outside the workspace folder {root}; "
+                "keep data files inside the workspace.",
+                file=file,
+            )
+        if target.suffix.lower() not in (".csv", ".parquet"):
+            raise ConfigError(
+                f"[sources] {key} = {rel!r}: only .csv and .parquet files are supported.",
+                file=file,
+            )
+        sources[key] = target
+
+    seg_raw = raw.get("segments", {})
+    if not isinstance(seg_raw, dict):
+        raise ConfigError("[segments] must be a table with columns = [...].", file=file)
+    _check_keys(seg_raw, ("columns",), "[segments]", file)
+    segments = _str_list(seg_raw.get("columns", []), "[segments] columns", file)
+    if len(set(segments)) != len(segments):
+        raise ConfigError("[segments] columns lists a column twice.", file=file)
+
+    met_raw = raw.get("metrics")
+    if not isinstance(met_raw, dict) or not met_raw:
+        raise ConfigError("define at least one metric, e.g. [metrics.active_users].", file=file)
+    metrics: dict[str, MetricSpec] = {}
+    for mname, m in met_raw.items():
+        where = f"[metrics.{mname}]"
+        if not isinstance(m, dict):
+            raise ConfigError(f"{where} must be a table.", file=file)
+        _check_keys(m, _METRIC_KEYS, where, file)
+        kind = m.get("kind")
+        if kind not in METRIC_KINDS:
+            raise ConfigError(
+                f"{where} kind must be one of {', '.join(repr(k) for k in METRIC_KINDS)}, "
+                f"got {kind!r}.{_did_you_mean(str(kind), METRIC_KINDS) if kind else ''}",
+                file=file,
+            )
+        for need in _NEEDS[kind]:
+            if need not in m:
+                raise ConfigError(f"{where} (kind {kind!r}) needs '{need}'.", file=file)
+        good = m.get("good", "up")
+        if good not in ("up", "down"):
+            raise ConfigError(f"{where} good must be 'up' or 'down', got {good!r}.", file=file)
+        metrics[mname] = MetricSpec(
+            name=mname,
+            kind=kind,
+            label=_str(m.get("label", mname.replace("_", " ").capitalize()), where, file),
+            event=m.get("event"),
+            column=m.get("column"),
+            from_event=m.get("from"),
+            to_event=m.get("to"),
+            unit=m.get("unit"),
+            good=good,
+            description=m.get("description", ""),
+        )
+
+    rep = raw.get("report", {})
+    if not isinstance(rep, dict):
+        raise ConfigError("[report] must be a table.", file=file)
+    _check_keys(rep, _REPORT_KEYS, "[report]", file)
+    grain = rep.get("grain", "week")
+    if grain not in GRAINS:
+        raise ConfigError(
+            f"[report] grain must be one of 'day', 'week', 'month', got {grain!r}.", file=file
+        )
+    min_volume = rep.get("min_volume", 100)
+    if not isinstance(min_volume, int) or isinstance(min_volume, bool) or min_volume < 1:
+        raise ConfigError(
+            f"[report] min_volume must be a positive integer, got {min_volume!r}.", file=file
+        )
+    alpha = rep.get("alpha", 0.05)
+    if not isinstance(alpha, float | int) or not 0 < alpha < 0.5:
+        raise ConfigError(f"[report] alpha must be between 0 and 0.5, got {alpha!r}.", file=file)
+    baseline_periods = rep.get("baseline_periods", 4)
+    if not isinstance(baseline_periods, int) or not 1 <= baseline_periods <= 52:
+        raise ConfigError(
+            f"[report] baseline_periods must be an integer from 1 to 52, got {baseline_periods!r}.",
+            file=file,
+        )
+
+    themes: dict[str, ThemeSpec] = {}
+    for tname, t in raw.get("themes", {}).items():
+        where = f"[themes.{tname}]"
+        if not isinstance(t, dict):
+            raise ConfigError(f"{where} must be a table.", file=file)
+        _check_keys(t, _THEME_KEYS, where, file)
+        keywords = _str_list(t.get("keywords", []), f"{where} keywords", file)
+        if not keywords:
+            raise ConfigError(f"{where} needs at least one keyword.", file=file)
+        label = _str(t.get("label", tname.replace("_", " ")), f"{where} label", file)
+        themes[tname] = ThemeSpec(tname, label, keywords)
+
+    audiences: dict[str, AudienceSpec] = {}
+    for aname, a in raw.get("audiences", {}).items():
+        where = f"[audiences.{aname}]"
+        if not isinstance(a, dict):
+            raise ConfigError(f"{where} must be a table.", file=file)
+        _check_keys(a, _AUDIENCE_KEYS, where, file)
+        depth = a.get("depth", "summary" if aname == "board" else "detailed")
+        if depth not in DEPTHS:
+            raise ConfigError(
+                f"{where} depth must be 'summary' or 'detailed', got {depth!r}.", file=file
+            )
+        mx = a.get("max_findings")
+        if mx is not None and (not isinstance(mx, int) or isinstance(mx, bool) or mx < 1):
+            raise ConfigError(
+                f"{where} max_findings must be a positive integer, got {mx!r}.", file=file
+            )
+        for key in ("metrics",):
+            for mref in _str_list(a.get(key, []), f"{where} {key}", file):
+                if mref not in metrics:
+                    raise ConfigError(
+                        f"{where} metrics names unknown metric '{mref}'."
+                        f"{_did_you_mean(mref, tuple(metrics))}",
+                        file=file,
+                    )
+        audiences[aname] = AudienceSpec(
+            name=aname,
+            depth=depth,
+            max_findings=mx,
+            metrics=_str_list(a.get("metrics", []), f"{where} metrics", file),
+            segments=_str_list(a.get("segments", []), f"{where} segments", file),
+            themes=_str_list(a.get("themes", []), f"{where} themes", file),
+            teams=_str_list(a.get("teams", []), f"{where} teams", file),
+            title=a.get("title", ""),
+        )
+    audiences.setdefault("team", AudienceSpec("team", "detailed", None))
+    audiences.setdefault("board", AudienceSpec("board", "summary", 5))
+    delivery = _delivery(raw.get("delivery"), file)
+
+    return Config(
+        root=root,
+        path=path.resolve(),
+        project=name,
+        sources=sources,
+        events_source=events_source,
+        segments=segments,
+        metrics=metrics,
+        grain=grain,
+        min_volume=min_volume,
+        alpha=float(alpha),
+        baseline_periods=baseline_periods,
+        title=str(rep.get("title", "")),
+        themes=themes,
+        audiences=audiences,
+        delivery=delivery,
+    )

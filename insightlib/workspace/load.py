@@ -1,0 +1,539 @@
+"""Load a workspace and validate every file against the config.
+
+Each file is checked with a pandera schema (or, for large Parquet event files, by one DuckDB
+query over the file) and the first problem is raised as a :class:`~insightlib.errors.DataError`
+that names the file, the column and the first bad row (1-based data row; the header is not
+counted). Input files are only read, never written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow.parquet as pq
+
+from insightlib.errors import ConfigError, DataError
+from insightlib.workspace.config import Config, load_config
+
+__all__ = ["Workspace", "load_workspace", "sha256_file", "read_table"]
+
+EVENT_BASE = ("timestamp", "user_id", "event")
+FEEDBACK_REQUIRED = ("id", "created_at", "source", "text")
+KNOWLEDGE_REQUIRED = ("date", "team", "kind", "title")
+GLOSSARY_REQUIRED = ("term", "plain")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A validated workspace: the config and its data, ready for the analysis steps.
+
+    ``events`` is the source the engine reads: the Parquet path (read in place by DuckDB) or a
+    typed DataFrame (for CSV input). ``files`` maps each source name to its path relative to the
+    workspace, sha256 and row count (the provenance of a run).
+    """
+
+    config: Config
+    events: Path | pd.DataFrame
+    feedback: pd.DataFrame
+    knowledge: pd.DataFrame
+    glossary: pd.DataFrame
+    first_day: date
+    last_day: date
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _decode_check(path: Path, name: str) -> str:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"is not UTF-8 text (byte {exc.start}, line {line}); save it as UTF-8 "
+            "(e.g. in a spreadsheet: 'CSV UTF-8').",
+            file=name,
+        ) from None
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """Read a CSV (every column as text) or Parquet file into a DataFrame."""
+    if not path.exists():
+        raise DataError("file not found; check [sources] in insight.toml.", file=name)
+    if path.suffix.lower() == ".parquet":
+        try:
+            return pq.read_table(path).to_pandas()
+        except Exception as exc:  # pyarrow raises many types for a damaged file
+            raise DataError(f"cannot be read as Parquet: {exc}.", file=name) from None
+    import csv
+    import io
+
+    text = _decode_check(path, name)
+    if not text.strip():
+        raise DataError("is empty; it needs a header row and data rows.", file=name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise DataError(
+            f"is not valid CSV near line {reader.line_num}: {exc} (an unclosed quote?).",
+            file=name,
+        ) from None
+    header = [h.strip() for h in rows[0]]
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
+        raise DataError(
+            f"has a single column {header[0][:60]!r}: the file seems to use another delimiter "
+            "than a comma; save it as comma-separated CSV.",
+            file=name,
+        )
+    for pos, col in enumerate(header, start=1):
+        if not col:
+            raise DataError(
+                f"the header has no name for column {pos}; every column needs a name "
+                "(is the first line a header?).",
+                file=name,
+            )
+        if header.index(col) != pos - 1:
+            raise DataError("appears twice in the header; rename one.", file=name, column=col)
+    for i, row in enumerate(rows[1:], start=1):
+        if len(row) != len(header) and any(cell.strip() for cell in row):
+            raise DataError(
+                f"has {len(row)} fields where the header has {len(header)} (ragged row; a "
+                "stray comma or quote?).",
+                file=name,
+                row=i,
+            )
+    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    return pd.DataFrame(body, columns=header, dtype="string").astype(object)
+
+
+def _require(df: pd.DataFrame, cols: tuple[str, ...] | list[str], name: str, why: str) -> None:
+    for col in cols:
+        if col not in df.columns:
+            have = ", ".join(map(str, df.columns[:12]))
+            raise DataError(f"missing column ({why}). The file has: {have}.", file=name, column=col)
+
+
+def _first_failure(exc: pa.errors.SchemaErrors, name: str) -> DataError:
+    fc = exc.failure_cases.copy()
+    fc["_row"] = pd.to_numeric(fc["index"], errors="coerce")
+    fc = fc.sort_values(["_row"], na_position="first")
+    first = fc.iloc[0]
+    column = None if pd.isna(first["column"]) else str(first["column"])
+    row = None if pd.isna(first["_row"]) else int(first["_row"]) + 1
+    check = str(first["check"])
+    value = first["failure_case"]
+    if check == "not_nullable":
+        msg = "is empty; every row needs a value here."
+    elif "coerce" in check or "dtype" in check:
+        msg = f"value {value!r} is not of the expected type ({check})."
+    else:
+        msg = f"value {value!r} fails the check {check}."
+    return DataError(msg, file=name, column=column, row=row)
+
+
+def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:
+    if df.empty:  # a header-only file: nothing to check (and no dtype to infer)
+        return df
+    try:
+        return schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise _first_failure(exc, name) from None
+
+
+def _first_row(mask: pd.Series | Any) -> int:
+    """Position (0-based) of the first True in a boolean Series or array."""
+    values = mask.to_numpy() if hasattr(mask, "to_numpy") else mask
+    return int(values.nonzero()[0][0])
+
+
+def _to_datetime_mixed(text: pd.Series) -> pd.Series:
+    """pandas' mixed-format parser, value by value where it raises (e.g. "year 0 is out of range")
+    instead of returning NaT; a value it cannot read becomes NaT."""
+    try:
+        return pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    except (ValueError, OverflowError):
+
+        def one(value: object) -> pd.Timestamp:
+            try:
+                return pd.to_datetime(value, utc=True, format="mixed", errors="coerce")
+            except (ValueError, OverflowError):
+                return pd.NaT
+
+        return pd.to_datetime(text.map(one), utc=True)
+
+
+def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = False) -> pd.Series:
+    """Parse ISO 8601 text (mixed offsets allowed) to naive UTC; name the first bad row."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s.dt.tz_convert("UTC").dt.tz_localize(None) if s.dt.tz is not None else s
+    else:
+        text = s.astype("string").str.strip()
+        out = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+        bad = out.isna() & text.notna() & (text != "")
+        if bad.any():
+            # fall back to pandas' mixed-format parser for the rows ISO 8601 rejects
+            retry = _to_datetime_mixed(text[bad])
+            out = out.where(~bad, retry)
+            bad = out.isna() & text.notna() & (text != "")
+        # parsers accept years like 0 that no product data holds (and Python's dates
+        # cannot even print): treat them as unreadable
+        bad |= out.notna() & (out.dt.year < 1900)
+        if bad.any():
+            pos = _first_row(bad)
+            raise DataError(
+                f"cannot read {text.iloc[pos]!r} as a date/time; use ISO 8601 like "
+                "2026-11-17T09:30:00Z.",
+                file=name,
+                column=column,
+                row=pos + 1,
+            )
+        out = out.dt.tz_localize(None)
+    missing = out.isna()
+    if missing.any():
+        pos = _first_row(missing)
+        raise DataError("is empty; every row needs a date.", file=name, column=column, row=pos + 1)
+    return out.dt.normalize() if dates_only else out
+
+
+def _future_limit() -> pd.Timestamp:
+    """The latest believable timestamp: now (or ``INSIGHTLIB_TODAY``) plus one day of clock skew.
+
+    Events and feedback cannot come from the future; a row dated later is a typo (a wrong year)
+    or a broken export, and would silently shift the "latest complete period".
+    """
+    today = os.environ.get("INSIGHTLIB_TODAY")
+    try:
+        now = pd.Timestamp(date.fromisoformat(today)) if today else None
+    except ValueError:
+        raise ConfigError(
+            f"INSIGHTLIB_TODAY={today!r} is not a date like 2026-11-24.", file="environment"
+        ) from None
+    now = now if now is not None else pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+    return (now + timedelta(days=1)).normalize() + timedelta(days=1)
+
+
+def _no_future(ts: pd.Series, raw: pd.Series, name: str, column: str) -> None:
+    limit = _future_limit()
+    late = (ts >= limit).to_numpy()
+    if late.any():
+        pos = _first_row(late)
+        raise DataError(
+            f"{str(raw.iloc[pos]).strip()!r} is in the future (after "
+            f"{(limit - timedelta(days=1)).date()}); check the year, or the clock of the "
+            "system that exported the file.",
+            file=name,
+            column=column,
+            row=pos + 1,
+        )
+
+
+def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
+    s = df[col]
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64")
+    text = s.astype("string").str.strip().replace("", pd.NA)
+    out = pd.to_numeric(text, errors="coerce")
+    bad = out.isna() & text.notna()
+    if bad.any():
+        pos = _first_row(bad)
+        raise DataError(
+            f"value {text.iloc[pos]!r} is not a number (metrics need numbers here).",
+            file=name,
+            column=col,
+            row=pos + 1,
+        )
+    return out.astype("float64")
+
+
+def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tuple[date, date]:
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:
+        raise DataError(f"cannot be read as Parquet: {exc}.", file=name) from None
+    cols = set(schema.names)
+    for col in needed:
+        if col not in cols:
+            have = ", ".join(schema.names[:12])
+            raise DataError(
+                f"missing column (named in insight.toml or required). The file has: {have}.",
+                file=name,
+                column=col,
+            )
+    numeric = {m.column for m in cfg.metrics.values() if m.column}
+    con = duckdb.connect()
+    rel = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
+    checks = [
+        ("timestamp", "TRY_CAST(timestamp AS TIMESTAMP) IS NULL", "is not a readable timestamp"),
+        ("user_id", "user_id IS NULL", "is empty; every event needs a user"),
+        ("event", "event IS NULL", "is empty; every event needs a name"),
+    ] + [
+        (c, f'"{c}" IS NOT NULL AND TRY_CAST("{c}" AS DOUBLE) IS NULL', "is not a number")
+        for c in sorted(numeric)
+    ]
+    for col, cond, what in checks:
+        hit = con.execute(
+            f'SELECT file_row_number, CAST("{col}" AS VARCHAR) FROM {rel} WHERE {cond} '
+            "ORDER BY file_row_number LIMIT 1"
+        ).fetchone()
+        if hit:
+            raise DataError(f"value {hit[1]!r} {what}.", file=name, column=col, row=hit[0] + 1)
+    lo, hi, n = con.execute(
+        f"SELECT min(CAST(timestamp AS TIMESTAMP)), max(CAST(timestamp AS TIMESTAMP)), count(*) "
+        f"FROM {rel}"
+    ).fetchone()
+    if not n:
+        raise DataError("has no rows.", file=name)
+    limit = _future_limit().to_pydatetime()
+    if hi >= limit:
+        row, value = con.execute(
+            f"SELECT file_row_number, CAST(timestamp AS VARCHAR) FROM {rel} "
+            "WHERE CAST(timestamp AS TIMESTAMP) >= ? ORDER BY file_row_number LIMIT 1",
+            [limit],
+        ).fetchone()
+        raise DataError(
+            f"{value!r} is in the future (after {(limit - timedelta(days=1)).date()}); check the "
+            "year, or the clock of the system that exported the file.",
+            file=name,
+            column="timestamp",
+            row=row + 1,
+        )
+    names = {
+        r[0] for r in con.execute(f"SELECT DISTINCT CAST(event AS VARCHAR) FROM {rel}").fetchall()
+    }
+    _metric_events_occur(cfg, names, name)
+    return lo.date(), hi.date()
+
+
+def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
+    """Every event a metric names must occur in the events file (a typo gets a suggestion)."""
+    for m in cfg.metrics.values():
+        for key, ev in (("event", m.event), ("from", m.from_event), ("to", m.to_event)):
+            if ev and ev not in names:
+                close = difflib.get_close_matches(ev, sorted(names), n=1, cutoff=0.6)
+                hint = (
+                    f" Did you mean {close[0]!r}?"
+                    if close
+                    else f" It has {len(names)} event names, e.g. "
+                    + ", ".join(repr(x) for x in sorted(names)[:5])
+                    + "."
+                )
+                raise ConfigError(
+                    f"[metrics.{m.name}] {key} {ev!r} never occurs in {name}, so the metric "
+                    f"cannot be measured.{hint}",
+                    file=cfg.rel(cfg.path),
+                )
+
+
+def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, date, date]:
+    if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
+        from insightlib.quant.sources import load_events
+
+        return load_events(cfg, files, list(EVENT_BASE))
+    path = cfg.sources["events"]
+    name = cfg.rel(path)
+    if not path.exists():
+        raise DataError("file not found; check [sources] events in insight.toml.", file=name)
+    needed = list(EVENT_BASE) + list(cfg.segments)
+    needed += sorted({m.column for m in cfg.metrics.values() if m.column})
+    if path.suffix.lower() == ".parquet":
+        first, last = _events_parquet(path, cfg, name, needed)
+        rows = pq.ParquetFile(path).metadata.num_rows
+        files["events"] = {"path": name, "sha256": sha256_file(path), "rows": rows}
+        return path, first, last
+    df = read_table(path, name)
+    _require(df, needed, name, "named in insight.toml or required for events")
+    if df.empty:
+        raise DataError("has a header but no data rows.", file=name)
+    out = pd.DataFrame({"timestamp": _parse_times(df["timestamp"], name, "timestamp")})
+    _no_future(out["timestamp"], df["timestamp"], name, "timestamp")
+    schema = pa.DataFrameSchema(
+        {
+            c: pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
+            for c in ("user_id", "event")
+        },
+        strict=False,
+    )
+    valid = _validate(df[["user_id", "event"]], schema, name)
+    out["user_id"] = valid["user_id"].astype(str)
+    out["event"] = valid["event"].astype(str)
+    for col in cfg.segments:
+        out[col] = df[col].astype("string").str.strip().replace("", pd.NA).astype(object)
+    for col in sorted({m.column for m in cfg.metrics.values() if m.column}):
+        out[col] = _numeric(df, col, name)
+    _metric_events_occur(cfg, set(out["event"].unique()), name)
+    files["events"] = {"path": name, "sha256": sha256_file(path), "rows": len(out)}
+    dup = int(out.duplicated().sum())
+    if dup:  # kept: two identical events can be real; said so, so the user can check the export
+        files["events"]["duplicate_rows"] = dup
+    return out, out["timestamp"].min().date(), out["timestamp"].max().date()
+
+
+_FEEDBACK_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "source": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "text": pa.Column(str, nullable=True),
+    },
+    strict=False,
+)
+_KNOWLEDGE_SCHEMA = pa.DataFrameSchema(
+    {
+        "team": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "kind": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "title": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+    },
+    strict=False,
+)
+_GLOSSARY_SCHEMA = pa.DataFrameSchema(
+    {
+        "term": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "plain": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
+    },
+    strict=False,
+)
+
+
+def _blank_to_na(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            s = out[col].astype("string").str.strip()
+            out[col] = s.where(s != "", pd.NA).astype(object)
+    return out
+
+
+def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    cols = ["id", "created_at", "source", "text", "score", "user_id", "team", *cfg.segments]
+    path = cfg.source("feedback")
+    if path is None:
+        return pd.DataFrame(columns=cols)
+    name = cfg.rel(path)
+    df = _blank_to_na(read_table(path, name))
+    _require(df, FEEDBACK_REQUIRED, name, "feedback needs id, created_at, source, text")
+    df = _validate(df, _FEEDBACK_SCHEMA, name)
+    raw_created = df["created_at"]
+    df["created_at"] = _parse_times(df["created_at"], name, "created_at")
+    _no_future(df["created_at"], raw_created, name, "created_at")
+    df["text"] = df["text"].fillna("").astype(str)
+    df["source"] = df["source"].astype(str).str.lower()
+    if "score" in df.columns:
+        df["score"] = _numeric(df, "score", name)
+    for col in cols:
+        if col not in df.columns:
+            df[col] = pd.NA
+    files["feedback"] = {"path": name, "sha256": sha256_file(path), "rows": len(df)}
+    return df.reset_index(drop=True)
+
+
+def _load_knowledge(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    cols = ["date", "team", "kind", "title", "details", "segment", "end_date"]
+    path = cfg.source("knowledge")
+    if path is None:
+        return pd.DataFrame(columns=cols)
+    name = cfg.rel(path)
+    df = _blank_to_na(read_table(path, name))
+    _require(df, KNOWLEDGE_REQUIRED, name, "knowledge needs date, team, kind, title")
+    df = _validate(df, _KNOWLEDGE_SCHEMA, name)
+    df["date"] = _parse_times(df["date"], name, "date", dates_only=True).dt.date
+    if "end_date" in df.columns and df["end_date"].notna().any():
+        filled = df["end_date"].notna()
+        parsed = _parse_times(df.loc[filled, "end_date"], name, "end_date", dates_only=True)
+        df["end_date"] = None
+        df.loc[filled, "end_date"] = parsed.dt.date.to_numpy()
+    if "segment" in df.columns:
+        for i, seg in df["segment"].items():
+            if isinstance(seg, str) and seg:
+                for part in seg.split("&"):
+                    col = part.split("=", 1)[0].strip()
+                    if "=" not in part or col not in cfg.segments:
+                        raise DataError(
+                            f"segment {seg!r} must look like 'column=value' with a column of "
+                            f"[segments] columns ({', '.join(cfg.segments) or 'none defined'}).",
+                            file=name,
+                            column="segment",
+                            row=int(i) + 1,
+                        )
+    for col in cols:
+        if col not in df.columns:
+            df[col] = None
+    df["kind"] = df["kind"].astype(str).str.lower()
+    files["knowledge"] = {"path": name, "sha256": sha256_file(path), "rows": len(df)}
+    return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
+
+
+def _load_glossary(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    path = cfg.source("glossary")
+    if path is None:
+        return pd.DataFrame(columns=["term", "plain"])
+    name = cfg.rel(path)
+    df = _blank_to_na(read_table(path, name))
+    _require(df, GLOSSARY_REQUIRED, name, "glossary needs term, plain")
+    df = _validate(df, _GLOSSARY_SCHEMA, name)
+    files["glossary"] = {"path": name, "sha256": sha256_file(path), "rows": len(df)}
+    return df[["term", "plain"]].reset_index(drop=True)
+
+
+def load_workspace(path: str | Path) -> Workspace:
+    """Read ``insight.toml`` and every file it names, validating all of them.
+
+    Raises
+    ------
+    ConfigError, DataError
+        The first problem found, naming the file, the column and the row.
+
+    Examples
+    --------
+    >>> ws = load_workspace("data/sample")  # doctest: +SKIP
+    >>> ws.config.project
+    'Basketly'
+    """
+    cfg = load_config(path)
+    files: dict[str, dict[str, Any]] = {}
+    events, first, last = _load_events(cfg, files)
+    feedback = _load_feedback(cfg, files)
+    knowledge = _load_knowledge(cfg, files)
+    glossary = _load_glossary(cfg, files)
+    notes: list[str] = []
+    if files["events"].get("duplicate_rows"):
+        notes.append(
+            f"{files['events']['path']}: {files['events']['duplicate_rows']} exact duplicate event "
+            "rows (same time, user, event and values) were kept; check the export if unexpected."
+        )
+    id_dup = feedback.duplicated(subset=["id"])
+    dup = int(id_dup.sum())
+    if dup:
+        name = cfg.rel(cfg.sources["feedback"])
+        same = feedback.duplicated(keep="first")
+        conflict = id_dup & ~same  # a repeated id whose row differs from the first one
+        if conflict.any():
+            row = _first_row(conflict)
+            raise DataError(
+                f"id {feedback['id'].iloc[row]!r} is used by two different rows; "
+                "feedback ids must be unique.",
+                file=name,
+                column="id",
+                row=row + 1,
+            )
+        feedback = feedback[~same].reset_index(drop=True)
+        notes.append(f"{name}: dropped {dup} exact duplicate rows.")
+    return Workspace(cfg, events, feedback, knowledge, glossary, first, last, files, tuple(notes))
