@@ -12,7 +12,7 @@ from fixtures_run import build_run, document
 
 from insightlib.cli import main
 from insightlib.errors import InputError
-from insightlib.memory import history
+from insightlib.memory import history, store
 from insightlib.memory import verdicts as fl
 from insightlib.report import runfolder as report
 from insightlib.report import views
@@ -249,8 +249,21 @@ def test_bad_csv_row_names_file_column_row_and_writes_nothing(fake_reports: Path
     assert _rows(fake_reports)[:2] == (2, 1)
 
 
+def _downgrade_to_version_1(db: Path) -> None:
+    """Make ``db`` what insightlib 0.1 wrote: runs and insights only, ``user_version`` 1."""
+    con = sqlite3.connect(db)
+    try:
+        for table in ("verdicts", "answers", "questions"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("PRAGMA user_version = 1")
+        con.commit()
+    finally:
+        con.close()
+
+
 def test_old_history_file_keeps_working(fake_reports: Path) -> None:
     db = fake_reports / history.DB_NAME
+    _downgrade_to_version_1(db)
     assert _rows(fake_reports)[:2] == (None, None)  # written before feedback_loop existed
     doc = fl.apply_learning(document(), db)
     assert doc["track_record"]["insights_raised"] == len(doc["insights"])
@@ -258,6 +271,9 @@ def test_old_history_file_keeps_working(fake_reports: Path) -> None:
     fl.annotate(fake_reports, "anomaly:active_users:all", team="Product", verdict="explained",
                 note="Bot traffic. Blocked on 20 Nov.")  # fmt: skip
     assert [r["label"] for r in history.runs(db)] == ["2026-W47"]  # history still reads
+    con = sqlite3.connect(db)  # the write migrated the file to the current schema version
+    assert con.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION == 2
+    con.close()
     frame = fl.knowledge_from_answers(db, "Basketly", before=date(2026, 11, 30))
     assert list(frame.columns) == fl.KNOWLEDGE_COLUMNS
     row = frame.iloc[0]

@@ -26,87 +26,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from insightlib.errors import RunError
+from insightlib.memory.store import DB_NAME, SCHEMA_VERSION, connect, transaction
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "record_run", "compare", "runs", "insights_of"]
-
-DB_NAME = "history.sqlite"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    project      TEXT NOT NULL,
-    label        TEXT NOT NULL,
-    grain        TEXT NOT NULL,
-    period_start TEXT NOT NULL,
-    period_end   TEXT NOT NULL,
-    title        TEXT,
-    n_insights   INTEGER NOT NULL,
-    recorded_at  TEXT NOT NULL,
-    PRIMARY KEY (project, label)
-);
-CREATE TABLE IF NOT EXISTS insights (
-    project   TEXT NOT NULL,
-    label     TEXT NOT NULL,
-    id        TEXT NOT NULL,
-    rank      INTEGER NOT NULL,
-    kind      TEXT,
-    title     TEXT,
-    headline  TEXT,
-    metric    TEXT,
-    segment   TEXT,
-    direction TEXT,
-    better    INTEGER,
-    score     REAL,
-    PRIMARY KEY (project, label, id),
-    FOREIGN KEY (project, label) REFERENCES runs (project, label) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS runs_by_start ON runs (project, grain, period_start);
-"""
-
-
-@contextmanager
-def _connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Connection]:
-    path = Path(db)
-    try:
-        if write:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        # also for reading: a read-write connection rolls back a crashed writer's journal
-        con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise RunError(f"{path}: cannot open the run history ({exc}).") from None
-    try:
-        con.execute("PRAGMA foreign_keys = ON")
-        con.execute("PRAGMA synchronous = FULL")
-        yield con
-    except sqlite3.DatabaseError as exc:
-        if type(exc) is not sqlite3.DatabaseError:  # locked, bad value, ...: not corruption
-            raise
-        raise RunError(
-            f"{path}: the run history is unreadable ({exc}). Move the file aside to start a "
-            "new history; the run folders are not affected."
-        ) from None
-    finally:
-        con.close()
-
-
-def _ensure_schema(con: sqlite3.Connection) -> None:
-    version = con.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise RunError(
-            f"the run history was written by a newer insightlib (schema {version}); "
-            "upgrade insightlib."
-        )
-    for statement in _SCHEMA.split(";"):  # not executescript: it would commit the transaction
-        if statement.strip():
-            con.execute(statement)
-    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _period(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -158,35 +86,26 @@ def record_run(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
                 ins.get("score"),
             )
         )
-    with _connect(db, write=True) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            _ensure_schema(con)
-            con.execute(
-                "DELETE FROM runs WHERE project = ? AND label = ?", (project, period["label"])
-            )
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    project,
-                    period["label"],
-                    period["grain"],
-                    period["start"],
-                    period["end"],
-                    doc.get("title"),
-                    len(rows),
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                ),
-            )
-            # insights of a replaced run go with it (ON DELETE CASCADE)
-            con.executemany(
-                "INSERT OR REPLACE INTO insights VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with transaction(db) as con:
+        con.execute("DELETE FROM runs WHERE project = ? AND label = ?", (project, period["label"]))
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                project,
+                period["label"],
+                period["grain"],
+                period["start"],
+                period["end"],
+                doc.get("title"),
+                len(rows),
+                datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        # insights of a replaced run go with it (ON DELETE CASCADE)
+        con.executemany(
+            "INSERT OR REPLACE INTO insights VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def _previous(con: sqlite3.Connection, project: str, period: Mapping[str, str]) -> str | None:
@@ -214,7 +133,7 @@ def compare(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> dict[str, Any
     empty = {"previous": None, "new": ids, "continuing": [], "resolved": []}
     if not Path(db).exists():
         return empty
-    with _connect(db, write=False) as con:
+    with connect(db, write=False) as con:
         has_runs = con.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
         ).fetchone()
@@ -246,7 +165,7 @@ def runs(db: str | os.PathLike[str], project: str | None = None) -> list[dict[st
     """The recorded runs, newest period first."""
     if not Path(db).exists():
         return []
-    with _connect(db, write=False) as con:
+    with connect(db, write=False) as con:
         sql = (
             "SELECT project, label, grain, period_start, period_end, title, n_insights, "
             "recorded_at FROM runs"
@@ -264,7 +183,7 @@ def insights_of(db: str | os.PathLike[str], label: str, project: str = "") -> li
     """The insights recorded for one run, in their order in the report."""
     if not Path(db).exists():
         return []
-    with _connect(db, write=False) as con:
+    with connect(db, write=False) as con:
         rows = con.execute(
             "SELECT id, kind, title, headline, metric, segment, direction, better, score "
             "FROM insights WHERE project = ? AND label = ? ORDER BY rank",

@@ -55,7 +55,6 @@ import difflib
 import json
 import os
 import re
-import sqlite3
 import statistics
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -65,7 +64,7 @@ from typing import Any
 import pandas as pd
 
 from insightlib.errors import DataError, InputError
-from insightlib.memory.history import DB_NAME, _connect
+from insightlib.memory.store import DB_NAME, connect, transaction
 
 __all__ = [
     "VERDICTS",
@@ -86,50 +85,6 @@ SETTLED = ("confirmed", "refuted", "explained")
 REFUTED_FACTOR = 0.5
 MAX_NOTE = 2000
 KNOWLEDGE_COLUMNS = ["date", "team", "kind", "title", "details", "segment", "end_date"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS verdicts (
-    project      TEXT NOT NULL,
-    insight_id   TEXT NOT NULL,
-    period       TEXT NOT NULL,
-    team         TEXT NOT NULL,
-    verdict      TEXT NOT NULL,
-    note         TEXT,
-    created_at   TEXT NOT NULL,
-    segment      TEXT,
-    window_start TEXT
-);
-CREATE TABLE IF NOT EXISTS answers (
-    project      TEXT NOT NULL,
-    question_id  TEXT NOT NULL,
-    insight_id   TEXT NOT NULL,
-    insight_ids  TEXT NOT NULL,
-    period       TEXT NOT NULL,
-    team         TEXT NOT NULL,
-    note         TEXT NOT NULL,
-    created_at   TEXT NOT NULL,
-    segment      TEXT,
-    window_start TEXT
-);
-CREATE TABLE IF NOT EXISTS questions (
-    project      TEXT NOT NULL,
-    question_id  TEXT NOT NULL,
-    insight_id   TEXT,
-    team         TEXT,
-    period       TEXT NOT NULL,
-    asked_at     TEXT NOT NULL,
-    PRIMARY KEY (project, question_id)
-);
-CREATE INDEX IF NOT EXISTS verdicts_by_id ON verdicts (project, insight_id);
-CREATE INDEX IF NOT EXISTS answers_by_id ON answers (project, question_id)
-"""
-
-
-def _ensure(con: sqlite3.Connection) -> None:
-    # new tables only: old history files keep working, and history.py's own schema is untouched
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            con.execute(statement)
 
 
 def _now(now: datetime | None) -> str:
@@ -273,18 +228,9 @@ def _answer_row(cat, reports, question_id, team, note, created, loc_id, loc):
 
 
 def _write(reports: Path, verdict_rows: list[tuple], answer_rows: list[tuple]) -> None:
-    with _connect(reports / DB_NAME, write=True) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            _ensure(con)
-            con.executemany("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", verdict_rows)
-            con.executemany(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", answer_rows
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with transaction(reports / DB_NAME) as con:
+        con.executemany("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", verdict_rows)
+        con.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", answer_rows)
 
 
 def annotate(
@@ -395,7 +341,7 @@ def _read(db: Path, sql: str, args: tuple) -> list[tuple]:
     table = re.search(r"\bFROM (\w+)", sql).group(1)  # type: ignore[union-attr]
     if not Path(db).exists():
         return []
-    with _connect(db, write=False) as con:
+    with connect(db, write=False) as con:
         found = con.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
         ).fetchone()
@@ -523,15 +469,8 @@ def record_questions(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None
         (project, str(q.get("id")), q.get("insight_id"), q.get("team"), label, asked)
         for q in doc.get("questions") or []
     ]
-    with _connect(db, write=True) as con:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            _ensure(con)
-            con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with transaction(db) as con:
+        con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def _latest(verdicts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

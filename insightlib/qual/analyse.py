@@ -67,6 +67,7 @@ from insightlib.qual.labels import REDACTION, WORD
 from insightlib.qual.quotes import cut_quote, pick_quotes
 from insightlib.qual.sentiment import feedback_sentiment
 from insightlib.qual.themes import ThemeSet, epoch_start, find_themes
+from insightlib.quant.stats import bh
 from insightlib.text.redact import neutralise, redact_all
 from insightlib.workspace.config import Config
 from insightlib.workspace.periods import Period, period_of
@@ -422,12 +423,6 @@ def _test(x_c: int, n_c: int, x_b: int, n_b: int, phi: float) -> tuple[float, fl
     return float(2 * stats.norm.sf(abs(z))), lo, hi, "two-proportion z-test"
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    if len(p) == 0:
-        return p
-    return np.asarray(stats.false_discovery_control(np.clip(p, 0, 1), method="bh"))
-
-
 def _cohen_h(a: float, b: float) -> float:
     return 2 * math.asin(math.sqrt(a)) - 2 * math.asin(math.sqrt(b))
 
@@ -538,7 +533,7 @@ def _findings(
     rows = _run_tests(themes, by, per, cur_start, base_starts, set())
     if not rows:
         return []
-    q = _bh(np.array([r["p"] for r in rows]))
+    q = bh(np.array([r["p"] for r in rows]))
     emerging = {
         r["th"].id
         for r, qv in zip(rows, q, strict=True)
@@ -549,7 +544,7 @@ def _findings(
         rows = [r for r in rows if r["th"].id in emerging] + _run_tests(
             others, by, per, cur_start, base_starts, emerging
         )
-        q = _bh(np.array([r["p"] for r in rows]))
+        q = bh(np.array([r["p"] for r in rows]))
     base_first = period.previous(n_base)
     base_last = period.previous(1)
     findings = []

@@ -5,7 +5,7 @@ in-process DuckDB by default; the same expressions compile for Spark or a wareho
 another Ibis backend). Only aggregated rows come back into Python as small pandas frames.
 ``tests/test_backends.py`` runs the same expressions on Spark (local mode) and PostgreSQL and
 checks every number against DuckDB; ``[sources.events]`` in ``insight.toml`` (see
-:mod:`insightlib.quant.sources`) points a workspace at such an engine.
+:mod:`insightlib.workspace.sources`) points a workspace at such an engine.
 
 Portability rules the expressions keep (each one broke a backend once): segment values of a
 group are taken with ``min`` (PostgreSQL has no ``arbitrary``/``first``), booleans are counted
@@ -77,6 +77,7 @@ import pandas as pd
 from insightlib.errors import DataError, InputError
 from insightlib.workspace.config import Config, MetricSpec
 from insightlib.workspace.periods import GRAINS
+from insightlib.workspace.sources import utc_timestamp
 
 __all__ = ["connect", "data_range", "metric_series", "series_and_daily", "SERIES_COLUMNS"]
 
@@ -145,16 +146,6 @@ def connect(source: Any) -> ir.Table:
     raise DataError("events must be a .parquet or .csv file.", file=str(path))
 
 
-def _timestamp(col: ir.Value) -> ir.TimestampValue:
-    """UTC timestamps without a zone, whatever the source type."""
-    dtype = col.type()
-    if dtype.is_timestamp():
-        return col.cast("timestamp") if dtype.timezone else col
-    if dtype.is_date():
-        return col.cast("timestamp")
-    return col.cast("timestamp('UTC')").cast("timestamp")
-
-
 def _value_columns(config: Config) -> list[str]:
     return sorted({m.column for m in config.metrics.values() if m.column})
 
@@ -170,7 +161,7 @@ def _prepare(events: ir.Table, config: Config, start: date | None, end: date | N
             column=missing[0],
         )
     cols: dict[str, ir.Value] = {
-        "ts": _timestamp(events["timestamp"]),
+        "ts": utc_timestamp(events["timestamp"]),
         "user_id": events["user_id"].cast("string"),
         "event": events["event"].cast("string"),
     }
@@ -194,7 +185,7 @@ def _prepare(events: ir.Table, config: Config, start: date | None, end: date | N
 
 def data_range(events: ir.Table) -> tuple[date, date]:
     """The first and the last day (UTC) with events."""
-    ts = _timestamp(events["timestamp"])
+    ts = utc_timestamp(events["timestamp"])
     row = events.aggregate(lo=ts.min(), hi=ts.max(), n=events.count()).execute().iloc[0]
     if not row["n"] or pd.isna(row["lo"]):
         raise DataError("the events have no rows.", file="events")

@@ -225,8 +225,12 @@ def differs(
 
 
 def bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (q-values) of a family of tests."""
-    p = np.asarray(p, dtype=float)
+    """Benjamini–Hochberg adjusted p-values (q-values) of a family of tests.
+
+    The one multiple-testing correction of insightlib (quantitative and qualitative steps alike).
+    p-values may come in any order; the result is in the same order.
+    """
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
     n = len(p)
     if n == 0:
         return p.copy()

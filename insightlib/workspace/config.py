@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from insightlib.errors import ConfigError
-from insightlib.quant.sources import EventSource, parse_event_source
 from insightlib.workspace.periods import GRAINS
+from insightlib.workspace.sources import EventSource, parse_event_source
 
 __all__ = [
     "Config",

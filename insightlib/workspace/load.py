@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from insightlib.errors import ConfigError, DataError
 from insightlib.workspace.config import Config, load_config
+from insightlib.workspace.sources import load_events
 
 __all__ = ["Workspace", "load_workspace", "sha256_file", "read_table"]
 
@@ -346,8 +347,6 @@ def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
 
 def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, date, date]:
     if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
-        from insightlib.quant.sources import load_events
-
         return load_events(cfg, files, list(EVENT_BASE))
     path = cfg.sources["events"]
     name = cfg.rel(path)

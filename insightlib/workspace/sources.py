@@ -31,7 +31,14 @@ from insightlib.errors import ConfigError, DataError
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["BACKENDS", "EventSource", "parse_event_source", "open_events", "check_events"]
+__all__ = [
+    "BACKENDS",
+    "EventSource",
+    "parse_event_source",
+    "open_events",
+    "check_events",
+    "utc_timestamp",
+]
 
 BACKENDS = ("duckdb", "pyspark", "postgres")
 _KEYS = ("backend", "table", "url_env")
@@ -103,6 +110,16 @@ def parse_event_source(raw: dict[str, Any], file: str) -> EventSource:
             file=file,
         )
     return EventSource(backend, table, url_env)
+
+
+def utc_timestamp(col: ir.Value) -> ir.TimestampValue:
+    """UTC timestamps without a zone, whatever the source type."""
+    dtype = col.type()
+    if dtype.is_timestamp():
+        return col.cast("timestamp") if dtype.timezone else col
+    if dtype.is_date():
+        return col.cast("timestamp")
+    return col.cast("timestamp('UTC')").cast("timestamp")
 
 
 def _scrub(text: str, url: str | None) -> str:
@@ -187,8 +204,6 @@ def check_events(
     Raises :class:`DataError` naming the source and the column for a missing or mistyped column,
     missing users or event names, unreadable timestamps, or an empty table.
     """
-    from insightlib.quant import engine
-
     schema = table.schema()
     for col in needed:
         if col not in schema:
@@ -204,7 +219,7 @@ def check_events(
     ts = schema["timestamp"]
     if not (ts.is_timestamp() or ts.is_date() or ts.is_string()):
         raise DataError(f"column has type {ts}, not a timestamp.", file=label, column="timestamp")
-    t = engine._timestamp(table["timestamp"])
+    t = utc_timestamp(table["timestamp"])
     row = (
         table.aggregate(
             lo=t.min(),

@@ -1,0 +1,171 @@
+"""The one SQLite file of a reports root (``history.sqlite``): its schema, version and connections.
+
+Two modules write to it — :mod:`insightlib.memory.history` (which insights each run found) and
+:mod:`insightlib.memory.verdicts` (teams' verdicts, answers and the questions asked) — and both
+go through here, so the file has one owner, one schema and one version number
+(``PRAGMA user_version``):
+
+* version 0: a new, empty file;
+* version 1: runs and insights only (insightlib 0.1; the verdict tables were added later without
+  a version change, so a version-1 file may or may not have them);
+* version 2: all five tables below.
+
+:func:`transaction` opens a write transaction and brings an older file up to
+:data:`SCHEMA_VERSION` first (every migration only adds tables, so it is idempotent); a file
+written by a newer insightlib is refused with a message instead of being changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from insightlib.errors import RunError
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "connect", "transaction", "schema_version"]
+
+DB_NAME = "history.sqlite"
+SCHEMA_VERSION = 2
+
+#: Statements that bring a file from version ``n - 1`` to version ``n`` (index ``n``).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE IF NOT EXISTS runs (
+            project      TEXT NOT NULL,
+            label        TEXT NOT NULL,
+            grain        TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end   TEXT NOT NULL,
+            title        TEXT,
+            n_insights   INTEGER NOT NULL,
+            recorded_at  TEXT NOT NULL,
+            PRIMARY KEY (project, label)
+        )""",
+        """CREATE TABLE IF NOT EXISTS insights (
+            project   TEXT NOT NULL,
+            label     TEXT NOT NULL,
+            id        TEXT NOT NULL,
+            rank      INTEGER NOT NULL,
+            kind      TEXT,
+            title     TEXT,
+            headline  TEXT,
+            metric    TEXT,
+            segment   TEXT,
+            direction TEXT,
+            better    INTEGER,
+            score     REAL,
+            PRIMARY KEY (project, label, id),
+            FOREIGN KEY (project, label) REFERENCES runs (project, label) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (project, grain, period_start)",
+    ),
+    2: (
+        """CREATE TABLE IF NOT EXISTS verdicts (
+            project      TEXT NOT NULL,
+            insight_id   TEXT NOT NULL,
+            period       TEXT NOT NULL,
+            team         TEXT NOT NULL,
+            verdict      TEXT NOT NULL,
+            note         TEXT,
+            created_at   TEXT NOT NULL,
+            segment      TEXT,
+            window_start TEXT
+        )""",
+        """CREATE TABLE IF NOT EXISTS answers (
+            project      TEXT NOT NULL,
+            question_id  TEXT NOT NULL,
+            insight_id   TEXT NOT NULL,
+            insight_ids  TEXT NOT NULL,
+            period       TEXT NOT NULL,
+            team         TEXT NOT NULL,
+            note         TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            segment      TEXT,
+            window_start TEXT
+        )""",
+        """CREATE TABLE IF NOT EXISTS questions (
+            project      TEXT NOT NULL,
+            question_id  TEXT NOT NULL,
+            insight_id   TEXT,
+            team         TEXT,
+            period       TEXT NOT NULL,
+            asked_at     TEXT NOT NULL,
+            PRIMARY KEY (project, question_id)
+        )""",
+        "CREATE INDEX IF NOT EXISTS verdicts_by_id ON verdicts (project, insight_id)",
+        "CREATE INDEX IF NOT EXISTS answers_by_id ON answers (project, question_id)",
+    ),
+}
+assert max(MIGRATIONS) == SCHEMA_VERSION
+
+
+@contextmanager
+def connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Connection]:
+    """A connection to the store (autocommit mode: callers open their own transactions).
+
+    Reading a file that does not exist yet is the caller's business (check ``Path.exists``
+    first); corruption becomes a :class:`RunError` that tells how to start over.
+    """
+    path = Path(db)
+    try:
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # also for reading: a read-write connection rolls back a crashed writer's journal
+        con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise RunError(f"{path}: cannot open the run history ({exc}).") from None
+    try:
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute("PRAGMA synchronous = FULL")
+        yield con
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # locked, bad value, ...: not corruption
+            raise
+        raise RunError(
+            f"{path}: the run history is unreadable ({exc}). Move the file aside to start a "
+            "new history; the run folders are not affected."
+        ) from None
+    finally:
+        con.close()
+
+
+def schema_version(con: sqlite3.Connection) -> int:
+    """The file's schema version (``PRAGMA user_version``)."""
+    return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    version = schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise RunError(
+            f"the run history was written by a newer insightlib (schema {version}); "
+            "upgrade insightlib."
+        )
+    # every migration only adds tables (IF NOT EXISTS), so re-applying one is harmless: a
+    # version-1 file written after the verdict tables existed already has some of version 2
+    for step in range(max(version, 0) + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[step]:
+            con.execute(statement)
+    if version < SCHEMA_VERSION:
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def transaction(db: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) on an up-to-date schema.
+
+    Everything inside commits together or not at all: an exception (or a kill) rolls it back and
+    leaves the file as it was.
+    """
+    with connect(db, write=True) as con:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            _migrate(con)
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
