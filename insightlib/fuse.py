@@ -64,24 +64,40 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
+from insightlib.document import (
+    DriverLink,
+    Evidence,
+    Insight,
+    KnowledgeLink,
+    Narrative,
+    Question,
+    ThemeLink,
+)
 from insightlib.model import (
+    CHANGE_KINDS,
+    THEME_KINDS,
     Driver,
     Finding,
     Quote,
     Segment,
     Theme,
-    _clean,
+    as_date,
+    event_day,
+    parse_segment,
     segment_dict,
     segment_key,
     segment_text,
+    theme_counts,
+    trend_start,
 )
 from insightlib.text import numbers as tf
+from insightlib.text.redact import neutralise, redact
 from insightlib.workspace.config import Config, MetricSpec
 from insightlib.workspace.periods import Period, period_of
 
@@ -95,8 +111,10 @@ __all__ = [
     "Narrative",
     "fuse",
     "route_team",
-    "build_document",
-    "theme_counts_of",
+    "canonical_team",
+    "knowledge_dicts",
+    "public_theme",
+    "words_of",
     "LEAD_DAYS",
     "ROUTING",
     "FALLBACK_TEAM",
@@ -116,8 +134,6 @@ KEY_DRIVER_LIFT = 1.3
 SENTIMENT_BAND = 0.05
 THEME_MIN_COUNT = 10
 QUESTION_MIN_SCORE = 0.25
-CHANGE_KINDS = ("metric_change", "segment_driver", "hidden_change", "anomaly", "trend")
-THEME_KINDS = ("emerging_theme", "fading_theme")
 
 #: (team, words) — the first rows win ties, so "order value" goes to Pricing, not Marketing.
 ROUTING: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -153,229 +169,6 @@ _TEAM_ALIASES = {
     "Customer Service": ("customer service", "support", "customer care", "cs", "care"),
     "Product": ("product",),
 }
-_ASK = {
-    "Engineering": "did anything ship or break for {who} {when}?",
-    "Marketing": "did a campaign or offer reach {who} {when}?",
-    "Pricing": "did prices or offers change for {who} {when}?",
-    "Customer Service": "did {who} contact you about this {when}?",
-}
-_ASK_DEFAULT = "do you know what changed for {who} {when}?"
-
-
-# ==========================================================================================
-# Result objects
-# ==========================================================================================
-def _d(obj: Any) -> dict[str, Any]:
-    out = {f.name: _clean(getattr(obj, f.name)) for f in fields(obj)}
-    if "segment" in out:
-        out["segment"] = segment_dict(obj.segment)
-    return out
-
-
-@dataclass(frozen=True)
-class DriverLink:
-    """A segment's part in the change (from :class:`~insightlib.model.Driver`) and why it counts."""
-
-    segment: Segment
-    share_of_change: float
-    contribution: float
-    current: float
-    baseline: float
-    n_current: int
-    n_baseline: int
-    mix_effect: float | None
-    rate_effect: float | None
-    volume_share: float | None
-    key: bool
-    why: str
-
-    def to_dict(self) -> dict[str, Any]:
-        d = _d(self)
-        d["segment_text"] = segment_text(self.segment)
-        return d
-
-
-@dataclass(frozen=True)
-class ThemeLink:
-    """A customer theme that rose around the change, with counts, quotes and the reason."""
-
-    id: str
-    label: str
-    count: int
-    count_baseline: float
-    change_rel: float | None
-    segment: Segment
-    segment_match: bool
-    sentiment: float | None
-    score: float
-    why: str
-    quotes: tuple[Quote, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return _d(self)
-
-
-@dataclass(frozen=True)
-class KnowledgeLink:
-    """An entry of the knowledge log dated around the change, credited to its team."""
-
-    team: str
-    kind: str
-    date: date
-    title: str
-    details: str | None
-    segment: Segment
-    end_date: date | None
-    score: float
-    why: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _d(self)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    drivers: tuple[DriverLink, ...] = ()
-    themes: tuple[ThemeLink, ...] = ()
-    knowledge: tuple[KnowledgeLink, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "drivers": [d.to_dict() for d in self.drivers],
-            "themes": [t.to_dict() for t in self.themes],
-            "knowledge": [k.to_dict() for k in self.knowledge],
-        }
-
-
-@dataclass(frozen=True)
-class Question:
-    """An open question for a team: a change nothing in the knowledge log explains."""
-
-    id: str
-    team: str
-    text: str
-    insight_id: str
-    reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return _d(self)
-
-
-@dataclass(frozen=True)
-class Narrative:
-    headline: str = ""
-    board: str = ""
-    team: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return _d(self)
-
-
-@dataclass(frozen=True)
-class Insight:
-    """A finding joined with its evidence, ready to be told.
-
-    The ``id`` is ``kind:metric-or-theme:segment key``, so the same finding keeps its id from
-    one run to the next. ``to_dict`` gives the INSIGHT object of docs/run-folder.md.
-    """
-
-    id: str
-    kind: str
-    title: str
-    metric: str | None
-    metric_label: str | None
-    metric_kind: str | None
-    unit: str | None
-    theme: str | None
-    theme_label: str | None
-    segment: Segment
-    direction: str
-    better: bool | None
-    current: float
-    baseline: float
-    change_abs: float
-    change_rel: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    q_value: float | None
-    effect_size: float | None
-    n_current: int
-    n_baseline: int
-    score: float
-    window_start: date
-    window_end: date
-    baseline_start: date
-    baseline_end: date
-    method: str
-    details: dict[str, Any] = field(default_factory=dict)
-    evidence: Evidence = field(default_factory=Evidence)
-    question: Question | None = None
-    narrative: Narrative = field(default_factory=Narrative)
-    status: str = "new"
-    related: tuple[str, ...] = ()
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def segment_key(self) -> str:
-        return segment_key(self.segment)
-
-    @property
-    def explained(self) -> bool:
-        return bool(self.evidence.knowledge)
-
-    def with_narrative(self, narrative: Narrative) -> Insight:
-        return replace(self, narrative=narrative)
-
-    def with_status(self, status: str) -> Insight:
-        return replace(self, status=status)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "metric": self.metric,
-            "metric_label": self.metric_label,
-            "metric_kind": self.metric_kind,
-            "unit": self.unit,
-            "theme": self.theme,
-            "theme_label": self.theme_label,
-            "segment": segment_dict(self.segment),
-            "segment_text": segment_text(self.segment),
-            "direction": self.direction,
-            "better": self.better,
-            **{
-                k: _clean(getattr(self, k))
-                for k in (
-                    "current",
-                    "baseline",
-                    "change_abs",
-                    "change_rel",
-                    "ci_low",
-                    "ci_high",
-                    "p_value",
-                    "q_value",
-                    "effect_size",
-                    "n_current",
-                    "n_baseline",
-                    "score",
-                )
-            },
-            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
-            "baseline_window": {
-                "start": self.baseline_start.isoformat(),
-                "end": self.baseline_end.isoformat(),
-            },
-            "method": self.method,
-            "details": _clean(self.details),
-            "status": self.status,
-            "evidence": self.evidence.to_dict(),
-            "question": self.question.to_dict() if self.question else None,
-            "narrative": self.narrative.to_dict(),
-            "related": list(self.related),
-            "provenance": _clean(self.provenance),
-        }
 
 
 # ==========================================================================================
@@ -439,18 +232,6 @@ def _conflicts(a: Segment, b: Segment) -> bool:
     return any(c in y and y[c] != v for c, v in x.items())
 
 
-def _parse_segment(value: Any) -> Segment:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ()
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
-    text = str(value).strip()
-    if not text or text.lower() in ("all", "nan", "none"):
-        return ()
-    parts = [p.strip() for p in text.split("&") if p.strip()]
-    return tuple(sorted((c.strip(), v.strip()) for c, v in (p.split("=", 1) for p in parts)))
-
-
 # ==========================================================================================
 # Knowledge entries
 # ==========================================================================================
@@ -466,63 +247,26 @@ class _Entry:
     words: frozenset[str]
 
 
-def _neutral(text: Any) -> str | None:
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return None
-    try:
-        from insightlib.text.redact import neutralise
-    except ImportError:  # pragma: no cover
-        return str(text)
-    return neutralise(str(text))
-
-
-def _redact(text: str) -> str:
-    try:
-        from insightlib.text.redact import redact
-    except ImportError:  # pragma: no cover
-        return text
-    return redact(text)
-
-
-def _as_date(v: Any) -> date | None:
-    if v is None:
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if isinstance(v, date):
-        return v if type(v) is date else date(v.year, v.month, v.day)
-    try:
-        return pd.Timestamp(str(v)).date()
-    except (ValueError, TypeError):
-        return None
-
-
 def _entries(knowledge: pd.DataFrame | None) -> list[_Entry]:
     if knowledge is None or len(knowledge) == 0:
         return []
     out = []
     for row in knowledge.to_dict("records"):
-        d = _as_date(row.get("date"))
+        d = as_date(row.get("date"))
         if d is None:
             continue
         # knowledge is user text like feedback: neutralised and PII-redacted before any output
-        title = " ".join(_redact(_neutral(row.get("title")) or "").split())  # one line
-        details = _neutral(row.get("details"))
-        details = _redact(details) if details else details
+        title = " ".join(redact(row.get("title")).split())  # one line
+        details = redact(row.get("details")) or None
         out.append(
             _Entry(
                 date=d,
-                end_date=_as_date(row.get("end_date")),
-                team=(_neutral(row.get("team")) or "").strip() or "Unknown team",
-                kind=(_neutral(row.get("kind")) or "note").strip().lower(),
+                end_date=as_date(row.get("end_date")),
+                team=neutralise(row.get("team")).strip() or "Unknown team",
+                kind=(neutralise(row.get("kind")) or "note").strip().lower(),
                 title=title.strip(),
                 details=details.strip() if details else None,
-                segment=_parse_segment(row.get("segment")),
+                segment=parse_segment(row.get("segment")),
                 words=words_of(title, details),
             )
         )
@@ -553,10 +297,10 @@ class _Counts:
             totals,
             strict=True,
         ):
-            d = _as_date(start)
+            d = as_date(start)
             if d is None:
                 continue
-            key = segment_key(_parse_segment(seg))
+            key = segment_key(parse_segment(seg))
             self.keys.add(key)
             cell = self.rows.setdefault((str(theme), key), {})
             cell[d] = cell.get(d, 0) + int(cnt)
@@ -680,7 +424,7 @@ def _quotes(theme: Theme, seg: Segment) -> tuple[Quote, ...]:
         return all(qs.get(c) == v for c, v in want.items())
 
     ordered = [q for q in theme.quotes if fits(q)] + [q for q in theme.quotes if not fits(q)]
-    return tuple(replace(q, text=_redact(_neutral(q.text) or "")) for q in ordered[:MAX_QUOTES])
+    return tuple(replace(q, text=redact(q.text)) for q in ordered[:MAX_QUOTES])
 
 
 def _link_themes(
@@ -753,7 +497,7 @@ def _link_themes(
         out.append(
             ThemeLink(
                 id=th.id,
-                label=_neutral(th.label) or th.id,
+                label=neutralise(th.label) or th.id,
                 count=int(n_cur),
                 count_baseline=float(n_base),
                 change_rel=(n_cur - n_base) / n_base if n_base > 0 else None,
@@ -769,36 +513,6 @@ def _link_themes(
     return tuple(out[:MAX_THEMES])
 
 
-def theme_counts_of(f: Any) -> tuple[float, float]:
-    """(mentions now, mentions per baseline period) of a theme finding.
-
-    qual's findings compare *shares* of feedback (``current``/``baseline``) and keep the counts
-    in ``details``; a finding without them is taken to hold counts.
-    """
-    d = f.details or {}
-    if "count_current" in d:
-        base = d.get("count_baseline_per_period", d.get("count_baseline", 0.0))
-        return float(d["count_current"]), float(base)
-    return float(f.current), float(f.baseline)
-
-
-def _trend_start(f: Finding) -> date:
-    start = f.window_start
-    for k in ("trend_start", "since", "start", "first_period", "onset"):
-        d = _as_date(f.details.get(k)) if f.details else None
-        if d is not None and d < start:
-            start = d
-    return start
-
-
-def _event_day(f: Finding) -> date:
-    for k in ("date", "day", "onset"):
-        d = _as_date(f.details.get(k)) if f.details else None
-        if d is not None:
-            return d
-    return f.window_start
-
-
 def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
     """Segments holding at least half of an overall theme rise (more than their share)."""
     if f.segment or not f.theme or not counts.has("all"):
@@ -810,7 +524,7 @@ def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
         return ()
     out = []
     for key in sorted(counts.keys):
-        seg = _parse_segment(key)
+        seg = parse_segment(key)
         if len(seg) != 1:
             continue
         c_s, b_s = counts.window(f.theme, key, cur, base)
@@ -852,15 +566,15 @@ def _link_knowledge(
     if not entries:
         return ()
     if f.kind == "anomaly":
-        day = _event_day(f)
+        day = event_day(f)
         lo, hi, what = day - timedelta(days=1), max(day, f.window_end), "anomaly"
     elif f.kind == "trend":  # what started it: around the start, not at the end
-        t0 = _trend_start(f)
+        t0 = trend_start(f)
         lo, what = t0 - timedelta(days=lead_days), "trend"
         hi = t0 + (f.window_end - t0) / 2
     else:
         lo, hi, what = f.window_start - timedelta(days=lead_days), f.window_end, "change"
-    start = _trend_start(f) if f.kind == "trend" else f.window_start
+    start = trend_start(f) if f.kind == "trend" else f.window_start
     if f.segment:
         drivers = []
     elif not drivers:
@@ -869,7 +583,7 @@ def _link_knowledge(
     out = []
     for e in entries:
         # time
-        if f.kind == "anomaly" and e.date == _event_day(f):
+        if f.kind == "anomaly" and e.date == event_day(f):
             t_score, when = 1.0, "on the same day"
         elif start <= e.date <= hi:
             t_score = 1.0
@@ -1006,65 +720,14 @@ def route_team(
     return team, reason
 
 
-def _canonical(team: str) -> str:
+def canonical_team(team: str) -> str:
+    """The rule table's name of a team as the knowledge log spells it ("Mobile Engineering"
+    -> "Engineering"); a team the table does not know is returned as is."""
     low = team.lower()
     for canon, aliases in _TEAM_ALIASES.items():
         if low == canon.lower() or any(re.search(rf"\b{re.escape(a)}\b", low) for a in aliases):
             return canon
     return team
-
-
-def _when(f: Finding, grain: str) -> str:
-    if f.kind == "anomaly":
-        return f"on {tf.weekday_day(_event_day(f))}"
-    if f.kind == "trend":
-        return f"since {tf.day(_trend_start(f))}"
-    onset = None
-    for k in ("onset", "change_date", "first_day"):
-        onset = _as_date(f.details.get(k)) if f.details else None
-        if onset:
-            return f"around {tf.day(onset)}"
-    if grain == "day" or f.window_start == f.window_end:
-        return f"on {tf.weekday_day(f.window_start)}"
-    return f"in the {grain} of {tf.date_range(f.window_start, f.window_end)}"
-
-
-def _question_text(ins: Insight, f: Finding, team: str, grain: str) -> str:
-    who = tf.who(f.segment) if f.segment else "customers"
-    ask = _ASK.get(_canonical(team), _ASK_DEFAULT).format(who=who, when=_when(f, grain))
-    label = ins.metric_label or (f"mentions of “{ins.theme_label}”" if ins.theme_label else "it")
-    where = "" if not f.segment else " there"
-    if f.change_rel is not None and f.kind not in THEME_KINDS:
-        verb = "rose" if f.direction == "up" else "fell"
-        fact = f"{label}{where} {verb} {tf.pct_change(f.change_rel)}"
-        if ins.metric_kind == "conversion":
-            fact += f", from {tf.pct(f.baseline)} to {tf.pct(f.current)}"
-    else:
-        verb = "rose" if f.direction == "up" else "fell"
-        n_cur, _ = theme_counts_of(f) if f.kind in THEME_KINDS else (f.current, 0)
-        fact = f"{label}{where} {verb} to {tf.count(n_cur)}"
-    fact = fact[0].upper() + fact[1:]
-    return f"{team}: {ask} {fact}, and nothing in the knowledge log explains it."
-
-
-# ==========================================================================================
-# Titles
-# ==========================================================================================
-def _title(f: Finding, label: str | None, theme_label: str | None) -> str:
-    verb = "rose" if f.direction == "up" else "fell"
-    place = "" if not f.segment else f" {tf.where(f.segment)}"
-    if f.kind in THEME_KINDS:
-        more = "More" if f.direction == "up" else "Fewer"
-        return f"{more} customers mention “{theme_label}”{place}"
-    label = label or (f.metric or "")
-    if f.kind == "anomaly":
-        moved = "spiked" if f.direction == "up" else "dropped"
-        return f"{label}{place} {moved} on {tf.weekday_day(_event_day(f))}"
-    if f.kind == "trend":
-        return f"{label}{place}: a steady {'rise' if f.direction == 'up' else 'fall'}"
-    if f.kind == "hidden_change":
-        return f"{label} {verb}{place} while the total held steady"
-    return f"{label} {verb}{place}"
 
 
 def _ins_id(f: Finding) -> str:
@@ -1107,8 +770,9 @@ def fuse(
     Returns
     -------
     (insights, questions)
-        Insights sorted by score (highest first, then id), narrative still empty; one open
-        question per unexplained change (one per team and metric).
+        Insights sorted by score (highest first, then id); one open question per unexplained
+        change (one per team and metric). No prose: titles, question texts and narratives are
+        empty until :func:`insightlib.narrate.texts.narrate` tells them.
     """
     grain = period.grain
     lead = LEAD_DAYS.get(grain, 7) if lead_days is None else lead_days
@@ -1123,11 +787,11 @@ def fuse(
     for f in (*q_findings, *t_findings):
         spec = config.metrics.get(f.metric) if f.metric else None
         th = by_theme.get(f.theme) if f.theme else None
-        theme_label = _neutral(th.label) if th else (f.theme if f.theme else None)
+        theme_label = neutralise(th.label) if th else (f.theme if f.theme else None)
         if f.kind in THEME_KINDS:
             tlinks: tuple[ThemeLink, ...] = ()
             if th is not None:
-                n_cur, n_base = theme_counts_of(f)
+                n_cur, n_base = theme_counts(f)
                 tlinks = (
                     ThemeLink(
                         id=th.id,
@@ -1169,7 +833,7 @@ def fuse(
         ins = Insight(
             id=_ins_id(f),
             kind=f.kind,
-            title=_title(f, spec.label if spec else None, theme_label),
+            title="",
             metric=f.metric,
             metric_label=spec.label if spec else None,
             metric_kind=spec.kind if spec else None,
@@ -1246,7 +910,7 @@ def fuse(
                 asked[topic] = Question(
                     id=_question_id(ins.id),
                     team=team,
-                    text=_question_text(ins, f, team, grain),
+                    text="",
                     insight_id=ins.id,
                     reason=reason,
                 )
@@ -1258,48 +922,6 @@ def fuse(
 
 def _question_id(insight_id: str) -> str:
     return "q-" + hashlib.sha1(insight_id.encode("utf-8")).hexdigest()[:10]
-
-
-# ==========================================================================================
-# The insights.json document
-# ==========================================================================================
-def build_document(
-    *,
-    quant: Any,
-    qual: Any,
-    knowledge: pd.DataFrame | None,
-    glossary: Any,
-    config: Config,
-    period: Period,
-    provenance: dict[str, Any] | None = None,
-    baseline: tuple[date, date] | None = None,
-    check: bool = True,
-    score_factors: dict[str, float] | None = None,
-) -> dict[str, Any]:
-    """Fuse, narrate and assemble the ``insights.json`` dict of docs/run-folder.md.
-
-    ``score_factors`` (insight id -> multiplier, from teams' verdicts) adjusts scores before
-    the audiences are picked.
-
-    ``history`` is left as a first-run skeleton (every insight new) for the history step to
-    replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
-    fusion parameters added. With ``check`` (the default) a board text, headline or digest that
-    breaks the plain-English limits raises :class:`~insightlib.text.plain.PlainTextError`.
-    """
-    from insightlib.narrate.texts import assemble
-
-    return assemble(
-        quant=quant,
-        qual=qual,
-        knowledge=knowledge,
-        glossary=glossary,
-        config=config,
-        period=period,
-        provenance=provenance,
-        baseline=baseline,
-        check=check,
-        score_factors=score_factors,
-    )
 
 
 def knowledge_dicts(
@@ -1324,3 +946,12 @@ def knowledge_dicts(
             }
         )
     return out
+
+
+def public_theme(theme: Theme) -> Theme:
+    """A theme fit for shared outputs: label neutralised, quotes neutralised and PII-redacted."""
+    return replace(
+        theme,
+        label=neutralise(theme.label) or theme.id,
+        quotes=tuple(replace(q, text=redact(q.text)) for q in theme.quotes),
+    )

@@ -14,17 +14,27 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 __all__ = [
     "Segment",
     "segment_key",
     "segment_dict",
     "segment_from_key",
     "segment_text",
+    "parse_segment",
+    "as_date",
+    "to_json",
+    "event_day",
+    "trend_start",
+    "theme_counts",
     "Driver",
     "Finding",
     "Quote",
     "Theme",
     "FINDING_KINDS",
+    "CHANGE_KINDS",
+    "THEME_KINDS",
 ]
 
 Segment = tuple[tuple[str, str], ...]
@@ -38,6 +48,9 @@ FINDING_KINDS = (
     "emerging_theme",
     "fading_theme",
 )
+#: Findings about numbers, and findings about what customers say.
+CHANGE_KINDS = ("metric_change", "segment_driver", "hidden_change", "anomaly", "trend")
+THEME_KINDS = ("emerging_theme", "fading_theme")
 
 
 def segment_key(segment: Segment) -> str:
@@ -62,6 +75,38 @@ def segment_text(segment: Segment) -> str:
     return " / ".join(_value_text(c, v) for c, v in segment)
 
 
+def parse_segment(value: Any) -> Segment:
+    """A segment from a key (``"platform=android&country=DE"``), a dict, ``"all"`` or empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+    text = str(value).strip()
+    if not text or text.lower() in ("all", "nan", "none"):
+        return ()
+    parts = [p.strip() for p in text.split("&") if p.strip()]
+    return tuple(sorted((c.strip(), v.strip()) for c, v in (p.split("=", 1) for p in parts)))
+
+
+def as_date(v: Any) -> date | None:
+    """A date from a date, timestamp or ISO string; ``None`` for missing or unreadable values."""
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, date):
+        return v if type(v) is date else date(v.year, v.month, v.day)
+    try:
+        return pd.Timestamp(str(v)).date()
+    except (ValueError, TypeError):
+        return None
+
+
 _NICE = {"ios": "iOS", "android": "Android", "web": "web", "plus": "Plus", "free": "free plan"}
 
 
@@ -69,7 +114,7 @@ def _value_text(column: str, value: str) -> str:
     return _NICE.get(str(value).lower(), str(value))
 
 
-def _clean(value: Any) -> Any:
+def to_json(value: Any) -> Any:
     """JSON-safe: dates as ISO strings, NaN as None, tuples as lists, numpy scalars as Python."""
     if isinstance(value, date):
         return value.isoformat()
@@ -78,9 +123,9 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [to_json(v) for v in value]
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return value
@@ -107,7 +152,7 @@ class Driver:
     rate_effect: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        d = {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
         d["segment"] = segment_dict(self.segment)
         return d
 
@@ -174,7 +219,7 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        d = {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
         d["segment"] = segment_dict(self.segment)
         return d
 
@@ -190,7 +235,7 @@ class Quote:
     segment: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -218,4 +263,39 @@ class Theme:
     codebook: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _clean(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
+
+
+# ------------------------------------------------------------------------------------------
+# Dates and counts a finding keeps in ``details`` (read by fusion and narration alike)
+# ------------------------------------------------------------------------------------------
+def trend_start(f: Any) -> date:
+    """The first day of a trend: the earliest of its window and the start its details name."""
+    start = f.window_start
+    for k in ("trend_start", "since", "start", "first_period", "onset"):
+        d = as_date(f.details.get(k)) if f.details else None
+        if d is not None and d < start:
+            start = d
+    return start
+
+
+def event_day(f: Any) -> date:
+    """The day of an anomaly (``details["date"]``), else the first day of the window."""
+    for k in ("date", "day", "onset"):
+        d = as_date(f.details.get(k)) if f.details else None
+        if d is not None:
+            return d
+    return f.window_start
+
+
+def theme_counts(f: Any) -> tuple[float, float]:
+    """(mentions now, mentions per baseline period) of a theme finding.
+
+    qual's findings compare *shares* of feedback (``current``/``baseline``) and keep the counts
+    in ``details``; a finding without them is taken to hold counts.
+    """
+    d = f.details or {}
+    if "count_current" in d:
+        base = d.get("count_baseline_per_period", d.get("count_baseline", 0.0))
+        return float(d["count_current"]), float(base)
+    return float(f.current), float(f.baseline)

@@ -143,9 +143,9 @@ def run(
     Returns the run folder. Raises :class:`InputError` for bad input (nothing is written) and
     :class:`RunError` or other exceptions for failures (earlier runs stay untouched).
     """
-    from insightlib import fuse
     from insightlib.memory import history
     from insightlib.memory import verdicts as feedback_loop
+    from insightlib.narrate import assemble
     from insightlib.qual import analyse as qual
     from insightlib.quant import changes as quant
     from insightlib.quant import engine
@@ -200,7 +200,7 @@ def run(
         "baseline_periods": cfg.baseline_periods,
         "audiences": audiences or sorted(cfg.audiences),
     }
-    doc = fuse.build_document(
+    doc = assemble.build_document(
         quant=q,
         qual=ql,
         # answers teams gave to earlier questions join the knowledge log (feedback_loop.py)

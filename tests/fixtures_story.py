@@ -302,7 +302,7 @@ PROVENANCE = {
 
 
 def document(**kw: Any) -> dict[str, Any]:
-    from insightlib.fuse import build_document
+    from insightlib.narrate.assemble import build_document
 
     args: dict[str, Any] = dict(
         quant=quant(),

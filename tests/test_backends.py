@@ -30,8 +30,8 @@ import pandas as pd
 import pytest
 from quantdata import config, make_events
 
-from insightlib import fuse
 from insightlib.errors import ConfigError
+from insightlib.narrate import assemble
 from insightlib.qual import analyse as qual
 from insightlib.quant import changes as quant
 from insightlib.quant import engine
@@ -122,7 +122,7 @@ def reference(sample_ws: Path) -> dict[str, Any]:
 
 
 def _document(ws: Any, q: quant.QuantResult, ql: Any) -> dict[str, Any]:
-    doc = fuse.build_document(
+    doc = assemble.build_document(
         quant=q,
         qual=ql,
         knowledge=ws.knowledge,

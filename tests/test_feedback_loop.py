@@ -325,7 +325,7 @@ def test_week1_answer_is_linked_by_week2_fusion(tmp_path: Path) -> None:
 def test_refuted_findings_rank_lower_before_the_board_is_picked(fake_reports: Path) -> None:
     from fixtures_story import PERIOD, config, knowledge, qual, quant
 
-    from insightlib.fuse import build_document
+    from insightlib.narrate.assemble import build_document
 
     def doc(factors: dict[str, float] | None) -> dict:
         return build_document(quant=quant(), qual=qual(), knowledge=knowledge(), glossary=None,

@@ -34,6 +34,7 @@ from insightlib.fuse import (
     route_team,
     words_of,
 )
+from insightlib.narrate.texts import question_text
 
 CONTRACT_KEYS = {
     "id", "kind", "title", "metric", "metric_label", "metric_kind", "unit", "theme", "segment",
@@ -100,7 +101,8 @@ def test_unexplained_change_becomes_question_for_marketing(fused) -> None:
     assert de.evidence.themes == ()  # the complaint rose in DE only as much as everywhere
     assert de.question is not None and de.question.team == "Marketing"
     assert [q.insight_id for q in questions] == [ID_DE]
-    text = de.question.text
+    assert de.question.text == ""  # fuse writes no prose; narrate words the question
+    text = question_text(de, de.question.team, PERIOD.grain)
     assert text.startswith("Marketing: did a campaign or offer reach customers in Germany")
     assert "16–22 Nov" in text and "rose 25%" in text
     assert "nothing in the knowledge log explains it" in text

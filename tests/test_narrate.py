@@ -33,7 +33,8 @@ from fixtures_story import (
 )
 
 from insightlib.fuse import fuse
-from insightlib.narrate.texts import narrate, select
+from insightlib.narrate.audiences import select
+from insightlib.narrate.texts import narrate
 from insightlib.text.plain import (
     BOARD_LIMITS,
     DIGEST_LIMITS,
@@ -355,7 +356,7 @@ def test_month_grain_words() -> None:
 def sample_doc(sample_ws: Path) -> dict[str, Any]:
     quant_mod = pytest.importorskip("insightlib.quant.changes")
     qual_mod = pytest.importorskip("insightlib.qual.analyse")
-    from insightlib.fuse import build_document
+    from insightlib.narrate.assemble import build_document
     from insightlib.pipeline import choose_period
     from insightlib.quant import engine
     from insightlib.workspace.load import load_workspace

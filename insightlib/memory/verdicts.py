@@ -65,6 +65,7 @@ import pandas as pd
 
 from insightlib.errors import DataError, InputError
 from insightlib.memory.store import DB_NAME, connect, transaction
+from insightlib.text.redact import neutralise
 
 __all__ = [
     "VERDICTS",
@@ -92,9 +93,7 @@ def _now(now: datetime | None) -> str:
 
 
 def _clean(text: Any) -> str:
-    from insightlib.fuse import _neutral
-
-    return (_neutral(text) or "").strip()
+    return neutralise(text).strip()
 
 
 # ------------------------------------------------------------------------------ run folders

@@ -1,4 +1,5 @@
-"""Tell each insight in plain English, for each audience, and assemble ``insights.json``.
+"""Tell each insight in plain English: its title, headline, board and team texts, and the
+open question put to a team.
 
 Everything here is deterministic and offline: templates filled from the insight's own fields,
 formatted by :mod:`insightlib.text.numbers`, passed through the glossary and the jargon list of
@@ -6,6 +7,7 @@ formatted by :mod:`insightlib.text.numbers`, passed through the glossary and the
 
 Per insight (:func:`narrate`):
 
+- ``title`` — a plain statement for lists and indexes: "Sign-up completion fell on Android".
 - ``headline`` — a few words: "Fewer Android sign-ups finish".
 - ``board`` — at most 2 sentences and 40 words at reading grade 8 or below: what happened and
   how much, then the likely why (a knowledge entry that *coincided* with it, credited to its
@@ -13,9 +15,12 @@ Per insight (:func:`narrate`):
   the richest to the plainest; the first that passes :func:`insightlib.text.plain.lint_text` wins.
 - ``team`` — full detail: numbers with intervals, drivers, themes with quotes, knowledge with
   team credit, the open question, method notes and caveats.
+- the open question's ``text`` (:func:`question_text`), asked about the insight the question
+  was raised for and shared by every insight it covers.
 
-:func:`select` picks an audience's insights (filters, depth, maximum); :func:`digest` writes
-the chat/e-mail summary (at most 150 words); :func:`assemble` builds the whole document.
+:mod:`insightlib.narrate.audiences` picks an audience's insights,
+:mod:`insightlib.narrate.digest` writes the chat/e-mail summary and
+:mod:`insightlib.narrate.assemble` builds the whole document.
 
 The words "caused", "because of" and "due to" are never used: a link is a coincidence in time
 and place, not proof of cause.
@@ -24,56 +29,41 @@ and place, not proof of cause.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace as dc_replace
-from datetime import date
+from dataclasses import replace
 from typing import Any
 
-from insightlib.fuse import (
-    THEME_KINDS,
-    Insight,
-    KnowledgeLink,
-    Narrative,
-    Question,
-    ThemeLink,
-    _event_day,
-    _trend_start,
-    fuse,
-    knowledge_dicts,
-    theme_counts_of,
-)
-from insightlib.model import segment_key
+from insightlib.document import Insight, KnowledgeLink, Narrative, Question, ThemeLink
+from insightlib.fuse import canonical_team
+from insightlib.model import THEME_KINDS, as_date, event_day, theme_counts, trend_start
 from insightlib.text import numbers as tf
 from insightlib.text.plain import (
     BOARD_LIMITS,
-    DIGEST_LIMITS,
     HEADLINE_LIMITS,
-    PlainTextError,
+    JARGON,
     Term,
     apply_plain,
+    find_jargon,
     lint_text,
     load_glossary,
 )
-from insightlib.text.redact import inert_markup
-from insightlib.workspace.config import AudienceSpec, Config
 from insightlib.workspace.periods import Period
 
 __all__ = [
     "narrate",
     "narrate_one",
+    "title_text",
+    "question_text",
     "headline_text",
     "board_text",
     "team_text",
-    "select",
-    "digest",
-    "check_texts",
-    "assemble",
-    "BOARD_MIN",
-    "BOARD_EXTRA_MIN_SCORE",
+    "words_explained",
+    "cap",
+    "low_first",
+    "possessive",
+    "this_period",
+    "top_knowledge",
 ]
 
-#: A summary audience always gets its top 3 insights; the 4th and 5th only from this score.
-BOARD_MIN = 3
-BOARD_EXTRA_MIN_SCORE = 0.5
 _KIND_NOUN = {
     "release": "release",
     "incident": "incident",
@@ -81,23 +71,31 @@ _KIND_NOUN = {
     "pricing": "price change",
     "note": "note",
 }
+#: What to ask each team (by the rule table's name), about ``who`` and ``when``.
+_ASK = {
+    "Engineering": "did anything ship or break for {who} {when}?",
+    "Marketing": "did a campaign or offer reach {who} {when}?",
+    "Pricing": "did prices or offers change for {who} {when}?",
+    "Customer Service": "did {who} contact you about this {when}?",
+}
+_ASK_DEFAULT = "do you know what changed for {who} {when}?"
 
 
 # ==========================================================================================
 # Small helpers
 # ==========================================================================================
-def _cap(s: str) -> str:
+def cap(s: str) -> str:
     return s[:1].upper() + s[1:] if s else s
 
 
-def _low(s: str) -> str:
+def low_first(s: str) -> str:
     """Lower the first letter unless the word is an acronym or a name ("iOS", "DE orders")."""
     if len(s) > 1 and (s[1].isupper() or s[:1].islower()):
         return s
     return s[:1].lower() + s[1:]
 
 
-def _possessive(team: str) -> str:
+def possessive(team: str) -> str:
     return f"{team}'" if team.endswith("s") else f"{team}'s"
 
 
@@ -105,7 +103,7 @@ def _grain_word(grain: str) -> str:
     return {"day": "day", "week": "week", "month": "month"}.get(grain, "period")
 
 
-def _this(grain: str) -> str:
+def this_period(grain: str) -> str:
     return {"day": "that day", "week": "this week", "month": "this month"}.get(grain, "now")
 
 
@@ -134,7 +132,7 @@ def _top_theme(ins: Insight) -> ThemeLink | None:
     return next((t for t in ins.evidence.themes if t.id != own), None)
 
 
-def _top_knowledge(ins: Insight) -> KnowledgeLink | None:
+def top_knowledge(ins: Insight) -> KnowledgeLink | None:
     return ins.evidence.knowledge[0] if ins.evidence.knowledge else None
 
 
@@ -162,15 +160,15 @@ def _headline_candidates(ins: Insight) -> list[str]:
             where = f" among {tf.who(ins.segment)}" if ins.segment and place else ""
             out.append(f"{'More' if up else 'Fewer'} customers{where} mention “{ins.theme_label}”")
         elif ins.kind == "anomaly":
-            d = _event_day(_as_finding_like(ins))
+            d = event_day(ins)
             out.append(f"{label}{place} {'spiked' if up else 'dropped'} on {d:%A}")
         elif ins.kind == "trend":
-            out.append(f"Steady {'rise' if up else 'fall'} in {_low(label)}{place}")
+            out.append(f"Steady {'rise' if up else 'fall'} in {low_first(label)}{place}")
         elif noun := _conv_noun(ins):
             seg = ins.segment if place == _place(ins) else ()
             out.append(f"{'More' if up else 'Fewer'} {tf.qualify(noun[0], seg)} {noun[1]}")
         elif ins.metric_kind in ("count", "distinct_users"):
-            out.append(f"{'More' if up else 'Fewer'} {_low(label)}{place}")
+            out.append(f"{'More' if up else 'Fewer'} {low_first(label)}{place}")
         else:
             out.append(f"{label}{place} {'up' if up else 'down'}")
     return list(dict.fromkeys(out))
@@ -191,19 +189,6 @@ def headline_text(ins: Insight, grain: str = "week", glossary: Sequence[Term] = 
     return cands[-1]
 
 
-class _FindingLike:
-    """Just enough of a Finding for the fuse helpers that read dates from ``details``."""
-
-    def __init__(self, ins: Insight) -> None:
-        self.details = ins.details
-        self.window_start = ins.window_start
-        self.window_end = ins.window_end
-
-
-def _as_finding_like(ins: Insight) -> Any:
-    return _FindingLike(ins)
-
-
 # ==========================================================================================
 # Board text
 # ==========================================================================================
@@ -218,31 +203,31 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
     """First sentences, richest first: what happened and how much."""
     up = _up(ins)
     label = _label(ins)
-    this = _this(grain)
+    this = this_period(grain)
     gw = _grain_word(grain)
     if ins.kind in THEME_KINDS:
-        n_cur, n_base = theme_counts_of(ins)
+        n_cur, n_base = theme_counts(ins)
         n = tf.count(n_cur)
         base = "up" if up else "down"
         was = f"{base} from {_about(n_base)} a {gw}"
         src = f" from {tf.who(ins.segment)}" if ins.segment else ""
         quoted = f"“{ins.theme_label}”"
         return [
-            f"{_cap(this)} {n} customer messages{src} mention {quoted}, {was}.",
-            f"{_cap(this)} {n} messages{src} say {quoted}, {was}.",
-            f"{_cap(this)} {n} notes{src} say {quoted}, {was}.",
+            f"{cap(this)} {n} customer messages{src} mention {quoted}, {was}.",
+            f"{cap(this)} {n} messages{src} say {quoted}, {was}.",
+            f"{cap(this)} {n} notes{src} say {quoted}, {was}.",
             f"{quoted}: {n} notes{src} {this}, {was}.",
         ]
     if ins.kind == "anomaly":
-        d = tf.weekday_day(_event_day(_as_finding_like(ins)))
+        d = tf.weekday_day(event_day(ins))
         moved = "jumped" if up else "dropped"
         return [
-            f"On {d}, {_low(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}, against "
+            f"On {d}, {low_first(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}, against "
             f"about {_v(ins, ins.baseline)} on a usual day.",
-            f"On {d}, {_low(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}.",
+            f"On {d}, {low_first(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}.",
         ]
     if ins.kind == "trend":
-        start = _trend_start(_as_finding_like(ins))
+        start = trend_start(ins)
         moving = "rising" if up else "falling"
         plural = ins.metric_kind in ("count", "distinct_users") and label.endswith("s")
         keep = "keep" if plural else "keeps"
@@ -301,7 +286,7 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
 
 def _why_candidates(ins: Insight) -> list[str]:
     """Second sentences, richest first: the likely why, or the question we asked."""
-    k = _top_knowledge(ins)
+    k = top_knowledge(ins)
     t = _top_theme(ins)
     q = ins.question
     out: list[str] = []
@@ -325,7 +310,7 @@ def _why_candidates(ins: Insight) -> list[str]:
         elif ins.kind == "trend":
             change = "rise" if up else "fall"
             rich = [
-                f"The {change} began around the same time as {_possessive(k.team)} {title} "
+                f"The {change} began around the same time as {possessive(k.team)} {title} "
                 f"on {when}",
                 f"It began around the time of {title} ({k.team}, {when})",
                 f"{k.team} logged {title} on {when}",
@@ -333,7 +318,7 @@ def _why_candidates(ins: Insight) -> list[str]:
         else:
             change, verb = ("rise", "rose") if up else ("drop", "fell")
             rich = [
-                f"The {change} began around the same time as {_possessive(k.team)} {title} "
+                f"The {change} began around the same time as {possessive(k.team)} {title} "
                 f"on {when}",
                 f"It {verb} at the same time as {title} ({k.team}, {when})",
                 f"It {verb} just as {k.team} logged {title} on {when}",
@@ -345,11 +330,11 @@ def _why_candidates(ins: Insight) -> list[str]:
         out += [f"{r}." for r in rich]
     if q is not None:
         if t is not None:
-            out.append(f"{_cap(people)} {_says(t)} “{t.label}”, and we have asked {q.team} why.")
+            out.append(f"{cap(people)} {_says(t)} “{t.label}”, and we have asked {q.team} why.")
         out.append(f"Nothing we know of explains it yet, so we have asked {q.team}.")
         out.append(f"We have asked {q.team} why.")
     if t is not None and k is None and q is None:
-        out.append(f"{_cap(people)} {_says(t)} “{t.label}”.")
+        out.append(f"{cap(people)} {_says(t)} “{t.label}”.")
     return out
 
 
@@ -399,8 +384,8 @@ def _numbers_paragraph(ins: Insight, grain: str) -> str:
     base_h = tf.date_range(ins.baseline_start, ins.baseline_end, year=True)
     gw = _grain_word(grain)
     if ins.kind in THEME_KINDS:
-        who = _cap(tf.who(ins.segment)) if ins.segment else "Customers"
-        n_cur, n_base = theme_counts_of(ins)
+        who = cap(tf.who(ins.segment)) if ins.segment else "Customers"
+        n_cur, n_base = theme_counts(ins)
         text = (
             f"{who} mentioned “{ins.theme_label}” {tf.count(n_cur)} times in {cur_h}, against "
             f"{tf.count(n_base)} a {gw} on average over {base_h}"
@@ -421,7 +406,7 @@ def _numbers_paragraph(ins: Insight, grain: str) -> str:
             )
         return text + "."
     if ins.kind == "anomaly":
-        d = _event_day(_as_finding_like(ins))
+        d = event_day(ins)
         text = (
             f"{label}{_place(ins)}: {_v(ins, ins.current)} on {tf.weekday_day(d)} {d.year}, "
             f"against an expected {_v(ins, ins.baseline)}"
@@ -440,7 +425,7 @@ def _numbers_paragraph(ins: Insight, grain: str) -> str:
         base_v = tf.pct(ins.baseline, 1)
     rows = _rows_word(ins)
     if ins.kind == "trend":
-        start = _trend_start(_as_finding_like(ins))
+        start = trend_start(ins)
         text = (
             f"{label}{_place(ins)}: {cur_v} in the {gw} to {tf.day(ins.window_end, year=True)} "
             f"({tf.count(ins.n_current)} {rows}), against {base_v} in {base_h} "
@@ -518,7 +503,7 @@ def _themes_paragraph(ins: Insight, grain: str) -> str:
             if quotes:
                 out.append(f"In their words: {quotes}.")
             continue
-        who = _cap(tf.who(t.segment)) if t.segment else "Customers"
+        who = cap(tf.who(t.segment)) if t.segment else "Customers"
         text = (
             f"{who} mentioned “{t.label}” {tf.count(t.count)} times, against "
             f"{tf.count(t.count_baseline)} a {gw} before"
@@ -534,7 +519,7 @@ def _knowledge_paragraph(ins: Insight) -> str:
     out = []
     for k in ins.evidence.knowledge:
         noun = _KIND_NOUN.get(k.kind, k.kind)
-        text = f"This coincided with {_possessive(k.team)} {noun} “{k.title}” ({tf.day(k.date)})"
+        text = f"This coincided with {possessive(k.team)} {noun} “{k.title}” ({tf.day(k.date)})"
         if k.details:
             text += f": {k.details.rstrip('.')}"
         text += f". Linked because: {k.why}."
@@ -576,6 +561,77 @@ def team_text(ins: Insight, grain: str = "week", related: dict[str, Insight] | N
 
 
 # ==========================================================================================
+# Title and open question
+# ==========================================================================================
+def title_text(ins: Insight) -> str:
+    """A plain statement of the insight for lists: "Sign-up completion fell on Android"."""
+    verb = "rose" if ins.direction == "up" else "fell"
+    place = _place(ins)
+    if ins.kind in THEME_KINDS:
+        more = "More" if ins.direction == "up" else "Fewer"
+        return f"{more} customers mention “{ins.theme_label}”{place}"
+    label = ins.metric_label or (ins.metric or "")
+    if ins.kind == "anomaly":
+        moved = "spiked" if ins.direction == "up" else "dropped"
+        return f"{label}{place} {moved} on {tf.weekday_day(event_day(ins))}"
+    if ins.kind == "trend":
+        return f"{label}{place}: a steady {'rise' if ins.direction == 'up' else 'fall'}"
+    if ins.kind == "hidden_change":
+        return f"{label} {verb}{place} while the total held steady"
+    return f"{label} {verb}{place}"
+
+
+def _when(ins: Insight, grain: str) -> str:
+    if ins.kind == "anomaly":
+        return f"on {tf.weekday_day(event_day(ins))}"
+    if ins.kind == "trend":
+        return f"since {tf.day(trend_start(ins))}"
+    for k in ("onset", "change_date", "first_day"):
+        onset = as_date(ins.details.get(k)) if ins.details else None
+        if onset:
+            return f"around {tf.day(onset)}"
+    return (
+        f"on {tf.weekday_day(ins.window_start)}"
+        if grain == "day" or ins.window_start == ins.window_end
+        else f"in the {grain} of {tf.date_range(ins.window_start, ins.window_end)}"
+    )
+
+
+def question_text(ins: Insight, team: str, grain: str = "week") -> str:
+    """The open question for ``team`` about ``ins``: what to ask, the fact, and why we ask."""
+    who = tf.who(ins.segment) if ins.segment else "customers"
+    ask = _ASK.get(canonical_team(team), _ASK_DEFAULT).format(who=who, when=_when(ins, grain))
+    label = ins.metric_label or (f"mentions of “{ins.theme_label}”" if ins.theme_label else "it")
+    where = "" if not ins.segment else " there"
+    verb = "rose" if ins.direction == "up" else "fell"
+    if ins.change_rel is not None and ins.kind not in THEME_KINDS:
+        fact = f"{label}{where} {verb} {tf.pct_change(ins.change_rel)}"
+        if ins.metric_kind == "conversion":
+            fact += f", from {tf.pct(ins.baseline)} to {tf.pct(ins.current)}"
+    else:
+        n_cur = theme_counts(ins)[0] if ins.kind in THEME_KINDS else ins.current
+        fact = f"{label}{where} {verb} to {tf.count(n_cur)}"
+    return f"{team}: {ask} {cap(fact)}, and nothing in the knowledge log explains it."
+
+
+def _titled(ins: Insight) -> Insight:
+    return ins if ins.title else replace(ins, title=title_text(ins))
+
+
+def _asked(insights: Sequence[Insight], grain: str) -> dict[str, Question]:
+    """Every open question of ``insights`` with its text, asked about its own insight."""
+    by_id = {i.id: i for i in insights}
+    out: dict[str, Question] = {}
+    for ins in insights:
+        q = ins.question
+        if q is None or q.id in out:
+            continue
+        about = by_id.get(q.insight_id, ins)
+        out[q.id] = q if q.text else replace(q, text=question_text(about, q.team, grain))
+    return out
+
+
+# ==========================================================================================
 # All texts of an insight
 # ==========================================================================================
 def narrate_one(
@@ -584,14 +640,18 @@ def narrate_one(
     glossary: Sequence[Term] = (),
     related: dict[str, Insight] | None = None,
 ) -> Insight:
+    """``ins`` with its title, open question text and narrative (headline, board, team)."""
     gloss = tuple(glossary)
-    head = headline_text(ins, grain, gloss)
-    return ins.with_narrative(
-        Narrative(
-            headline=head,
+    ins = _titled(ins)
+    if ins.question is not None and not ins.question.text:
+        ins = replace(ins, question=_asked([ins], grain)[ins.question.id])
+    return replace(
+        ins,
+        narrative=Narrative(
+            headline=headline_text(ins, grain, gloss),
             board=board_text(ins, grain, gloss),
             team=team_text(ins, grain, related),
-        )
+        ),
     )
 
 
@@ -602,8 +662,6 @@ def words_explained(texts: Sequence[str], glossary: Sequence[Term] = ()) -> list
     definition ("Plus": "paid membership with free delivery"); the report explains each of
     them once, from this list.
     """
-    from insightlib.text.plain import JARGON, find_jargon
-
     terms = tuple(t for t in (*glossary, *JARGON) if t.mode == "explain")
     used = []
     for text in texts:
@@ -616,393 +674,14 @@ def words_explained(texts: Sequence[str], glossary: Sequence[Term] = ()) -> list
 def narrate(
     insights: Sequence[Insight], period: Period, glossary: Any = None
 ) -> tuple[Insight, ...]:
-    """Fill ``narrative`` (headline, board, team) of every insight; order is kept."""
+    """Tell every insight: title, open question and narrative (headline, board, team).
+
+    The order is kept. A question shared by several insights is asked about the insight it
+    was raised for (its ``insight_id``) and carries the same text everywhere.
+    """
     gloss = glossary if isinstance(glossary, tuple) else load_glossary(glossary)
-    by_id = {i.id: i for i in insights}
-    return tuple(narrate_one(i, period.grain, gloss, by_id) for i in insights)
-
-
-# ==========================================================================================
-# Audiences
-# ==========================================================================================
-def _segment_filter(ins: Insight, wanted: Sequence[str]) -> bool:
-    have = {(c.lower(), str(v).lower()) for c, v in ins.segment}
-    key = segment_key(ins.segment).lower()
-    for w in wanted:
-        w = w.strip().lower()
-        if w == key or (w == "all" and not ins.segment):
-            return True
-        if "=" in w:
-            pairs = {tuple(p.split("=", 1)) for p in w.split("&")}
-            if pairs <= have:
-                return True
-        elif any(c == w for c, _ in have):
-            return True
-    return False
-
-
-def _matches(ins: Insight, spec: AudienceSpec) -> bool:
-    if spec.metrics and ins.metric not in spec.metrics:
-        return False
-    if spec.segments and not _segment_filter(ins, spec.segments):
-        return False
-    if spec.themes:
-        wanted = {t.lower() for t in spec.themes}
-        have = {t.lower() for t in (ins.theme, ins.theme_label) if t}
-        have |= {t.id.lower() for t in ins.evidence.themes}
-        have |= {t.label.lower() for t in ins.evidence.themes}
-        if not wanted & have:
-            return False
-    if spec.teams:
-        wanted = {t.lower() for t in spec.teams}
-        have = {k.team.lower() for k in ins.evidence.knowledge}
-        if ins.question:
-            have.add(ins.question.team.lower())
-        if not wanted & have:
-            return False
-    return True
-
-
-def _same_story(a: Insight, b: Insight) -> bool:
-    """Whether a summary should tell ``b`` once ``a`` is told: the same metric in nested
-    segments, changes of the same kind and direction in the same segment and window, a theme
-    that is evidence of the other, the same likely why (top knowledge entry), or anomalies of
-    the same day and segment."""
-    if b.id in a.related or a.id in b.related:
-        return True
-    if a.metric and a.metric == b.metric and a.direction == b.direction:
-        sa, sb = set(a.segment), set(b.segment)
-        if sa <= sb or sb <= sa:
-            return True
-        keys_a = {d.segment for d in a.evidence.drivers if d.key}
-        if b.segment in keys_a or a.segment in {d.segment for d in b.evidence.drivers if d.key}:
-            return True
-    if (
-        a.segment
-        and a.segment == b.segment
-        and a.kind == b.kind
-        and a.direction == b.direction
-        and a.window_start == b.window_start
-    ):
-        return True  # e.g. orders and revenue in Germany both up: one story about Germany
-    ka, kb = _top_knowledge(a), _top_knowledge(b)
-    if ka is not None and kb is not None and (ka.date, ka.title) == (kb.date, kb.title):
-        return True
-    return (
-        a.kind == b.kind == "anomaly"
-        and a.window_start == b.window_start
-        and a.segment == b.segment
-    )
-
-
-def select(insights: Sequence[Insight], spec: AudienceSpec) -> tuple[Insight, ...]:
-    """The insights an audience sees, highest score first.
-
-    Filters (``metrics``, ``segments``, ``themes``, ``teams``) combine with AND across kinds
-    and OR within one; a segment filter may be a key (``platform=android``), a pair inside a
-    crossed segment, or a column name; a team filter matches knowledge credited to the team
-    or a question routed to it. A ``summary`` audience shows each story once: the best-scored
-    insight of each group of insights on the same metric in nested segments, with the same
-    likely why (top knowledge entry), or anomalies of the same day and place; a theme that is
-    evidence of a change is told with that change. At most ``max_findings`` (default 5): the
-    top :data:`BOARD_MIN` always, more only from a score of :data:`BOARD_EXTRA_MIN_SCORE`.
-    """
-    ordered = sorted(insights, key=lambda i: (-i.score, i.id))
-    chosen = [i for i in ordered if _matches(i, spec)]
-    if spec.depth != "summary":
-        return tuple(chosen[: spec.max_findings] if spec.max_findings else chosen)
-    limit = spec.max_findings or 5
-    out: list[Insight] = []
-    ids = {i.id for i in chosen}
-    for ins in chosen:
-        if ins.kind in THEME_KINDS and any(r in ids for r in ins.related):
-            continue  # told as evidence of the change it goes with
-        if len(out) >= limit:
-            break
-        if any(_same_story(ins, o) for o in out):
-            continue
-        if len(out) >= BOARD_MIN and ins.score < BOARD_EXTRA_MIN_SCORE:
-            break
-        out.append(ins)
-    return tuple(out)
-
-
-# ==========================================================================================
-# Digest
-# ==========================================================================================
-def _digest_item(ins: Insight, level: int) -> str:
-    head = ins.narrative.headline or ins.title
-    first = ins.narrative.board.split(". ")[0].rstrip(".") if ins.narrative.board else head
-    k = _top_knowledge(ins)
-    if level == 0:
-        return f"- {ins.narrative.board or head}"
-    if level == 1:
-        credit = ""
-        if k is not None:
-            credit = f" It coincided with {_possessive(k.team)} “{k.title}”."
-        elif ins.question is not None:
-            credit = f" We have asked {ins.question.team}."
-        return f"- {first}.{credit}"
-    if k is not None:
-        return f"- {head}, around {_possessive(k.team)} “{k.title}”."
-    if ins.question is not None:
-        return f"- {head}; we have asked {ins.question.team}."
-    return f"- {head}."
-
-
-def digest(
-    board: Sequence[Insight],
-    config: Config,
-    period: Period,
-    *,
-    n_more: int = 0,
-    n_tests: int | None = None,
-    glossary: Sequence[Term] = (),
-    has_feedback: bool = True,
-) -> str:
-    """The chat/e-mail summary: at most 150 words, plain English, from the board's insights."""
-    gloss = tuple(glossary)
-    kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
-    title = config.title or f"{config.project} {kind} insights".strip()
-    head = f"{title}, {period.human()}:"
-    foot = "Full report: team.html · Board summary: board.pdf"
-    if not board:
-        checked = (
-            f"We ran {n_tests} checks on the numbers we track"
-            if n_tests
-            else "We checked the numbers we track"
-        )
-        read = " and read what customers wrote" if has_feedback else ""
-        body = f"Nothing unusual {_this(period.grain)}. {checked}{read}; nothing stood out."
-        if n_tests == 0:  # honest about what could not be concluded
-            body = (
-                f"Too little data to test for a change {_this(period.grain)}. No number we track "
-                f"had {config.min_volume} users or events, so we cannot say if anything changed."
-            )
-        if not has_feedback:
-            body += (
-                " There was no customer feedback, so we cannot say why numbers moved."
-                if n_tests == 0
-                else " There was no customer feedback to read."
-            )
-        return apply_plain(f"{head}\n{body}\n{foot}", gloss)
-    tail = "More changes are in the full report." if n_more else "Nothing else stood out."
-    text = ""
-    for level in (0, 1, 2):
-        items = "\n".join(_digest_item(i, level) for i in board)
-        text = apply_plain(f"{head}\n{items}\n{tail}\n{foot}", gloss)
-        if lint_text(text, gloss, DIGEST_LIMITS).ok:
-            return text
-    return text
-
-
-# ==========================================================================================
-# Checks
-# ==========================================================================================
-def check_texts(doc: dict[str, Any], glossary: Sequence[Term] = ()) -> list[str]:
-    """Every limit broken by the document's headlines, board texts and digest (empty: all ok)."""
-    problems = []
-    gloss = tuple(glossary)
-    for ins in doc.get("insights", []):
-        nar = ins.get("narrative") or {}
-        for what, limits in (("headline", HEADLINE_LIMITS), ("board", BOARD_LIMITS)):
-            r = lint_text(nar.get(what, ""), gloss, limits, explain=False)
-            if not r.ok:
-                problems.append(f"{ins['id']} {what} “{nar.get(what)}”: {'; '.join(r.problems)}")
-    r = lint_text(doc.get("digest", ""), gloss, DIGEST_LIMITS)
-    if not r.ok:
-        problems.append(f"digest: {'; '.join(r.problems)}")
-    return problems
-
-
-# ==========================================================================================
-# The document
-# ==========================================================================================
-def _baseline_window(period: Period, n: int) -> tuple[date, date]:
-    first = period.previous(n)
-    return first.start, period.previous().end
-
-
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
-def _summary_text(board: Sequence[Insight], n_insights: int, grain: str) -> str:
-    if not n_insights:
-        return f"Nothing unusual {_this(grain)}."
-    if not board:
-        return f"Nothing big {_this(grain)}; the team report has {n_insights} smaller findings."
-    lead = board[0].narrative.headline or board[0].title
-    n = len(board)
-    things = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
-    text = (
-        f"One thing stands out {_this(grain)}: {_low(lead)}."
-        if n == 1
-        else f"{_cap(things)} things stand out {_this(grain)}; the biggest: {_low(lead)}."
-    )
-    if n_insights > n:
-        text += f" The team report has all {n_insights} findings."
-    return text
-
-
-def assemble(
-    *,
-    quant: Any,
-    qual: Any,
-    knowledge: Any,
-    glossary: Any,
-    config: Config,
-    period: Period,
-    provenance: dict[str, Any] | None = None,
-    baseline: tuple[date, date] | None = None,
-    check: bool = True,
-    score_factors: dict[str, float] | None = None,
-) -> dict[str, Any]:
-    """Fuse, narrate, select audiences, write the digest and assemble ``insights.json``.
-
-    See :func:`insightlib.fuse.build_document` (the public name).
-    """
-    gloss = load_glossary(glossary)
-    bstart, bend = baseline or _baseline_window(period, config.baseline_periods)
-    insights, questions = fuse(quant, qual, knowledge, config, period, (bstart, bend))
-    insights = narrate(insights, period, gloss)
-    if score_factors:  # learned from teams' verdicts: ranks lower before anything is picked
-        insights = tuple(
-            sorted(
-                (
-                    dc_replace(i, score=round(i.score * score_factors[i.id], 4))
-                    if i.id in score_factors
-                    else i
-                    for i in insights
-                ),
-                key=lambda i: (-i.score, i.id),
-            )
-        )
-    audiences = dict(config.audiences)
-    audiences.setdefault("team", AudienceSpec("team", "detailed", None))
-    audiences.setdefault("board", AudienceSpec("board", "summary", 5))
-    chosen = {name: select(insights, spec) for name, spec in audiences.items()}
-    board = chosen["board"]
-    prov = dict(provenance or {})
-    files = prov.get("files") or {}
-    n_tests = getattr(quant, "n_tests", None)
-    n_feedback = (files.get("feedback") or {}).get("rows")
-    if n_feedback is None and getattr(qual, "assignments", None) is not None:
-        n_feedback = len(qual.assignments)
-    text = digest(
-        board,
-        config,
-        period,
-        n_more=len(insights) - len(board),
-        n_tests=n_tests,
-        glossary=gloss,
-        has_feedback=bool(n_feedback),
-    )
-    text = inert_markup(text)  # it is pasted into chat and e-mail: no live markup from user text
-    params = {
-        "grain": period.grain,
-        "alpha": config.alpha,
-        "min_volume": config.min_volume,
-        "baseline_periods": config.baseline_periods,
-    }
-    params.update(prov.get("parameters") or {})
-    from insightlib.fuse import LEAD_DAYS, MAX_KNOWLEDGE, MAX_THEMES, THEME_MIN_SCORE
-
-    params.setdefault(
-        "fusion",
-        {
-            "lead_days": LEAD_DAYS.get(period.grain, 7),
-            "theme_min_score": THEME_MIN_SCORE,
-            "max_themes": MAX_THEMES,
-            "max_knowledge": MAX_KNOWLEDGE,
-        },
-    )
-    prov["files"] = files
-    prov["parameters"] = params
-    kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
-    themes = sorted(getattr(qual, "themes", ()) or (), key=lambda t: (-t.count, t.id))
-    linked_since = min([bstart, *(k.date for i in insights for k in i.evidence.knowledge)])
-    doc: dict[str, Any] = {
-        "schema_version": 1,
-        "project": config.project,
-        "title": config.title or f"{config.project} {kind} insights".strip(),
-        "period": {
-            "label": period.label,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "grain": period.grain,
-            "human": period.human(),
-        },
-        "baseline": {
-            "start": bstart.isoformat(),
-            "end": bend.isoformat(),
-            "periods": config.baseline_periods,
-            "human": tf.date_range(bstart, bend, year=True),
-        },
-        "summary": {
-            "n_insights": len(insights),
-            "n_tests": n_tests,
-            "n_events": (files.get("events") or {}).get("rows"),
-            "n_feedback": n_feedback,
-            "nothing_found": not insights,
-            "text": _summary_text(board, len(insights), period.grain),
-        },
-        "insights": [i.to_dict() for i in insights],
-        "themes": [_theme_dict(t) for t in themes],
-        "questions": [_question_dict(q) for q in questions],
-        "knowledge": knowledge_dicts(knowledge, since=linked_since, until=period.end),
-        "audiences": {
-            name: {
-                "depth": spec.depth,
-                "title": spec.title or name.replace("_", " ").capitalize(),
-                "max_findings": spec.max_findings,
-                "insight_ids": [i.id for i in chosen[name]],
-                "question_ids": [
-                    q.id
-                    for q in questions
-                    if not spec.teams or q.team.lower() in {t.lower() for t in spec.teams}
-                ],
-            }
-            for name, spec in audiences.items()
-        },
-        "digest": text,
-        "glossary": words_explained(
-            [t for i in board for t in (i.narrative.headline, i.narrative.board)], gloss
-        ),
-        "history": {
-            "previous": None,
-            "new": [i.id for i in insights],
-            "continuing": [],
-            "resolved": [],
-        },
-        "provenance": prov,
-    }
-    if check:
-        problems = check_texts(doc, gloss)
-        if problems:
-            raise PlainTextError(
-                "texts for the board break the plain-English limits (grade 8, 40 words, "
-                "2 sentences, no jargon):\n  " + "\n  ".join(problems) + "\nShorten the metric "
-                "labels in insight.toml or add glossary entries, then run again."
-            )
-    return doc
-
-
-def _question_dict(q: Question) -> dict[str, Any]:
-    return {
-        "id": q.id,
-        "team": q.team,
-        "text": q.text,
-        "insight_id": q.insight_id,
-        "reason": q.reason,
-    }
-
-
-def _theme_dict(t: Any) -> dict[str, Any]:
-    from insightlib.fuse import _neutral, _redact
-
-    d = t.to_dict()
-    d["label"] = _neutral(d.get("label")) or d.get("id")
-    d["quotes"] = [
-        {**q, "text": _redact(_neutral(q.get("text")) or "")} for q in d.get("quotes", [])
-    ]
-    return d
+    titled = [_titled(i) for i in insights]
+    asked = _asked(titled, period.grain)
+    titled = [replace(i, question=asked[i.question.id]) if i.question else i for i in titled]
+    by_id = {i.id: i for i in titled}
+    return tuple(narrate_one(i, period.grain, gloss, by_id) for i in titled)

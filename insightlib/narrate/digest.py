@@ -1,0 +1,103 @@
+"""The digest: a short plain-text summary of a run to paste into chat or e-mail (at most 150
+words), and the one-line summary of the document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from insightlib.document import Insight
+from insightlib.narrate.texts import cap, low_first, possessive, this_period, top_knowledge
+from insightlib.text.plain import DIGEST_LIMITS, Term, apply_plain, lint_text
+from insightlib.workspace.config import Config
+from insightlib.workspace.periods import Period
+
+__all__ = ["digest", "summary_text"]
+
+
+def _digest_item(ins: Insight, level: int) -> str:
+    head = ins.narrative.headline or ins.title
+    first = ins.narrative.board.split(". ")[0].rstrip(".") if ins.narrative.board else head
+    k = top_knowledge(ins)
+    if level == 0:
+        return f"- {ins.narrative.board or head}"
+    if level == 1:
+        credit = ""
+        if k is not None:
+            credit = f" It coincided with {possessive(k.team)} “{k.title}”."
+        elif ins.question is not None:
+            credit = f" We have asked {ins.question.team}."
+        return f"- {first}.{credit}"
+    if k is not None:
+        return f"- {head}, around {possessive(k.team)} “{k.title}”."
+    if ins.question is not None:
+        return f"- {head}; we have asked {ins.question.team}."
+    return f"- {head}."
+
+
+def digest(
+    board: Sequence[Insight],
+    config: Config,
+    period: Period,
+    *,
+    n_more: int = 0,
+    n_tests: int | None = None,
+    glossary: Sequence[Term] = (),
+    has_feedback: bool = True,
+) -> str:
+    """The chat/e-mail summary: at most 150 words, plain English, from the board's insights."""
+    gloss = tuple(glossary)
+    kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
+    title = config.title or f"{config.project} {kind} insights".strip()
+    head = f"{title}, {period.human()}:"
+    foot = "Full report: team.html · Board summary: board.pdf"
+    if not board:
+        checked = (
+            f"We ran {n_tests} checks on the numbers we track"
+            if n_tests
+            else "We checked the numbers we track"
+        )
+        read = " and read what customers wrote" if has_feedback else ""
+        body = f"Nothing unusual {this_period(period.grain)}. {checked}{read}; nothing stood out."
+        if n_tests == 0:  # honest about what could not be concluded
+            body = (
+                f"Too little data to test for a change {this_period(period.grain)}. No number we track "
+                f"had {config.min_volume} users or events, so we cannot say if anything changed."
+            )
+        if not has_feedback:
+            body += (
+                " There was no customer feedback, so we cannot say why numbers moved."
+                if n_tests == 0
+                else " There was no customer feedback to read."
+            )
+        return apply_plain(f"{head}\n{body}\n{foot}", gloss)
+    tail = "More changes are in the full report." if n_more else "Nothing else stood out."
+    text = ""
+    for level in (0, 1, 2):
+        items = "\n".join(_digest_item(i, level) for i in board)
+        text = apply_plain(f"{head}\n{items}\n{tail}\n{foot}", gloss)
+        if lint_text(text, gloss, DIGEST_LIMITS).ok:
+            return text
+    return text
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def summary_text(board: Sequence[Insight], n_insights: int, grain: str) -> str:
+    if not n_insights:
+        return f"Nothing unusual {this_period(grain)}."
+    if not board:
+        return (
+            f"Nothing big {this_period(grain)}; the team report has {n_insights} smaller findings."
+        )
+    lead = board[0].narrative.headline or board[0].title
+    n = len(board)
+    things = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    text = (
+        f"One thing stands out {this_period(grain)}: {low_first(lead)}."
+        if n == 1
+        else f"{cap(things)} things stand out {this_period(grain)}; the biggest: {low_first(lead)}."
+    )
+    if n_insights > n:
+        text += f" The team report has all {n_insights} findings."
+    return text
