@@ -36,15 +36,12 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-if TYPE_CHECKING:
-    from insightlib.qual.themes import Topic
 
 __all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
 
@@ -70,6 +67,17 @@ _LABEL_STOP = STOP_WORDS - {"never", "not", "no"} | {"t", "s"}
 REDACTION = re.compile(r"\[(?:email|phone|card|iban|link|token)\]")
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _VEC_TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?\b"
+
+
+@dataclass
+class Topic:
+    """A theme under construction: its rows (positions into the texts), terms and label."""
+
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    rows: np.ndarray
+    codebook: bool = False
 
 
 def slug(text: str) -> str:

@@ -59,6 +59,7 @@ from insightlib.qual.labels import (
     REDACTION,
     STOP_WORDS,
     WORD,
+    Topic,
     _centroid,
     _stable_hash,
     _top_terms,
@@ -137,17 +138,6 @@ def match_codebook(texts: pd.Series, themes: dict[str, ThemeSpec]) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Discovery
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Topic:
-    """A theme under construction: its rows (positions into the texts), terms and label."""
-
-    id: str
-    label: str
-    terms: tuple[str, ...]
-    rows: np.ndarray
-    codebook: bool = False
 
 
 @dataclass

@@ -19,17 +19,16 @@ Functions here take the run's :class:`insightlib.quant.changes.Context`; the met
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import Protocol
 
 import numpy as np
 
 from insightlib.model import Driver, Finding, segment_from_key
 from insightlib.quant import stats as S
 from insightlib.quant.locus import Cube, Test, host, loci, score, sign
-from insightlib.workspace.config import MetricSpec
-
-if TYPE_CHECKING:
-    from insightlib.quant.changes import Context
+from insightlib.workspace.config import Config, MetricSpec
+from insightlib.workspace.periods import Period
 
 __all__ = [
     "trend_tests",
@@ -45,6 +44,29 @@ MIN_TREND_PERIODS = 6
 MIN_TAU = 0.5
 ANOMALY_WEEKS = 8
 SHARE = 0.5
+
+
+class Context(Protocol):
+    """What trends and anomalies read of a run's state (:class:`insightlib.quant.changes.Context`
+    has it); a protocol, so this module needs nothing from the one that calls it."""
+
+    config: Config
+    period: Period
+    plist: list[Period]
+    dates: list[date]
+    ddates: list[date]
+    valid: np.ndarray
+    dvalid: np.ndarray
+    alpha: float
+    cubes: dict[str, Cube]
+    dcubes: dict[str, Cube]
+    tests: list[Test]
+
+    def sig(self, t: Test) -> bool: ...
+
+    def scale(self, m: MetricSpec, idx: list[int], target: int) -> np.ndarray | None: ...
+
+    def tests_by(self, family: str, metric: str, key: str) -> Test | None: ...
 
 
 # ============================================================================================
