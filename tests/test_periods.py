@@ -42,3 +42,43 @@ def test_latest_complete_skips_a_partial_period() -> None:
 def test_latest_complete_with_no_complete_period() -> None:
     with pytest.raises(InputError, match="no complete week"):
         latest_complete(date(2026, 11, 17), date(2026, 11, 19), "week")
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_three_bucketings_agree(grain: str) -> None:
+    """period_of (one date), period_starts (a column) and the engine's SQL truncation put every
+    timestamp in the same period, across ISO-year edges (2020-W53, 2021-W01) and midnights."""
+    import ibis
+    import pandas as pd
+
+    from insightlib.quant import engine
+    from insightlib.workspace.periods import period_starts
+
+    stamps = pd.Series(
+        pd.to_datetime(
+            [
+                "2020-12-27 23:59:59",  # Sunday of 2020-W52
+                "2020-12-28 00:00:00",  # Monday of 2020-W53
+                "2021-01-03 23:59:59",  # Sunday of 2020-W53, calendar year 2021
+                "2021-01-04 00:00:00",  # Monday of 2021-W01
+                "2025-12-29 00:00:01",  # Monday of 2026-W01, calendar year 2025
+                "2026-02-28 23:59:59",
+                "2026-03-01 00:00:00",
+                "2024-02-29 12:00:00",
+            ]
+        )
+    )
+    by_column = [d.date() for d in period_starts(stamps, grain)]
+    by_value = [period_of(t.date(), grain).start for t in stamps]
+    table = ibis.memtable(pd.DataFrame({"ts": stamps}))
+    expr = table.select(p=engine.period_start(table.ts, grain))
+    by_sql = [pd.Timestamp(v).date() for v in ibis.duckdb.connect().execute(expr)["p"]]
+    assert by_column == by_value == by_sql
+    if grain == "week":
+        assert [period_of(t.date(), grain).label for t in stamps][:5] == [
+            "2020-W52",
+            "2020-W53",
+            "2020-W53",
+            "2021-W01",
+            "2026-W01",
+        ]

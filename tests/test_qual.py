@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from insightlib.model import segment_key
-from insightlib.qual.analyse import QualResult, analyse_feedback, period_starts
+from insightlib.qual.analyse import QualResult, analyse_feedback
 from insightlib.qual.labels import (
     _DANGLING,
     MIN_VERBATIM,
@@ -30,7 +30,7 @@ from insightlib.qual.sentiment import (
 )
 from insightlib.qual.themes import match_codebook
 from insightlib.workspace.config import Config, ThemeSpec
-from insightlib.workspace.periods import parse_period
+from insightlib.workspace.periods import parse_period, period_starts
 
 # ------------------------------------------------------------------------------------------
 # A small generated workspace: 8 ISO weeks (2026-W40..W47) of feedback on a delivery app.

@@ -70,12 +70,11 @@ from insightlib.qual.themes import ThemeSet, epoch_start, find_themes
 from insightlib.quant.stats import bh
 from insightlib.text.redact import neutralise, redact_all
 from insightlib.workspace.config import Config
-from insightlib.workspace.periods import Period, period_of
+from insightlib.workspace.periods import Period, period_of, period_starts
 
 __all__ = [
     "QualResult",
     "analyse_feedback",
-    "period_starts",
     "MIN_THEME_COUNT",
     "MIN_RATIO",
     "MIN_FEEDBACK",
@@ -112,23 +111,6 @@ class QualResult:
         return next((t for t in self.themes if t.id == theme_id), None)
 
 
-def period_starts(when: pd.Series, grain: str) -> pd.Series:
-    """The first day (midnight) of the ``grain`` period each timestamp falls in."""
-    ts = pd.to_datetime(when).dt.tz_localize(None) if _is_tz(when) else pd.to_datetime(when)
-    day = ts.dt.normalize()
-    if grain == "day":
-        return day
-    if grain == "week":
-        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    if grain == "month":
-        return day - pd.to_timedelta(day.dt.day - 1, unit="D")
-    raise ValueError(f"unknown grain {grain!r}")
-
-
-def _is_tz(s: pd.Series) -> bool:
-    return isinstance(s.dtype, pd.DatetimeTZDtype)
-
-
 def _empty_result() -> QualResult:
     return QualResult(
         themes=(),
@@ -155,7 +137,7 @@ def _prepare(feedback: pd.DataFrame, config: Config, period: Period) -> pd.DataF
         if col not in df.columns:
             raise KeyError(f"feedback frame lacks column {col!r}")
     df["created_at"] = pd.to_datetime(df["created_at"])
-    if _is_tz(df["created_at"]):
+    if isinstance(df["created_at"].dtype, pd.DatetimeTZDtype):
         df["created_at"] = df["created_at"].dt.tz_convert("UTC").dt.tz_localize(None)
     end = pd.Timestamp(period.end + timedelta(days=1))
     df = df[df["created_at"].notna() & (df["created_at"] < end)]

@@ -192,7 +192,8 @@ def data_range(events: ir.Table) -> tuple[date, date]:
     return pd.Timestamp(row["lo"]).date(), pd.Timestamp(row["hi"]).date()
 
 
-def _period(ts: ir.TimestampValue, grain: str) -> ir.DateValue:
+def period_start(ts: ir.TimestampValue, grain: str) -> ir.DateValue:
+    """The first day of the `grain` period holding each timestamp, in SQL (see periods.py)."""
     if grain == "day":
         return ts.date()
     return ts.truncate(_TRUNC[grain]).date()
@@ -382,7 +383,7 @@ def _series(
     groupings = _groupings(len(names), pairs)
     n_slots = _SLOTS.get(grain, 0) if daily_from is not None else 0
     t = _prepare(events, config, start, end)
-    t = t.mutate(p=_period(t.ts, grain))
+    t = t.mutate(p=period_start(t.ts, grain))
     if n_slots:
         slot = t.ts.day_of_week.index() if grain == "week" else t.ts.day() - 1
         # int32 throughout (31 slots fit): PostgreSQL shifts only by an int4 count

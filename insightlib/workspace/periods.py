@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
+
 from insightlib.errors import InputError
 
-__all__ = ["Period", "parse_period", "period_of", "latest_complete", "GRAINS"]
+__all__ = ["Period", "parse_period", "period_of", "period_starts", "latest_complete", "GRAINS"]
 
 GRAINS = ("day", "week", "month")
 
@@ -107,3 +109,24 @@ def latest_complete(first_day: date, last_day: date, grain: str) -> Period:
             f"pass --period or use a finer grain in [report] grain."
         )
     return p
+
+
+def period_starts(when: pd.Series, grain: str) -> pd.Series:
+    """The first day (midnight) of the ``grain`` period each timestamp falls in (vectorised).
+
+    The same bucketing as :func:`period_of`, for a whole column at once; the engine does it in
+    SQL (``truncate``), and ``tests/test_periods.py`` checks that the three agree.
+    """
+    ts = pd.to_datetime(when).dt.tz_localize(None) if _is_tz(when) else pd.to_datetime(when)
+    day = ts.dt.normalize()
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    if grain == "month":
+        return day - pd.to_timedelta(day.dt.day - 1, unit="D")
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def _is_tz(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.DatetimeTZDtype)
