@@ -111,18 +111,12 @@ def test_cycle_finder_finds_a_planted_circle() -> None:
 _TOP_LEVEL = {"insightlib", "insightlib.__main__"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fuse <-> narrate: being untangled (issue 15); remove this mark then"
-)
 def test_no_import_circles_between_modules() -> None:
     graph = _graph()
     graph = {m: {t for t in ts if t not in _TOP_LEVEL} for m, ts in graph.items()}
     assert _cycles(graph) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fuse <-> narrate: being untangled (issue 15); remove this mark then"
-)
 def test_no_import_circles_between_packages() -> None:
     graph: dict[str, set[str]] = {}
     for module, targets in _graph().items():
@@ -137,9 +131,6 @@ def test_no_import_circles_between_packages() -> None:
     assert _cycles(graph) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fuse <-> narrate: being untangled (issue 15); remove this mark then"
-)
 def test_no_private_names_across_packages() -> None:
     offenders = []
     for path in PKG.rglob("*.py"):
