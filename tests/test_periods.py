@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -82,3 +82,75 @@ def test_three_bucketings_agree(grain: str) -> None:
             "2021-W01",
             "2026-W01",
         ]
+# ISO-year edges: the label carries the ISO year, which differs from the calendar year of
+# both the first and the last day near New Year.
+@pytest.mark.parametrize(
+    ("day", "label", "start"),
+    [
+        (date(2021, 1, 1), "2020-W53", date(2020, 12, 28)),  # Friday: still 2020's week 53
+        (date(2021, 1, 3), "2020-W53", date(2020, 12, 28)),
+        (date(2021, 1, 4), "2021-W01", date(2021, 1, 4)),
+        (date(2026, 1, 1), "2026-W01", date(2025, 12, 29)),  # the week starts in 2025
+        (date(2024, 12, 31), "2025-W01", date(2024, 12, 30)),
+        (date(2025, 12, 28), "2025-W52", date(2025, 12, 22)),
+    ],
+)
+def test_week_labels_use_the_iso_year(day: date, label: str, start: date) -> None:
+    p = period_of(day, "week")
+    assert (p.label, p.start, p.end, p.days) == (label, start, start + timedelta(days=6), 7)
+    assert parse_period(label) == p
+
+
+def test_weeks_52_53_and_1_follow_each_other() -> None:
+    w53 = parse_period("2020-W53")
+    assert (w53.start, w53.end) == (date(2020, 12, 28), date(2021, 1, 3))
+    assert w53.next().label == "2021-W01" and w53.next().previous() == w53
+    assert w53.previous().label == "2020-W52"
+    assert parse_period("2021-W01").previous(2).label == "2020-W52"
+    assert parse_period("2025-W52").next().label == "2026-W01"
+    assert parse_period("2026-W01").previous().label == "2025-W52"
+    assert parse_period("2026-W01").human() == "29 Dec 2025 – 4 Jan 2026"
+    assert parse_period("2026-W49").human() == "30 Nov – 6 Dec 2026"
+    with pytest.raises(InputError, match="not a real date"):
+        parse_period("2025-W53")  # 2025 has 52 ISO weeks
+
+
+def test_day_grain_steps_one_day_at_a_time() -> None:
+    d = parse_period("2026-03-01")
+    assert (d.start, d.end, d.grain, d.days) == (date(2026, 3, 1), date(2026, 3, 1), "day", 1)
+    assert d.previous().label == "2026-02-28"
+    assert [d.previous(i).label for i in range(1, 4)] == ["2026-02-28", "2026-02-27", "2026-02-26"]
+    assert d.previous(0) == d
+    assert parse_period("2024-02-28").next().label == "2024-02-29"
+    assert parse_period("2021-01-01").previous().label == "2020-12-31"
+    assert d.human() == "Sunday 1 Mar 2026"
+
+
+def test_month_grain_edges() -> None:
+    assert parse_period("2024-02").end == date(2024, 2, 29) and parse_period("2024-02").days == 29
+    jan = parse_period("2027-01")
+    assert jan.previous().label == "2026-12" and jan.previous().end == date(2026, 12, 31)
+    assert parse_period("2026-12").next() == jan
+    assert period_of(date(2026, 1, 31), "month").end == date(2026, 1, 31)
+    assert period_of(date(2026, 12, 31), "month").start == date(2026, 12, 1)
+    assert parse_period("2026-11").human() == "November 2026"
+    with pytest.raises(InputError, match="grain must be one of"):
+        period_of(date(2026, 1, 1), "year")
+
+
+def test_latest_complete_at_the_edges() -> None:
+    # data ends on a Sunday: that week is complete; on a Saturday it is not
+    assert latest_complete(date(2026, 11, 1), date(2026, 11, 29), "week").label == "2026-W48"
+    assert latest_complete(date(2026, 11, 1), date(2026, 11, 28), "week").label == "2026-W47"
+    # data starting inside the latest complete week still reports that week (it reaches its
+    # last day); data starting on that week's last day too
+    assert latest_complete(date(2026, 11, 25), date(2026, 11, 29), "week").label == "2026-W48"
+    assert latest_complete(date(2026, 11, 22), date(2026, 11, 24), "week").label == "2026-W47"
+    # day grain: the last day is complete; month grain: the last day of the month completes it
+    assert latest_complete(date(2026, 11, 24), date(2026, 11, 24), "day").label == "2026-11-24"
+    assert latest_complete(date(2026, 10, 5), date(2026, 10, 31), "month").label == "2026-10"
+    assert latest_complete(date(2026, 10, 5), date(2026, 11, 30), "month").label == "2026-11"
+    with pytest.raises(InputError, match="no complete month"):
+        latest_complete(date(2026, 10, 5), date(2026, 10, 30), "month")
+    with pytest.raises(InputError, match="2026-11-17 to 2026-11-19"):
+        latest_complete(date(2026, 11, 17), date(2026, 11, 19), "week")

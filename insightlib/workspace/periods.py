@@ -52,13 +52,16 @@ class Period:
         return period_of(self.end + timedelta(days=1), self.grain)
 
     def human(self) -> str:
-        """A label for people: '16–22 Nov 2026', 'November 2026', 'Sunday 22 Nov 2026'."""
+        """A label for people: '16–22 Nov 2026', '29 Dec 2025 – 4 Jan 2026', 'November 2026',
+        'Sunday 22 Nov 2026'."""
         if self.grain == "day":
             return f"{self.start:%A} {self.start.day} {self.start:%b %Y}"
         if self.grain == "month":
             return f"{self.start:%B %Y}"
         if self.start.month == self.end.month:
             return f"{self.start.day}–{self.end.day} {self.end:%b %Y}"
+        if self.start.year != self.end.year:  # the week of New Year names both years
+            return f"{self.start.day} {self.start:%b %Y} – {self.end.day} {self.end:%b %Y}"
         return f"{self.start.day} {self.start:%b} – {self.end.day} {self.end:%b %Y}"
 
 

@@ -1,0 +1,98 @@
+"""`make mutation`: mutation testing of the core with mutmut, one score per module and overall.
+
+Runs ``mutmut run`` on the functions named below (statistics, periods, redaction, engine
+aggregation, locus, the qualitative emerging/fading rules) with the fast tests listed in
+``[tool.mutmut]`` of pyproject.toml, then prints one line per module and, as the last line,
+``mutation score: K killed of N (P%)``. Timeouts count as killed (the mutant hung the tests);
+"no tests" and survivors count as not killed. Survivors judged equivalent are listed with a
+reason in docs/mutation.md; they are not taken out of the score.
+
+    python tests/mutation_score.py                 # every module
+    python tests/mutation_score.py stats periods   # some modules
+    python tests/mutation_score.py --survivors     # also list the surviving mutants
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# mutmut names a mutant <module>.x_<function>__mutmut_<n> (methods: xǁ<Class>ǁ<method>__mutmut_<n>)
+MODULES: dict[str, list[str]] = {
+    "stats": ["insightlib.quant.stats.*"],
+    "periods": ["insightlib.workspace.periods.*"],
+    "redact": ["insightlib.text.redact.*"],
+    "engine": [
+        # how events become additive per-period, per-segment statistics
+        "insightlib.quant.engine.x__prepare__mutmut_*",
+        "insightlib.quant.engine.x__period__mutmut_*",
+        "insightlib.quant.engine.x__groupings__mutmut_*",
+        "insightlib.quant.engine.x__keyed__mutmut_*",
+        "insightlib.quant.engine.x__long__mutmut_*",
+        "insightlib.quant.engine.xǁ_Planǁ*",
+    ],
+    "locus": ["insightlib.quant.locus.*"],
+    "qual": [
+        # the emerging / fading rules: overdispersion, the share test, the guards, the two passes
+        "insightlib.qual.analyse.x__overdispersion__mutmut_*",
+        "insightlib.qual.analyse.x__test__mutmut_*",
+        "insightlib.qual.analyse.x__run_tests__mutmut_*",
+        "insightlib.qual.analyse.x__flag__mutmut_*",
+        "insightlib.qual.analyse.x__findings__mutmut_*",
+    ],
+}
+
+
+def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("mutmut")
+    cmd = [str(exe) if exe.exists() else "mutmut", *args]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # import the mutants
+    return subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=args[0] == "results")
+
+
+def main(argv: list[str]) -> int:
+    show = "--survivors" in argv
+    fresh = "--fresh" in argv
+    names = [a for a in argv if not a.startswith("--")] or list(MODULES)
+    unknown = sorted(set(names) - set(MODULES))
+    if unknown:
+        print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
+        return 2
+    if fresh:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    patterns = [p for n in names for p in MODULES[n]]
+    run = _mutmut("run", "--max-children", os.environ.get("MUTATION_JOBS", "2"), *patterns)
+    if run.returncode != 0:
+        print(f"mutmut run failed (exit {run.returncode})", file=sys.stderr)
+        return run.returncode
+    out = _mutmut("results", "--all", "true")
+    status: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        name, sep, st = line.strip().rpartition(": ")
+        if sep:
+            status[name] = st
+    killed_all = total_all = 0
+    for n in names:
+        mine = {k: v for k, v in status.items() if any(fnmatch.fnmatch(k, p) for p in MODULES[n])}
+        killed = sum(v in ("killed", "timeout") for v in mine.values())
+        total_all += len(mine)
+        killed_all += killed
+        pct = 100.0 * killed / len(mine) if mine else 0.0
+        print(f"{n}: {killed} killed of {len(mine)} ({pct:.1f}%)")
+        if show:
+            for k, v in sorted(mine.items()):
+                if v not in ("killed", "timeout"):
+                    print(f"    {v}: {k}")
+    pct = 100.0 * killed_all / total_all if total_all else 0.0
+    print(f"mutation score: {killed_all} killed of {total_all} ({pct:.1f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
