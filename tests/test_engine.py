@@ -239,7 +239,18 @@ def test_bad_input_is_reported() -> None:
 
 def test_only_aggregates_come_back(events: pd.DataFrame) -> None:
     got = engine.metric_series(engine.connect(events), config(), "week")
-    n_keys = got["segment"].nunique()
-    n_periods = got["period_start"].nunique()
-    assert len(got) == n_keys * n_periods * len(config().metrics) or len(got) < len(events)
-    assert n_periods == len({d - timedelta(days=d.weekday()) for d in got["period_start"]})
+    # one row per metric, segment and week: nothing per user or per event comes back
+    assert list(got.columns) == list(engine.SERIES_COLUMNS)
+    assert not got.duplicated(["metric", "segment", "period_start"]).any()
+    cells = got.groupby(["segment", "period_start"]).ngroups
+    assert len(got) == cells * len(config().metrics)
+    assert set(got["metric"]) == set(config().metrics)
+    assert all(d == d - timedelta(days=d.weekday()) for d in got["period_start"])  # Mondays
+    users = set(events["user_id"].astype(str))
+    assert not users & set(got["segment"].astype(str).str.split("[=&]", regex=True).explode())
+    # no more cells than (week, segment value or pair of values) combinations in the events
+    e = events.assign(w=events["timestamp"].dt.tz_convert(None).dt.to_period("W").dt.start_time)
+    cols = ["platform", "country", "plan"]
+    combos = 1 + sum(e[c].nunique(dropna=False) for c in cols)
+    combos += sum(e[[a, b]].drop_duplicates().shape[0] for a, b in combinations(cols, 2))
+    assert cells <= combos * e["w"].nunique() < len(events) / 3

@@ -50,11 +50,9 @@ def _pdf_text(path: Path) -> str:
     return res.stdout
 
 
-def _email_text(run: Path) -> str | None:
-    try:
-        from insightlib.deliver import build_message
-    except ImportError:  # e-mail delivery not built yet
-        return None
+def _email_text(run: Path) -> str:
+    from insightlib.deliver import build_message
+
     msg, _ = build_message(run)
     parts = [str(msg["Subject"])]
     for part in msg.walk():
@@ -75,9 +73,7 @@ def _outputs(out: Path) -> dict[str, str]:
     texts["run.json"] = (run / "run.json").read_text(encoding="utf-8")
     if PDFTOTEXT:
         texts["board.pdf"] = _pdf_text(run / "board.pdf")
-    email = _email_text(run)
-    if email is not None:
-        texts["e-mail"] = email
+    texts["e-mail"] = _email_text(run)
     return texts
 
 

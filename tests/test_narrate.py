@@ -354,10 +354,10 @@ def test_month_grain_words() -> None:
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample_doc(sample_ws: Path) -> dict[str, Any]:
-    quant_mod = pytest.importorskip("insightlib.quant.changes")
-    qual_mod = pytest.importorskip("insightlib.qual.analyse")
     from insightlib.narrate.assemble import build_document
     from insightlib.pipeline import choose_period
+    from insightlib.qual import analyse as qual_mod
+    from insightlib.quant import changes as quant_mod
     from insightlib.quant import engine
     from insightlib.workspace.load import load_workspace
 

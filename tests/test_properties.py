@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from pathlib import Path
@@ -54,9 +56,56 @@ def test_read_table_on_arbitrary_csv_text(tmp_path: Path, rows: list[list[str]])
     path = tmp_path / "any.csv"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        read_table(path, "any.csv")
-    except InputError:
-        pass
+        df = read_table(path, "any.csv")
+    except InputError as exc:
+        assert str(exc).startswith("any.csv")  # names the file
+        return
+    # read: the columns are the first line's names, unique and non-empty; no more rows than
+    # lines; every cell is text that occurs in the file
+    first = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    assert list(df.columns) == [h.strip() for h in first]
+    assert all(df.columns) and len(set(df.columns)) == len(df.columns)
+    assert len(df) <= text.count("\n") + text.count("\r")
+    body = path.read_text(encoding="utf-8")
+    assert all(isinstance(v, str) and v in body for v in df.to_numpy().ravel())
+
+
+_NAME = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=8
+)
+
+
+@_SETTINGS
+@given(
+    header=st.lists(_NAME, min_size=1, max_size=5, unique=True),
+    body=st.lists(st.lists(_CELL, min_size=5, max_size=5), max_size=6),
+)
+def test_read_table_round_trips_quoted_csv(
+    tmp_path: Path, header: list[str], body: list[list[str]]
+) -> None:
+    """Any table written by the csv module comes back cell for cell (blank rows dropped)."""
+    header = [h.strip() for h in header]
+    if (
+        not all(header)
+        or len(set(header)) < len(header)
+        or (len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")))
+    ):
+        return
+    rows = [r[: len(header)] for r in body]
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows([header, *rows])
+    path = tmp_path / "t.csv"
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    try:
+        df = read_table(path, "t.csv")
+    except InputError as exc:
+        # only text the file format cannot hold: NUL, a byte-order mark, an encoding problem
+        assert str(exc).startswith("t.csv")
+        assert any("\x00" in c or "\ufeff" in c for r in [header, *rows] for c in r)
+        return
+    kept = [r for r in rows if any(c.strip() for c in r)]
+    assert list(df.columns) == header
+    assert df.to_numpy().tolist() == kept
 
 
 @pytest.fixture(scope="module")

@@ -413,10 +413,18 @@ def test_fading_theme_is_flagged() -> None:
 
 
 def test_too_little_feedback_flags_nothing() -> None:
-    fb = make_feedback(spike=6)
-    fb = fb[fb.index % 6 == 0]
-    res = analyse_feedback(fb, make_config(), LAST)
-    assert all(f.details["count_current"] >= 5 for f in res.findings)
+    # the last week keeps 15 of the 30 planted password texts and 14 or 15 others: at 29 texts
+    # the 30-text minimum stops everything, at 30 the planted complaint is flagged
+    fb = make_feedback(spike=30)
+    cur = pd.to_datetime(fb["created_at"], utc=True) >= pd.Timestamp(LAST.start, tz="UTC")
+    pw = fb["text"].str.contains("password", case=False)
+    found = {}
+    for n_other in (14, 15):
+        sub = pd.concat([fb[~cur], fb[cur & pw].head(15), fb[cur & ~pw].head(n_other)])
+        found[15 + n_other] = analyse_feedback(sub, make_config(), LAST).findings
+    assert found[29] == ()
+    assert "password" in {w for f in found[30] for w in (f.theme or "").split("_")}
+    assert all(f.n_current == 30 for f in found[30])
 
 
 # ------------------------------------------------------------------------------------------
