@@ -93,3 +93,16 @@ def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from insightlib.sample.story import write_sample
 
     return write_sample(tmp_path_factory.mktemp("sample") / "ws")
+
+
+@pytest.fixture(scope="session")
+def sample_run(sample_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder written by the real pipeline on the bundled sample, generated once per
+    session: insights.json, data/*.parquet, digest.md, run.json (the notebooks and their HTML
+    and PDF are not built here; tests that need them build them on a copy)."""
+    from insightlib import pipeline
+    from insightlib.report import publish
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(publish, "build_reports", lambda *args, **kwargs: None)
+        return pipeline.run(sample_ws, out=tmp_path_factory.mktemp("sample_run") / "reports")

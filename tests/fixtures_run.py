@@ -82,6 +82,36 @@ def _value(metric: str, segment: str, i: int, rng: np.random.Generator) -> float
     return round(float(v), 2)
 
 
+def _row(
+    metric: str,
+    kind: str,
+    grain: str,
+    start: date,
+    segment: str,
+    users: float,
+    numerator: float,
+    denominator: float | None,
+    value: float,
+) -> dict[str, Any]:
+    """One row with every column of a run's series (insightlib.quant.engine.SERIES_COLUMNS)."""
+    events = numerator if kind in ("count", "sum") else users if kind == "mean" else np.nan
+    return {
+        "metric": metric,
+        "grain": grain,
+        "period_start": start,
+        "segment": segment,
+        "users": float(users),
+        "numerator": float(numerator),
+        "denominator": float(denominator) if denominator else float(users),
+        "value": float(value),
+        "events": float(events),
+        "sumsq": float(numerator) * (1.3 if kind in ("count", "sum") else 1.0),
+        "cross": float(numerator) if kind == "mean" else np.nan,
+        "densq": float(users) if kind == "mean" else np.nan,
+        "sumsq_values": float(numerator) * value if kind in ("sum", "mean") else np.nan,
+    }
+
+
 def series_frame(seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
@@ -91,16 +121,9 @@ def series_frame(seed: int = 7) -> pd.DataFrame:
                 value = _value(metric, segment, i, rng)
                 denominator = int(4000 * _SHARE[segment]) if kind == "conversion" else None
                 numerator = value * denominator if denominator else value
+                users = float(denominator or round(value if kind != "mean" else 2000 * value / 40))
                 rows.append(
-                    {
-                        "metric": metric,
-                        "grain": "week",
-                        "period_start": week,
-                        "segment": segment,
-                        "numerator": float(numerator),
-                        "denominator": float(denominator) if denominator else np.nan,
-                        "value": value,
-                    }
+                    _row(metric, kind, "week", week, segment, users, numerator, denominator, value)
                 )
     return pd.DataFrame(rows)
 
@@ -115,17 +138,8 @@ def daily_frame(seed: int = 11) -> pd.DataFrame:
             v = 3000 * _SHARE[segment] * weekday * (1 + rng.normal(0, 0.04))
             if d == date(2026, 11, 19):
                 v *= 0.62
-            rows.append(
-                {
-                    "metric": "active_users",
-                    "grain": "day",
-                    "period_start": d,
-                    "segment": segment,
-                    "numerator": round(v),
-                    "denominator": np.nan,
-                    "value": float(round(v)),
-                }
-            )
+            n = float(round(v))
+            rows.append(_row("active_users", "distinct_users", "day", d, segment, n, n, None, n))
     return pd.DataFrame(rows)
 
 
@@ -182,6 +196,7 @@ KNOWLEDGE = [
         "title": "New basket page on web",
         "details": "Suggested items and bigger product photos.",
         "segment": {"platform": "web"},
+        "end_date": None,
     },
     {
         "date": "2026-11-16",
@@ -199,6 +214,7 @@ KNOWLEDGE = [
         "title": "Android app 5.2 released",
         "details": "New payment provider SDK.",
         "segment": {"platform": "android"},
+        "end_date": None,
     },
     {
         "date": "2026-11-18",
@@ -207,6 +223,7 @@ KNOWLEDGE = [
         "title": HOSTILE_TITLE,
         "details": "Rolled out to 50% of Android users.",
         "segment": {"platform": "android"},
+        "end_date": None,
     },
     {
         "date": "2026-11-19",
@@ -215,13 +232,14 @@ KNOWLEDGE = [
         "title": "Login outage (2 hours)",
         "details": "Identity provider timeouts from 09:10 to 11:05 UTC.",
         "segment": {},
+        "end_date": "2026-11-19",
     },
 ]
 
 
-def _k(title: str, why: str) -> dict[str, Any]:
+def _k(title: str, why: str, score: float = 0.9) -> dict[str, Any]:
     entry = next(k for k in KNOWLEDGE if k["title"] == title)
-    return {**entry, "why": why}
+    return {**entry, "score": score, "why": why}
 
 
 def _insight(**kw: Any) -> dict[str, Any]:
@@ -240,13 +258,39 @@ def _insight(**kw: Any) -> dict[str, Any]:
         "effect_size": None,
         "window": {"start": "2026-11-16", "end": "2026-11-22"},
         "baseline_window": {"start": "2026-10-19", "end": "2026-11-15"},
+        "theme_label": None,
         "details": {},
         "status": "new",
         "evidence": {"drivers": [], "themes": [], "knowledge": []},
         "question": None,
         "provenance": {},
+        "related": [],
+        "verdicts": [],
     }
+    evidence = {**base["evidence"], **kw.pop("evidence", {})}
     base.update(kw)
+    base["evidence"] = evidence
+    for d in evidence["drivers"]:
+        seg = next(iter(d["segment"].values()))
+        d.setdefault("n_current", int(base["n_current"] * 0.4))
+        d.setdefault("n_baseline", int(base["n_baseline"] * 0.4))
+        d.setdefault("mix_effect", None)
+        d.setdefault("rate_effect", None)
+        d.setdefault("volume_share", 0.4)
+        d.setdefault("key", d["share_of_change"] >= 0.6)
+        d.setdefault("segment_text", seg)
+        d.setdefault(
+            "why",
+            f"{seg} accounts for {d['share_of_change']:.0%} of the change with 40% of the volume",
+        )
+    for t in evidence["themes"]:
+        t.setdefault("segment", {})
+        t.setdefault("sentiment", -0.4)
+        t.setdefault("score", 0.8)
+    prov = base["provenance"]
+    prov.setdefault("rows_current", base["n_current"])
+    prov.setdefault("rows_baseline", base["n_baseline"])
+    prov.setdefault("theme_mentions", {t["id"]: t["count"] for t in evidence["themes"]})
     return base
 
 
@@ -256,12 +300,14 @@ QUESTION_ES = {
     "text": "New sign-ups in Spain rose 40% this week and nothing in the knowledge log "
     "explains it. Was there a local campaign?",
     "insight_id": ID_SIGNUPS_ES,
+    "reason": "rules: 'signups', 'country'",
 }
 QUESTION_ANDROID = {
     "id": "q-checkout-android",
     "team": "Engineering",
     "text": "Does the new payment SDK in Android 5.2 reject cards that worked before?",
     "insight_id": ID_CHECKOUT,
+    "reason": "knowledge: 'Android app 5.2 released'",
 }
 
 
@@ -294,7 +340,7 @@ def insights() -> list[dict[str, Any]]:
         ),
         _quote("fb-02044", "<img src=x onerror=alert(1)> no slots at all", "survey", "2026-11-20"),
     ]
-    return [
+    out = [
         _insight(
             id=ID_CHECKOUT,
             kind="metric_change",
@@ -448,7 +494,6 @@ def insights() -> list[dict[str, Any]]:
             n_baseline=3050,
             score=0.74,
             method="daily value outside the robust band (median +/- 4 MAD) of the previous 28 days",
-            details={"date": "2026-11-19", "expected": 3050.0, "observed": 1900.0},
             evidence={
                 "knowledge": [_k("Login outage (2 hours)", "incident on the same day")],
             },
@@ -571,6 +616,97 @@ def insights() -> list[dict[str, Any]]:
             },
         ),
     ]
+    for ins in out:
+        ins["details"] = _details(ins, slots_quotes)
+    return out
+
+
+_BASE_WEEKS = ["2026-W43", "2026-W44", "2026-W45", "2026-W46"]
+
+
+def _previous(value: float, current: float, p: float) -> dict[str, Any]:
+    return {
+        "period": "2026-W46",
+        "value": value,
+        "change_abs": current - value,
+        "change_rel": current / value - 1,
+        "p_value": p,
+    }
+
+
+def _details(ins: dict[str, Any], slots_quotes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The details a run writes for each kind (see insightlib/quant and insightlib/qual)."""
+    kind, cur = ins["kind"], ins["current"]
+    common = {"metric_kind": ins["metric_kind"], "baseline_periods": _BASE_WEEKS, "tau": 0.0}
+    common["missing_periods"] = []
+    if ins["id"] == ID_CHECKOUT:
+        return {
+            "previous": _previous(0.298, cur, 1e-8),
+            **common,
+            "onset": "2026-11-17",
+            "covers": ["platform=android"],
+        }
+    if ins["id"] == ID_SIGNUPS_ES:
+        return {
+            "share_of_change": 0.62,
+            "contribution": 175.0,
+            "parent": "all",
+            "previous": _previous(450.0, cur, 2e-5),
+            **common,
+            "covers": ["country=ES&platform=ios"],
+        }
+    if kind == "segment_driver":
+        return {
+            "share_of_change": 0.79,
+            "contribution": 17100.0,
+            "parent": "all",
+            "previous": _previous(84100.0, cur, 1e-4),
+            **{**common, "tau": 0.02},
+            "onset": "2026-11-16",
+        }
+    if kind == "anomaly":
+        return {
+            "day": "2026-11-19",
+            "weekday": "Thursday",
+            "expected": 3050.0,
+            "history_days": [str(date(2026, 11, 19) - timedelta(weeks=w)) for w in range(8, 0, -1)],
+            "period_level": 0.93,
+            "other_days": [],
+            "share_of_change": 1.0,
+            "metric_kind": ins["metric_kind"],
+        }
+    if kind == "trend":
+        values = [round(38.0 * (1 + 0.02 * (i + 1)), 2) for i in range(8)]
+        return {
+            "share_of_change": 0.9,
+            "overall": {
+                "slope_per_period": 0.004,
+                "change_rel": 0.03,
+                "p_value": 0.2,
+                "q_value": 0.6,
+            },
+            "slope_per_period": 0.0195,
+            "sen_slope_per_period": 0.0193,
+            "mann_kendall_tau": 1.0,
+            "mann_kendall_p": 0.0004,
+            "periods": [f"2026-W{w}" for w in range(40, 48)],
+            "values": values,
+            "already_trending_last_period": True,
+            "metric_kind": ins["metric_kind"],
+            "covers": [],
+        }
+    if kind == "emerging_theme":
+        return {
+            "label": ins["theme_label"],
+            "count_current": 41,
+            "count_baseline": 50,
+            "count_baseline_per_period": 12.5,
+            "overdispersion": 1.0,
+            "concentrated_in": None,
+            "denominator_excludes": [],
+            "quotes": slots_quotes,
+        }
+    raise AssertionError(kind)
 
 
 def themes() -> list[dict[str, Any]]:
@@ -672,17 +808,39 @@ def document(label: str = LABEL) -> dict[str, Any]:
                 }
             ],
         },
+        "track_record": {
+            "insights_raised": 14,
+            "confirmed": 3,
+            "refuted": 1,
+            "explained": 2,
+            "investigating": 1,
+            "still_open": 7,
+            "questions_asked": 4,
+            "questions_answered": 2,
+            "questions_open": 2,
+            "median_days_to_answer": 3.5,
+        },
         "provenance": {
+            "notes": [],
             "files": {
                 "events": {"path": "events.parquet", "sha256": "ab" * 32, "rows": 512345},
                 "feedback": {"path": "feedback.csv", "sha256": "cd" * 32, "rows": 2100},
                 "knowledge": {"path": "knowledge.csv", "sha256": "ef" * 32, "rows": 5},
+                "glossary": {"path": "glossary.csv", "sha256": "01" * 32, "rows": 1},
             },
             "parameters": {
+                "period": LABEL,
                 "grain": "week",
                 "alpha": 0.05,
                 "min_volume": 100,
                 "baseline_periods": 4,
+                "audiences": ["board", "team"],
+                "fusion": {
+                    "lead_days": 7,
+                    "theme_min_score": 0.65,
+                    "max_themes": 3,
+                    "max_knowledge": 3,
+                },
             },
         },
     }

@@ -540,7 +540,7 @@ def anomaly_chart(
 ) -> alt.LayerChart:
     """The metric per day around an anomaly, the unusual day(s) marked, the expected level dashed.
 
-    Uses ``insight["details"]["date"]`` (or the insight's window) for the unusual day and
+    Uses ``insight["details"]["day"]`` (or the insight's window) for the unusual day and
     ``details["expected"]`` (or ``baseline``) for the expected level.
     """
     metric = insight.get("metric")
@@ -550,8 +550,9 @@ def anomaly_chart(
         raise ValueError(f"no daily series for metric {metric!r} and segment {key!r}")
     details = insight.get("details") or {}
     window = insight.get("window") or {}
-    marked_lo = _date(details.get("date")) or _date(window.get("start")) or df["period_start"].max()
-    marked_hi = _date(details.get("date")) or _date(window.get("end")) or marked_lo
+    day = _date(details.get("day"))  # the day a run's anomaly details name
+    marked_lo = day or _date(window.get("start")) or df["period_start"].max()
+    marked_hi = day or _date(window.get("end")) or marked_lo
     end = max(_date(window.get("end")) or marked_hi, marked_hi)
     df = df[(df["period_start"] > end - timedelta(days=days)) & (df["period_start"] <= end)].copy()
     df["date"] = df["period_start"].map(_iso)
