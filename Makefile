@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint format sample check clean bench
+.PHONY: report test lint format sample check clean bench mutation
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quant.py
 	$(BIN)/python benchmarks/bench_qual.py
 
+# mutation testing of the core (not part of `make test`; ~15-20 min on two cores): mutmut runs
+# the statistics, periods, redaction, engine aggregation, locus and the emerging/fading rules
+# against their fast tests; the last line is `mutation score: K killed of N (P%)`.
+# One module: `$(BIN)/python tests/mutation_score.py stats`; docs/mutation.md lists survivors.
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf $(VENV) reports/*/ reports/index.html
+	rm -rf $(VENV) reports/*/ reports/index.html mutants/

@@ -178,3 +178,90 @@ def test_host_is_the_reported_finding_sharing_a_segment_value() -> None:
     assert L.host("country=FR&platform=ios", -1, reported_fr, sig) == "country=FR"
     assert L.host("country=FR&platform=ios", -1, reported_fr, {}) == ""
     assert L.host("country=DE", 1, {"all": finding(())}, {}) == ""
+
+
+def test_locus_edges() -> None:
+    assert L.sign(0.5) == 1 and L.sign(-0.5) == -1
+    f = frame([("orders", "platform=web", 0, 1), ("orders", "platform=ios", 0, 1)])
+    f = pd.concat([f, frame([("orders", "platform=android", 1, 1)])], ignore_index=True)
+    c = L.Cube(f, "orders", D)
+    assert c.dates == D
+    assert c.keys_of(("platform",)) == ["platform=android", "platform=ios", "platform=web"]
+
+
+def test_differs_is_asked_against_every_parent() -> None:
+    sig = {k: t(k, 1) for k in ("all", "platform=ios", "country=DE&platform=ios")}
+    asked = []
+
+    def differs(k: str, p: str) -> bool:
+        asked.append((k, p))
+        return True
+
+    L.loci(sig, differs, moved_if_above(-1e9), cube_of({"all": 1}), lambda k: 1.0)
+    assert sorted(asked) == [
+        ("country=DE&platform=ios", "country=DE"),
+        ("country=DE&platform=ios", "platform=ios"),
+        ("platform=ios", "all"),
+    ]
+
+
+def test_two_singles_that_move_on_their_own_both_stay() -> None:
+    sig = {"platform=ios": t("platform=ios", 1), "country=DE": t("country=DE", 1)}
+    cube = cube_of({"platform=ios": 20, "country=DE": 20, "country=DE&platform=ios": 2})
+    got = L.loci(sig, lambda k, p: True, moved_if_above(5), cube, lambda k: 1.0)
+    assert got == ["platform=ios", "country=DE"]
+    # neither moves without the other and they weigh the same: neither is dropped
+    tie = cube_of({"platform=ios": 10, "country=DE": 10, "country=DE&platform=ios": 9})
+    assert L.loci(sig, lambda k, p: True, moved_if_above(5), tie, lambda k: 1.0) == [
+        "platform=ios",
+        "country=DE",
+    ]
+
+
+def test_singles_of_one_column_never_explain_each_other() -> None:
+    sig = {"platform=ios": t("platform=ios", 1), "platform=web": t("platform=web", 1)}
+    cube = cube_of({"platform=ios": 3, "platform=web": 20})
+    got = L.loci(sig, lambda k, p: True, moved_if_above(5), cube, lambda k: 1.0)
+    assert got == ["platform=ios", "platform=web"]
+
+
+def test_a_single_dropped_in_step_one_explains_nothing() -> None:
+    # iOS is carried by iOS x Plus (dropped in step 1); DE does not move without iOS but the
+    # dropped iOS must not take DE with it, even though it weighs more
+    sig = {k: t(k, 1) for k in ("platform=ios", "country=DE", "plan=plus&platform=ios")}
+    cube = cube_of(
+        {
+            "platform=ios": 10,
+            "plan=plus&platform=ios": 9,
+            "country=DE": 12,
+            "country=DE&platform=ios": 9,
+        }
+    )
+    w = {"platform=ios": 2.0, "country=DE": 1.0}
+    got = L.loci(sig, lambda k, p: True, moved_if_above(5), cube, w.get)
+    assert got == ["country=DE", "plan=plus&platform=ios"]
+    # and after a dropped single the others are still compared: B (country) is explained by C
+    sig2 = {
+        k: t(k, 1) for k in ("platform=ios", "country=DE&platform=ios", "country=FR", "plan=plus")
+    }
+    cube2 = cube_of(
+        {
+            "platform=ios": 10,
+            "country=DE&platform=ios": 9,
+            "country=FR": 10,
+            "plan=plus": 30,
+            "country=FR&plan=plus": 9,
+        }
+    )
+    got2 = L.loci(sig2, lambda k, p: True, moved_if_above(5), cube2, lambda k: 1.0)
+    assert got2 == ["country=DE&platform=ios", "plan=plus"]
+
+
+def test_host_looks_past_findings_that_do_not_match() -> None:
+    sig = {k: t(k, 1) for k in ("country=FR", "platform=ios", "country=DE&platform=ios")}
+    sig["country=FR"] = t("country=FR", -1)
+    reported = {
+        "country=FR": finding((("country", "FR"),)),
+        "platform=ios": finding((("platform", "ios"),)),
+    }
+    assert L.host("country=DE&platform=ios", 1, reported, sig) == "platform=ios"

@@ -177,3 +177,50 @@ def test_no_pii_survives_in_random_text(parts: list[str]) -> None:
     assert "@" not in out
     assert "token=" not in out
     assert not re.search(r"\d(?:[ -]?\d){6,}", out)
+
+
+# ------------------------------------------------------------------------------------------
+# Boundaries: a phone has at least 7 digits, a card at least 13
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("phone", ["555 1234", "5551234", "555-1234", "(555) 1234", "+1 555 1234"])
+def test_seven_digits_are_a_phone(phone: str) -> None:
+    assert redact(f"Call {phone} now") == "Call [phone] now"
+
+
+@pytest.mark.parametrize("number", ["555 123", "555123", "55-51-23", "order 482131"])
+def test_six_digits_are_not_a_phone(number: str) -> None:
+    assert redact(f"Ref {number} now") == f"Ref {number} now"
+    assert find_pii(f"Ref {number} now") == []
+
+
+@pytest.mark.parametrize(
+    "card", ["4222222222222", "4222 2222 22222", "4222-2222-2222-2", "1234567890123"]
+)
+def test_thirteen_digits_are_a_card(card: str) -> None:
+    assert redact(f"My card {card} failed") == "My card [card] failed"
+    assert [k for k, _, _ in find_pii(f"My card {card} failed")] == ["card"]
+
+
+@pytest.mark.parametrize("digits", ["422222222222", "4222 2222 2222", "1234567890123456789"[:12]])
+def test_twelve_digits_are_a_phone_not_a_card(digits: str) -> None:
+    assert [k for k, _, _ in find_pii(f"My card {digits} failed")] == ["phone"]
+
+
+def test_fifteen_digits_are_still_a_phone_and_nineteen_still_a_card() -> None:
+    assert [k for k, _, _ in find_pii("call +491512345678901 now")] == ["phone"]
+    assert [k for k, _, _ in find_pii("card 4111111111111111111 now")] == ["card"]
+    assert [k for k, _, _ in find_pii("code 0111111111111111 now")] == []  # 16 digits, no card
+
+
+def test_luhn_check_against_known_numbers() -> None:
+    from insightlib.text.redact import _luhn_ok
+
+    assert all(_luhn_ok(n) for n in ("4111111111111111", "378282246310005", "79927398713", "0"))
+    assert not any(_luhn_ok(n) for n in ("4111111111111112", "79927398710", "1234567812345678"))
+
+
+def test_dates_amounts_and_ranges_near_a_phone_stay() -> None:
+    text = "On 16.11.2026 I paid 1,299.00 and 12.34 in 2019-2026, call 0151 2345678"
+    assert redact(text) == "On 16.11.2026 I paid 1,299.00 and 12.34 in 2019-2026, call [phone]"
+    # two numbers run together next to a redaction are swept up too
+    assert redact("jo@example.org 5551234") == "[email] [phone]"

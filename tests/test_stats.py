@@ -385,3 +385,101 @@ def test_decompose_ratio_with_a_new_and_a_vanished_segment() -> None:
     empty = S.decompose("conversion", np.array([row(), row()]), np.zeros((1, 2, 8)))
     np.testing.assert_allclose(empty["contribution"], [0, 0])
     np.testing.assert_allclose(empty["weight"], [0, 0])
+
+
+# ----------------------------------------------------------------------------- edges
+
+
+def test_one_sender_one_event_one_user() -> None:
+    # a denominator of exactly one is a value, not "undefined"
+    assert S.point("conversion", row(numerator=1, denominator=1)) == (1.0, 0.0)
+    assert S.point("mean", row(numerator=3, denominator=1, sumsq=9, cross=3, densq=1)) == (3.0, 0.0)
+    assert S.floor_var("conversion", row(numerator=0, denominator=1)) == 0.0
+    assert S.floor_var("mean", row(numerator=3, denominator=1, events=1, sumsq_values=9)) == 0.0
+    assert S.mann_kendall(np.array([1.0, 3.0, 2.0])) == pytest.approx(mk_reference([1, 3, 2]))
+    assert S.mann_kendall(np.array([1.0, 2.0, 3.0]))[0] == 1.0
+
+
+def test_change_test_with_month_scaling_and_small_values() -> None:
+    cur = row(numerator=0.5, sumsq=0.04)
+    base = np.array([row(numerator=0.8, sumsq=0.09), row(numerator=0.4, sumsq=0.01)])
+    scale = np.array([1.0, 0.5])
+    c = S.change_test("sum", cur, base, scale)
+    b = (0.8 + 0.4 * 0.5) / 2
+    assert c is not None and c.baseline == pytest.approx(b)
+    assert c.se == pytest.approx(math.sqrt(0.04 + (0.09 + 0.01 * 0.25) / 4))
+    assert c.effect == pytest.approx(math.log(0.5 / b))  # values below one keep their effect
+    gone = S.change_test("sum", row(numerator=0.0), base)
+    assert gone is not None and gone.effect is None and gone.rel == pytest.approx(-1.0)
+
+
+def test_mean_change_with_two_users_and_small_spread() -> None:
+    cur = user_row([0.2, 0.4], [1.0, 1.0])
+    base = user_row([0.1, 0.2, 0.3], [1.0, 1.0, 1.0])
+    c = S.change_test("mean", cur, np.array([base]))
+    v1 = ((np.array([0.2, 0.4]) - 0.3) ** 2).sum() / 4
+    v0 = ((np.array([0.1, 0.2, 0.3]) - 0.2) ** 2).sum() / 9
+    dof = (v1 + v0) ** 2 / (v1 * v1 / 1 + v0 * v0 / 2)
+    assert c is not None and c.p == pytest.approx(2 * st.t.sf(0.1 / math.sqrt(v1 + v0), dof))
+    values = np.array([0.2, 0.4, 0.1, 0.2, 0.3])
+    assert c.effect == pytest.approx(0.1 / values.std(ddof=1))  # sd below one still counts
+    two = S.change_test("mean", user_row([0.5], [1.0]), np.array([user_row([0.3], [1.0])]))
+    assert two is not None and two.effect == pytest.approx(0.2 / np.std([0.5, 0.3], ddof=1))
+
+
+def test_differs_with_scaling_small_values_and_the_half_rule() -> None:
+    a_cur, a_base = row(numerator=0.6, sumsq=0.01), np.array([row(numerator=0.3, sumsq=0.01)] * 2)
+    b_cur, b_base = row(numerator=0.3, sumsq=0.01), np.array([row(numerator=0.3, sumsq=0.01)] * 2)
+    scale = np.array([1.0, 0.5])
+    _, p = S.differs("sum", a_cur, a_base, b_cur, b_base, scale, 0.0, 0.05)
+    ba = bb = (0.3 + 0.15) / 2
+    vb = (0.01 + 0.01 * 0.25) / 4
+    var = 0.01 / 0.36 + vb / ba**2 + 0.01 / 0.09 + vb / bb**2
+    z = (math.log(0.6 / ba) - math.log(0.3 / bb)) / math.sqrt(var)
+    assert p == pytest.approx(S.normal_p(z))
+    # values below one are values: not "appeared" or "vanished"
+    assert S.differs("sum", row(numerator=0.5), a_base, b_cur, b_base, None, 0.0, 0.05)[1] != 0.0
+    small = np.array([row(numerator=0.5)])
+    assert S.differs("sum", a_cur, small, b_cur, b_base, None, 0.0, 0.05)[1] != 0.0
+    assert S.differs("sum", row(numerator=0), a_base, b_cur, small, None, 0.0, 0.05) == (True, 0.0)
+    assert S.differs("sum", row(numerator=0), a_base, row(numerator=0.5), b_base, None, 0, 0.05)[0]
+    assert S.differs("sum", a_cur, a_base, row(numerator=0.5), b_base, None, 0.0, 0.05)[1] != 1.0
+    assert S.differs("sum", a_cur, a_base, b_cur, small, None, 0.0, 0.05)[1] != 1.0
+    # A quadrupled, B doubled: the specific part is exactly half of A's move (log 4 - log 2)
+    big = 1e8
+    quad = (row(numerator=4 * big, sumsq=4 * big), np.array([row(numerator=big, sumsq=big)]))
+    dbl = (row(numerator=2 * big, sumsq=2 * big), np.array([row(numerator=big, sumsq=big)]))
+    assert S.differs("count", *quad, *dbl, None, 0.0, 0.05)[0] is True
+
+
+def test_estimate_tau2_keeps_points_without_sampling_noise() -> None:
+    r = np.array([0.1, -0.2, 0.3, -0.05, 0.25, 0.15, -0.4])
+    v = np.array([0.0, 0.0, 0.001, 0.001, 0.001, 0.001, 0.001])
+    tau2 = S.estimate_tau2(r, v)
+    assert np.median(r**2 / (v + tau2)) == pytest.approx(st.chi2.median(1), rel=1e-6)
+    assert S.estimate_tau2(r[:5], np.zeros(5)) > 0  # five exact points are enough
+
+
+def test_extrapolation_uses_the_earlier_points_noise_and_the_last_points_own() -> None:
+    y = np.array([100, 103, 107, 109, 113, 116, 150.0])
+    rv = np.array([0.0001, 0.0002, 0.0003, 0.0004, 0.0005, 0.0006, 0.01])
+    ly, n = np.log(y), 6
+    lr = st.linregress(np.arange(n), ly[:-1])
+    resid = ly[:-1] - (lr.intercept + lr.slope * np.arange(n))
+    s2 = max(float(resid @ resid) / (n - 2), float(rv[:-1].mean()))
+    sxx = float(((np.arange(n) - (n - 1) / 2) ** 2).sum())
+    var = s2 * (1 + 1 / n + (n - (n - 1) / 2) ** 2 / sxx) + 0.01
+    ref = 2 * st.t.sf(abs(ly[-1] - lr.intercept - lr.slope * n) / math.sqrt(var), n - 2)
+    assert S.extrapolation_p(y, rv) == pytest.approx(ref, rel=1e-7)
+
+
+def test_decompose_with_single_sender_segments() -> None:
+    cur = np.array([row(numerator=1, denominator=1), row(numerator=0, denominator=0)])
+    base = np.array([[row(numerator=0, denominator=1), row(numerator=1, denominator=1)]])
+    d = S.decompose("conversion", cur, base)
+    np.testing.assert_allclose(d["current"], [1.0, np.nan])
+    np.testing.assert_allclose(d["baseline"], [0.0, 1.0])
+    np.testing.assert_allclose(d["weight"], [0.5, 0.5])
+    assert d["total"][0] == pytest.approx(1.0 - 0.5)
+    lone = S.decompose("conversion", np.array([row(numerator=1, denominator=1)]), base[:, :1])
+    assert lone["total"][0] == pytest.approx(1.0)
