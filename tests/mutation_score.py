@@ -31,7 +31,7 @@ MODULES: dict[str, list[str]] = {
     "engine": [
         # how events become additive per-period, per-segment statistics
         "insightlib.quant.engine.x__prepare__mutmut_*",
-        "insightlib.quant.engine.x__period__mutmut_*",
+        "insightlib.quant.engine.x_period_start__mutmut_*",
         "insightlib.quant.engine.x__groupings__mutmut_*",
         "insightlib.quant.engine.x__keyed__mutmut_*",
         "insightlib.quant.engine.x__long__mutmut_*",

@@ -79,7 +79,9 @@ def expected_texts(raw: dict) -> list[str]:
     #    rate over the eight weeks before
     m = cfg["checkout_conversion"]
     web = ev[ev["platform"] == "web"]
-    days = {d: _conversion(web[web["day"] == d], m["from"], m["to"]) for d in sorted(set(web["day"]))}
+    days = {
+        d: _conversion(web[web["day"] == d], m["from"], m["to"]) for d in sorted(set(web["day"]))
+    }
     in_week = [d for d in days if start <= d <= raw["end"]]
 
     def expected(d: date) -> float:

@@ -82,6 +82,8 @@ def test_three_bucketings_agree(grain: str) -> None:
             "2021-W01",
             "2026-W01",
         ]
+
+
 # ISO-year edges: the label carries the ISO year, which differs from the calendar year of
 # both the first and the last day near New Year.
 @pytest.mark.parametrize(
