@@ -1,52 +1,78 @@
 # insightlib — two commands: `make report` and `make test`.
+#
+#   make report     runtime dependencies only (pyproject [project] dependencies), then the sample report
+#   make test       + the dev extra (pytest, ruff, hypothesis): ruff and the fast suite (a few minutes)
+#   make test-slow  + the backends extra (pyspark, psycopg): notebooks, browser, Spark, PostgreSQL
+#   make bench      the benchmarks (ratios against hand-written DuckDB SQL and pandas)
+#
+# One stamp file per extra in .venv, each depending on pyproject.toml, so a `make test` after a
+# `make report` installs the dev extra, and an edited pyproject.toml reinstalls what changed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+BACKENDS := $(VENV)/.installed-backends
+# the fast suite: everything but the tests marked slow (notebooks, whole runs), browser or backends
+FAST := not slow and not browser and not backends
+BENCH_ARGS ?=
 
-.PHONY: report test lint format sample check clean bench mutation
+.PHONY: report test test-slow test-all lint format sample check clean bench mutation
 
-$(STAMP): pyproject.toml
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(PIP) -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	@touch $(STAMP)
+	@touch $@
 
-data/sample/insight.toml: | $(STAMP)
+$(DEV): $(RUNTIME)
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+$(BACKENDS): $(DEV)
+	$(PIP) -e '.[dev,backends]'
+	@touch $@
+
+data/sample/insight.toml: | $(RUNTIME)
 	$(BIN)/insightlib sample data/sample
 
-report: $(STAMP) data/sample/insight.toml
+report: $(RUNTIME) data/sample/insight.toml
 	$(BIN)/insightlib run data/sample --out reports
 
-test: $(STAMP)
+test: lint
+	$(BIN)/python -m pytest -m "$(FAST)"
+
+test-slow: $(BACKENDS)
+	$(BIN)/python -m pytest -m "not ($(FAST))"
+
+test-all: test test-slow
+
+lint: $(DEV)
 	$(BIN)/ruff check insightlib tests benchmarks
 	$(BIN)/ruff format --check insightlib tests benchmarks
-	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check insightlib tests benchmarks
-	$(BIN)/ruff format --check insightlib tests benchmarks
-
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff format insightlib tests benchmarks
 	$(BIN)/ruff check --fix insightlib tests benchmarks
 
-sample: $(STAMP)
+sample: $(RUNTIME)
 	$(BIN)/insightlib sample data/sample --force
 
-check: $(STAMP)
+check: $(RUNTIME)
 	$(BIN)/insightlib check data/sample
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_quant.py
+bench: $(RUNTIME)
+	$(BIN)/python benchmarks/bench_quant.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_qual.py
 
 # mutation testing of the core (not part of `make test`; ~15-20 min on two cores): mutmut runs
 # the statistics, periods, redaction, engine aggregation, locus and the emerging/fading rules
 # against their fast tests; the last line is `mutation score: K killed of N (P%)`.
 # One module: `$(BIN)/python tests/mutation_score.py stats`; docs/mutation.md lists survivors.
-mutation: $(STAMP)
+mutation: $(DEV)
 	$(BIN)/python tests/mutation_score.py
 
 clean:

@@ -223,7 +223,7 @@ def test_duckdb_database_source(
 # ============================================================================================
 @pytest.fixture(scope="module")
 def spark(sample_ws: Path) -> Iterator[Any]:
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[dev]')")
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[backends]')")
     if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
         pytest.skip("Spark needs Java (17): no java on PATH and no JAVA_HOME")
     from pyspark.sql import SparkSession
@@ -281,7 +281,7 @@ def pg_load(url: str, name: str, events: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def postgres_url(sample_ws: Path) -> Iterator[str]:
-    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[dev]')")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[backends]')")
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql; .ci/run)")

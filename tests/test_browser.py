@@ -18,7 +18,7 @@ from PIL import Image, ImageStat
 
 from insightlib.report.charts import PALETTE
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOPPM = shutil.which("pdftoppm")

@@ -193,6 +193,7 @@ def test_team_report_shows_only_redacted_forms(hostile_run: Path) -> None:
     assert HOSTILE[8][-100:] not in team, "a 20,000-character line is shown whole"
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (chromium)")
 @pytest.mark.parametrize("name", [*REPORTS, "index.html"])
 def test_no_injected_script_runs_in_a_browser(hostile_run: Path, name: str, tmp_path: Path) -> None:
