@@ -40,7 +40,7 @@ def _assert_self_contained(page: str) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", page, re.I)
     # no code and no parameters cell
-    for code in ("check_parameters", "run_dir", "display(HTML", "import "):
+    for code in ("check_parameters", "fragments.page", "run_dir", "display(HTML", "import "):
         assert code not in page
 
 
@@ -122,7 +122,9 @@ def test_notebooks_are_committed_clean_with_typed_parameters() -> None:
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert "parameters" in code[0].metadata.get("tags", []), name
         assert all(not c.outputs and c.execution_count is None for c in code), name
-        assert "check_parameters" in code[1].source, name
+        # the report notebooks check their parameters in fragments.page (when they render)
+        first = "check_parameters" if name == "explore" else f'fragments.page("{name}", globals())'
+        assert first in code[1].source, name
         params = pm.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
         assert list(params) == list(declared), name
         for p in params.values():
@@ -146,7 +148,7 @@ def test_run_folder_outputs(built: Path) -> None:
         assert (run / name).stat().st_size > 1000, name
     info = json.loads((run / "build.json").read_text())
     assert info["pdf_pages"]["board"] <= 2
-    assert set(info["timings"]) == {"notebooks", "html", "pdf"}
+    assert set(info["timings"]) == {"fragments", "notebooks", "html", "pdf"}
     nb = nbformat.read(run / "board.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["audience"] == "board"
 

@@ -2,13 +2,16 @@
 
 The order a run follows (see docs/run-folder.md)::
 
+    render_fragments(run_dir)                       # fragments/team.json, board.json (charts)
     paths = execute_notebooks(run_dir)              # team.ipynb, board.ipynb (papermill)
     export_html(paths["team"], run_dir / "team.html", "team")
     export_html(paths["board"], run_dir / "board.html", "board")
     export_pdf(run_dir / "board.html", run_dir / "board.pdf", max_pages=2)
     write_index(reports_root)                       # reports/index.html
 
-:func:`build_reports` does the first four steps in one call. The run folder itself is read by
+:func:`build_reports` does the first five steps in one call. Every piece of HTML (charts
+included) is rendered here, in this process, once; the notebooks' kernels only display the
+pieces (:mod:`insightlib.report.fragments`), so they import nothing heavy. The run folder itself is read by
 :mod:`insightlib.report.runfolder`.
 """
 
@@ -29,6 +32,7 @@ from insightlib.report.views import render
 
 __all__ = [
     "notebooks_dir",
+    "render_fragments",
     "execute_notebooks",
     "export_html",
     "export_pdf",
@@ -65,6 +69,24 @@ def _audience_depths(run_dir: Path, audiences: Iterable[str]) -> dict[str, str]:
             )
         out[a] = run.depth(a)
     return out
+
+
+def render_fragments(
+    run_dir: str | os.PathLike[str], audiences: Iterable[str] = ("team", "board")
+) -> dict[str, Path]:
+    """Render what each audience's notebook shows and save it in ``run_dir/fragments``.
+
+    The pieces are :func:`insightlib.report.views.sections` of the run folder, keyed by its
+    :func:`insightlib.report.fragments.fingerprint`; the notebooks display them as they are.
+    Returns audience -> path of ``fragments/<audience>.json``.
+    """
+    from insightlib.report import fragments, views
+
+    run_dir = Path(run_dir).resolve()
+    run = open_run(run_dir)
+    audiences = list(_audience_depths(run_dir, audiences))
+    key = fragments.fingerprint(run_dir)
+    return {a: fragments.write(run_dir, a, views.sections(run, a), key=key) for a in audiences}
 
 
 def execute_notebooks(
@@ -279,7 +301,7 @@ def build_reports(
     """Execute, export to HTML and (summary audiences) to PDF, inside ``run_dir``.
 
     ``audiences`` defaults to every audience of the run. Step timings in seconds are added to
-    ``timings`` (``notebooks``, ``html``, ``pdf``) when a dict is given.
+    ``timings`` (``fragments``, ``notebooks``, ``html``, ``pdf``) when a dict is given.
 
     Returns ``{"files": [names written], "pdf_pages": {audience: n}, "timings": {step: s}}``.
     """
@@ -287,6 +309,9 @@ def build_reports(
     run = open_run(run_dir)
     audiences = list(audiences) if audiences else list(run.audiences())
     timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    render_fragments(run_dir, audiences)
+    timings["fragments"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     notebooks = execute_notebooks(run_dir, audiences)
     timings["notebooks"] = round(time.perf_counter() - t0, 3)

@@ -45,6 +45,7 @@ __all__ = [
     "glossary_html",
     "track_record_html",
     "figures",
+    "sections",
 ]
 
 KIND_WORDS = {
@@ -439,3 +440,26 @@ def method_html(run: Run) -> str:
     from insightlib import __version__
 
     return render("method.html.j2", doc=run.doc, insights=run.insights, version=__version__)
+
+
+def sections(run: Run, audience: str) -> dict[str, Any]:
+    """Every piece the report notebooks show for ``audience``, rendered (``fragments.SECTIONS``).
+
+    ``findings`` is a list: one piece per selected finding, or the "nothing unusual" note.
+    ``insightlib run`` saves the result in the run folder (:mod:`insightlib.report.fragments`),
+    so the notebooks only display it.
+    """
+    selected = run.selected(audience)
+    return {
+        "header": header_html(run, audience),
+        "changes": changes_html(run, audience),
+        "findings": [
+            finding_html(run, ins, audience, number=n) for n, ins in enumerate(selected, start=1)
+        ]
+        or [findings_html(run, audience)],
+        "themes": themes_html(run),
+        "questions": questions_html(run, audience),
+        "track_record": track_record_html(run),
+        "glossary": glossary_html(run),
+        "method": method_html(run),
+    }
