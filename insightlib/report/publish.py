@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from insightlib import __version__
 from insightlib.errors import InputError, RunError
+from insightlib.report import import_jsonschema_lightly
 from insightlib.report.runfolder import DEFAULT_DEPTH, NOTEBOOKS, TEMPLATES, open_run
-from insightlib.report.views import render
+
+# before papermill, nbconvert or Altair import it (in the notebook threads): see there
+import_jsonschema_lightly()
 
 __all__ = [
     "notebooks_dir",
@@ -97,12 +101,17 @@ def execute_notebooks(
     kernel_name: str = "python3",
     timeout: int = 600,
     parallel: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, Path]:
     """Execute the report notebook of each audience on ``run_dir`` with papermill.
 
     A detailed audience gets ``team_report.ipynb``, a summary one ``board_report.ipynb``; the
     executed notebook is saved as ``run_dir/<audience>.ipynb``. The kernel runs in ``run_dir``;
     with ``parallel`` the notebooks run side by side (one kernel each).
+
+    The kernels are started first (a kernel takes about a second to start, in its own
+    process); ``meanwhile``, when given, is called in this thread while they start, and the
+    notebooks run once it has returned (:func:`build_reports` renders the fragments there).
 
     Returns
     -------
@@ -122,36 +131,63 @@ def execute_notebooks(
         (audience, NOTEBOOKS[depth], src, run_dir, kernel_name, timeout)
         for audience, depth in _audience_depths(run_dir, audiences).items()
     ]
-    if len(jobs) > 1 and parallel:
-        # two kernels side by side: the notebooks spend most of their time importing
-        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            results = list(pool.map(lambda job: _execute_one(*job), jobs))
-    else:
-        results = [_execute_one(*job) for job in jobs]
+    go, cancelled = threading.Event(), threading.Event()
+    # two kernels side by side: each notebook runs in its own process
+    workers = min(len(jobs), os.cpu_count() or 1) if parallel else 1
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        futures = [pool.submit(_execute_one, *job, go=go, cancelled=cancelled) for job in jobs]
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        except BaseException:
+            cancelled.set()  # the kernels are shut down without running anything
+            raise
+        finally:
+            go.set()
+        results = [future.result() for future in futures]
     return dict(zip([job[0] for job in jobs], results, strict=True))
 
 
 def _execute_one(
-    audience: str, name: str, src: Path, run_dir: Path, kernel_name: str, timeout: int
+    audience: str,
+    name: str,
+    src: Path,
+    run_dir: Path,
+    kernel_name: str,
+    timeout: int,
+    *,
+    go: threading.Event,
+    cancelled: threading.Event,
 ) -> Path:
     import papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
     from papermill.exceptions import PapermillExecutionError
 
     target = run_dir / f"{audience}.ipynb"
+    # start the kernel now (in run_dir: papermill's own ``cwd`` would chdir this whole process,
+    # which is not safe with two notebooks running side by side); the notebook runs on ``go``.
+    # jupyter_core's run_sync uses this thread's event loop, as papermill does below.
+    km = AsyncKernelManager(kernel_name=kernel_name)
+    run_sync(km.start_kernel)(
+        cwd=str(run_dir),
+        # the kernel's own log (TCP transport warning, interrupt at shutdown) is noise here
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+    )
     try:
+        go.wait()
+        if cancelled.is_set():
+            return target
         pm.execute_notebook(
             str(src / f"{name}.ipynb"),
             str(target),
             parameters={"run_dir": str(run_dir), "audience": audience},
             kernel_name=kernel_name,
-            # the kernel starts in run_dir; papermill's own ``cwd`` would chdir this whole
-            # process, which is not safe with two notebooks running side by side
+            km=km,
             resources={"metadata": {"path": str(run_dir)}},
             progress_bar=False,
             report_mode=True,
             execution_timeout=timeout,
-            # the kernel's own log (TCP transport warning, interrupt at shutdown) is noise here
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         if exc.ename in ("InputError", "ConfigError", "DataError"):
@@ -160,6 +196,8 @@ def _execute_one(
             f"notebook {name}.ipynb failed for audience {audience!r} in cell "
             f"{exc.exec_count}: {exc.ename}: {exc.evalue} (see {target})."
         ) from None
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
     return target
 
 
@@ -291,6 +329,14 @@ def export_pdf(
     return len(document.pages)
 
 
+def _import_exporters() -> None:
+    try:
+        import nbconvert  # noqa: F401
+        import weasyprint  # noqa: F401
+    except Exception:  # noqa: BLE001 - export_html / export_pdf import them again and report
+        pass
+
+
 def build_reports(
     run_dir: str | os.PathLike[str],
     audiences: Iterable[str] | None = None,
@@ -301,7 +347,8 @@ def build_reports(
     """Execute, export to HTML and (summary audiences) to PDF, inside ``run_dir``.
 
     ``audiences`` defaults to every audience of the run. Step timings in seconds are added to
-    ``timings`` (``fragments``, ``notebooks``, ``html``, ``pdf``) when a dict is given.
+    ``timings`` (``fragments``, ``notebooks``, ``html``, ``pdf``) when a dict is given; the
+    kernels start while the fragments are rendered, so ``notebooks`` is the wait after that.
 
     Returns ``{"files": [names written], "pdf_pages": {audience: n}, "timings": {step: s}}``.
     """
@@ -310,11 +357,16 @@ def build_reports(
     audiences = list(audiences) if audiences else list(run.audiences())
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
-    render_fragments(run_dir, audiences)
-    timings["fragments"] = round(time.perf_counter() - t0, 3)
-    t0 = time.perf_counter()
-    notebooks = execute_notebooks(run_dir, audiences)
-    timings["notebooks"] = round(time.perf_counter() - t0, 3)
+
+    def render() -> None:
+        # charts and HTML pieces, here, while the kernels start in their own processes
+        render_fragments(run_dir, audiences)
+        timings["fragments"] = round(time.perf_counter() - t0, 3)
+        # the exporters load while the notebooks run
+        threading.Thread(target=_import_exporters, daemon=True).start()
+
+    notebooks = execute_notebooks(run_dir, audiences, meanwhile=render)
+    timings["notebooks"] = round(time.perf_counter() - t0 - timings["fragments"], 3)
     files = [p.name for p in notebooks.values()]
     pages: dict[str, int] = {}
     t0 = time.perf_counter()
@@ -397,6 +449,8 @@ def list_runs(reports_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 def write_index(reports_root: str | os.PathLike[str]) -> Path:
     """Write ``reports_root/index.html``: every run, newest first, with its top findings."""
+
+    from insightlib.report.views import render
 
     root = Path(reports_root)
     root.mkdir(parents=True, exist_ok=True)
