@@ -59,7 +59,7 @@ _RUN_FILES = (
 )
 # ... and the code and templates that render them
 _HERE = Path(__file__).resolve().parent
-_CODE = ("views.py", "charts.py", "runfolder.py", "fragments.py")
+_CODE = ("views.py", "stories.py", "charts.py", "runfolder.py", "fragments.py")
 _TEMPLATES = _HERE / "templates" / "fragments"
 
 

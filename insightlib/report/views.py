@@ -28,7 +28,8 @@ from insightlib.report import import_jsonschema_lightly
 
 import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see there)
 
-from insightlib.report import charts  # noqa: E402
+from insightlib.report import charts, stories  # noqa: E402
+from insightlib.report.runfolder import DEFAULT_DEPTH as DEFAULT_DEPTHS  # noqa: E402
 from insightlib.report.runfolder import TEMPLATES, Run  # noqa: E402
 
 __all__ = [
@@ -43,6 +44,10 @@ __all__ = [
     "changes_html",
     "finding_html",
     "findings_html",
+    "story_html",
+    "story_pieces",
+    "scoreboard_html",
+    "sparkline_svg",
     "themes_html",
     "questions_html",
     "method_html",
@@ -310,18 +315,111 @@ def header_html(run: Run, audience: str) -> str:
     """Title, period, what was analysed, and (detailed audiences) the list of findings."""
     selected = run.selected(audience)
     lead, basis = _summary_lines(run.doc, len(selected))
+    depth = run.depth(audience)
+    told = stories.for_audience(run.doc, audience) if depth != "summary" else []
+    status = {}
+    for s in told:
+        marks = {run.status(m) for m in s.members} - {""}
+        status[s.anchor] = "new" if "new" in marks else ("continuing" if marks else "")
     return render(
         "header.html.j2",
         lead=lead,
         basis=basis,
         doc=run.doc,
         audience=audience,
-        depth=run.depth(audience),
-        selected=selected,
-        status={i.get("id"): run.status(i) for i in selected},
+        depth=depth,
+        stories=told,
+        status=status,
+        links=_links(run, audience),
+        scoreboard=Markup(scoreboard_html(run)),
         title=run.doc.get("title") or run.doc.get("project") or "Insights",
         audience_title=_audience_title(run, audience),
     )
+
+
+def _links(run: Run, audience: str) -> list[tuple[str, str]]:
+    """Relative links from a report page to its neighbours: the other audiences and the index."""
+    out = []
+    for name, spec in run.audiences().items():
+        if name == audience:
+            continue
+        summary = (spec.get("depth") or DEFAULT_DEPTHS.get(name)) == "summary"
+        title = str(spec.get("title") or name.capitalize())
+        out.append((f"{name}.html", f"{title} summary" if summary else f"{title} report"))
+        if summary:
+            out.append((f"{name}.pdf", f"{title} PDF"))
+    out.append(("../index.html", "All runs"))
+    return out
+
+
+def sparkline_svg(values: list[Any], *, tone: str = "neutral", width: int = 96) -> str:
+    """A small inline SVG line of the values (gaps for None), the last point marked."""
+    height, pad = 24, 3
+    pts = [(n, _num(v)) for n, v in enumerate(values)]
+    known = [v for _, v in pts if v is not None]
+    if len(known) < 2:
+        return ""
+    lo, hi = min(known), max(known)
+    span = (hi - lo) or 1.0
+    step = (width - 2 * pad) / max(1, len(values) - 1)
+
+    def xy(n: int, v: float) -> str:
+        return f"{pad + n * step:.1f},{height - pad - (v - lo) / span * (height - 2 * pad):.1f}"
+
+    runs: list[list[str]] = [[]]
+    for n, v in pts:
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(xy(n, v))
+    colour = {"better": charts.PALETTE["better"], "worse": charts.PALETTE["worse"]}.get(
+        tone, charts.PALETTE["primary"]
+    )
+    lines = "".join(
+        f'<polyline points="{" ".join(r)}" fill="none" stroke="{charts.PALETTE["primary"]}" '
+        'stroke-width="1.5"/>'
+        for r in runs
+        if len(r) >= 2
+    )
+    last = next(((n, v) for n, v in reversed(pts) if v is not None))
+    x, y = xy(*last).split(",")
+    dot = f'<circle cx="{x}" cy="{y}" r="2.6" fill="{colour}"/>'
+    return (
+        f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="last {len(values)} periods">'
+        f"{lines}{dot}</svg>"
+    )
+
+
+def scoreboard_html(run: Run) -> str:
+    """Every metric the team follows (``metrics`` of insights.json): label, value this period,
+    change against the baseline, a sparkline of the last periods and a status word. Empty when
+    the run has no ``metrics``."""
+    rows = []
+    for m in run.doc.get("metrics") or []:
+        if m.get("segment"):
+            continue
+        kind = m.get("kind") or m.get("metric_kind")
+        ab = _num(m.get("change_abs"))
+        good = m.get("good") or "up"
+        if ab is None or ab == 0 or m.get("status") in ("steady", "no data", "too small to tell"):
+            tone = "neutral"
+        else:
+            tone = "better" if (ab > 0) == (good == "up") else "worse"
+        row = {**m, "metric_kind": kind}
+        recent = [r.get("value") if isinstance(r, Mapping) else r for r in m.get("recent") or []]
+        rows.append(
+            {
+                "label": m.get("label") or m.get("metric"),
+                "value": fmt_value(m.get("current"), kind, m.get("unit")),
+                "change": fmt_change(row) if ab is not None else "–",
+                "status": str(m.get("status") or ""),
+                "tone": tone,
+                "spark": Markup(sparkline_svg(recent, tone=tone)),
+                "periods": len(recent),
+            }
+        )
+    return render("scoreboard.html.j2", rows=rows, baseline=run.doc.get("baseline") or {})
 
 
 def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
@@ -399,14 +497,74 @@ def finding_html(run: Run, insight: Mapping[str, Any], audience: str, number: in
     )
 
 
-def findings_html(run: Run, audience: str) -> str:
-    """All findings of an audience (or a 'nothing unusual' note)."""
-    selected = run.selected(audience)
-    if not selected:
-        return render("nothing.html.j2", doc=run.doc)
-    return "\n".join(
-        finding_html(run, ins, audience, number=n) for n, ins in enumerate(selected, start=1)
+def _row(insight: Mapping[str, Any], grain: str) -> dict[str, Any]:
+    kind = value_kind(insight)
+    row = {**insight, "metric_kind": kind} if kind else dict(insight)
+    imp = stories.impact(insight, grain)
+    row["impact"] = imp.to_dict() if imp else None
+    row["tone"] = (
+        "neutral" if insight.get("better") is None else ("better" if insight["better"] else "worse")
     )
+    return row
+
+
+def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -> str:
+    """One story: headline, one plain paragraph, its impact, one chart, an evidence table whose
+    rows are its findings, quotes and notes once, and (detailed audiences) a collapsed "How we
+    know" block with methods, tests and intervals."""
+    depth = run.depth(audience)
+    grain = str((run.doc.get("period") or {}).get("grain") or "week")
+    lead = story.lead
+    kind = value_kind(lead)
+    lead_row = {**lead, "metric_kind": kind} if kind else lead
+    figs = figures(run, lead_row, audience)[:1]
+    questions, seen = [], set()
+    for m in story.members:
+        q = m.get("question")
+        if q and q.get("text") not in seen:
+            seen.add(q.get("text"))
+            questions.append(q)
+    verdicts = [
+        {**v, "finding": m.get("title")} for m in story.members for v in m.get("verdicts") or []
+    ]
+    statuses = {run.status(m) for m in story.members} - {""}
+    status = "new" if "new" in statuses else ("continuing" if statuses else "")
+    return render(
+        "story.html.j2",
+        story=story,
+        lead=lead_row,
+        number=number,
+        depth=depth,
+        status=status,
+        figures=figs,
+        rows=[_row(m, grain) for m in story.members],
+        quotes=[_quote(q) | {"theme": q.get("theme", "")} for q in story.quotes][
+            : 2 if depth == "summary" else 3
+        ],
+        knowledge=list(story.knowledge),
+        questions=questions,
+        verdicts=verdicts,
+        recurrence=[m.get("recurrence_note") for m in story.members if m.get("recurrence_note")],
+        learning=[
+            (m.get("learning") or {}).get("why")
+            for m in story.members
+            if (m.get("learning") or {}).get("why")
+        ],
+        team_link="team.html" if depth == "summary" else "",
+    )
+
+
+def story_pieces(run: Run, audience: str) -> list[str]:
+    """The stories of an audience, one HTML piece each (or the 'nothing unusual' note)."""
+    told = stories.for_audience(run.doc, audience)
+    if not told:
+        return [render("nothing.html.j2", doc=run.doc)]
+    return [story_html(run, s, audience, number=n) for n, s in enumerate(told, start=1)]
+
+
+def findings_html(run: Run, audience: str) -> str:
+    """All stories of an audience (or a 'nothing unusual' note), as one piece."""
+    return "\n".join(story_pieces(run, audience))
 
 
 def themes_html(run: Run, limit: int = 8) -> str:
@@ -449,18 +607,15 @@ def method_html(run: Run) -> str:
 def sections(run: Run, audience: str) -> dict[str, Any]:
     """Every piece the report notebooks show for ``audience``, rendered (``fragments.SECTIONS``).
 
-    ``findings`` is a list: one piece per selected finding, or the "nothing unusual" note.
+    ``findings`` is a list: one piece per story (:mod:`insightlib.report.stories`), or the
+    "nothing unusual" note.
     ``insightlib run`` saves the result in the run folder (:mod:`insightlib.report.fragments`),
     so the notebooks only display it.
     """
-    selected = run.selected(audience)
     return {
         "header": header_html(run, audience),
         "changes": changes_html(run, audience),
-        "findings": [
-            finding_html(run, ins, audience, number=n) for n, ins in enumerate(selected, start=1)
-        ]
-        or [findings_html(run, audience)],
+        "findings": story_pieces(run, audience),
         "themes": themes_html(run),
         "questions": questions_html(run, audience),
         "track_record": track_record_html(run),

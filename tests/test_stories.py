@@ -1,0 +1,276 @@
+"""Stories: findings that tell one story are told together, with their impact in business units."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import fixtures_run
+import fixtures_story
+import pandas as pd
+import pytest
+
+from insightlib.report import runfolder, stories, views
+
+ANDROID = {
+    "segment_driver:signup_completion:platform=android",
+    "metric_change:signup_completion:all",
+    "emerging_theme:verification_code:all",
+}
+
+
+@pytest.fixture(scope="module")
+def story_doc() -> dict[str, Any]:
+    """The hand-made week through the real fuse and narrate (the sample's planted stories)."""
+    return fixtures_story.document()
+
+
+def _ins(iid: str, **kw: Any) -> dict[str, Any]:
+    base = {
+        "id": iid,
+        "kind": "metric_change",
+        "title": iid,
+        "metric": iid.split(":")[1],
+        "metric_label": "Orders",
+        "metric_kind": "count",
+        "segment": {},
+        "direction": "up",
+        "change_abs": 10.0,
+        "window": {"start": "2026-11-16", "end": "2026-11-22"},
+        "evidence": {"drivers": [], "themes": [], "knowledge": []},
+        "related": [],
+        "score": 0.5,
+    }
+    return base | kw
+
+
+def _ids(told: list[stories.Story]) -> list[set[str]]:
+    return [set(s.ids) for s in told]
+
+
+def test_findings_of_one_story_are_grouped_and_the_others_stay_apart(story_doc) -> None:
+    told = stories.for_audience(story_doc, "team")
+    groups = _ids(told)
+    assert ANDROID in groups
+    # the lead says what changed (a metric), not why (the theme)
+    android = next(s for s in told if set(s.ids) == ANDROID)
+    assert android.lead["id"] == "segment_driver:signup_completion:platform=android"
+    assert android.anchor == "story-segment-driver-signup-completion-platform-android"
+    # the unexplained rise in Germany, the web outage and the Plus trend are stories of their own
+    for iid in (
+        "segment_driver:orders:country=DE",
+        "anomaly:checkout_completion:platform=web",
+        "trend:active_customers:plan=plus",
+    ):
+        assert {iid} in groups
+    assert sum(len(g) for g in groups) == len(story_doc["insights"])
+
+
+def test_grouping_needs_time_segment_and_cause() -> None:
+    note = {"date": "2026-11-17", "title": "Android app 5.2 released", "team": "Engineering"}
+    android = _ins("metric_change:a:platform=android", segment={"platform": "android"})
+    web = _ins("metric_change:b:platform=web", segment={"platform": "web"})
+    overall = _ins("metric_change:c:all", kind="trend")
+    de_orders = _ins("metric_change:orders:country=DE", segment={"country": "DE"})
+    de_revenue = _ins("metric_change:revenue:country=DE", segment={"country": "DE"})
+    # the same note, but disjoint segments: two stories
+    android["evidence"] = {"knowledge": [note]}
+    web["evidence"] = {"knowledge": [note]}
+    assert len(stories.group([android, web])) == 2
+    # nested segments, same time, no shared cause: two stories
+    assert len(stories.group([overall, de_orders])) == 2
+    # nested segments, same time, the same note: one story
+    overall["evidence"] = {"knowledge": [note]}
+    assert len(stories.group([overall, android])) == 1
+    # ... but not when the windows do not meet
+    later = copy.deepcopy(overall) | {"window": {"start": "2026-12-01", "end": "2026-12-07"}}
+    assert len(stories.group([later, android])) == 2
+    # same kind of change, same customers, same week: orders and revenue in Germany
+    assert len(stories.group([de_orders, de_revenue])) == 1
+    # fusion's own link holds whatever the segments
+    web["related"] = [android["id"]]
+    web["evidence"] = {}
+    android["evidence"] = {}
+    assert len(stories.group([android, web])) == 1
+
+
+def test_impact_in_the_metrics_own_units_with_its_interval() -> None:
+    conv = _ins(
+        "segment_driver:signup_completion:platform=android",
+        metric_label="Sign-up completion",
+        metric_kind="conversion",
+        direction="down",
+        change_abs=-0.19,
+        ci_low=-0.238,
+        ci_high=-0.142,
+        n_current=500,
+    )
+    imp = stories.impact(conv)
+    assert imp.text == "about 95 fewer sign-up completions this week"
+    assert imp.amount == pytest.approx(-95.0)
+    assert (imp.low, imp.high) == (pytest.approx(-119.0), pytest.approx(-71.0))
+    assert imp.interval_text() == "71 and 120"
+    assert stories.impact(conv | {"n_current": 1000}).text.startswith("about 190 fewer")
+    money = _ins(
+        "anomaly:revenue:platform=web",
+        kind="anomaly",
+        metric_label="Revenue",
+        metric_kind="sum",
+        unit="USD",
+        direction="down",
+        change_abs=-6166.9,
+        ci_low=-7453.7,
+        ci_high=-4880.0,
+        details={"day": "2026-11-20"},
+        window={"start": "2026-11-20", "end": "2026-11-20"},
+    )
+    imp = stories.impact(money)
+    assert imp.text == "about $6,200 of revenue lost on Friday 20 Nov"
+    assert imp.interval_text() == "$4,900 and $7,500"
+    assert imp.money
+    count = _ins("metric_change:orders:country=DE", change_abs=250.0, ci_low=149.0, ci_high=351.0)
+    assert stories.impact(count).text == "about 250 more orders this week"
+    # an interval across zero says both signs
+    assert stories.impact(count | {"ci_low": -20.0}).interval_text() == "−20 and +350"
+    # a mean or a theme share has no total to speak of
+    assert stories.impact(count | {"metric_kind": "mean"}) is None
+    assert stories.impact(count | {"metric": None, "kind": "emerging_theme"}) is None
+
+
+def test_story_paragraph_is_plain_and_short(story_doc) -> None:
+    docs = [story_doc, fixtures_run.document()]
+    for doc in docs:
+        for s in stories.for_audience(doc, "team"):
+            assert 0 < len(s.text.split()) <= stories.MAX_WORDS, s.text
+            for word in stories.METHOD_WORDS:
+                assert word not in s.text, (word, s.text)
+    # method words in the lead's text are dropped from the paragraph, the rest kept
+    lead = _ins("metric_change:orders:all", narrative={"board": "Orders rose. BH q = 0.01."})
+    told = stories.group([lead])[0]
+    assert told.text.startswith("Orders rose.") and "BH" not in told.text
+    assert "That is about 10 more orders this week." in told.text
+
+
+def test_the_board_reads_three_to_five_stories() -> None:
+    notes = [{"date": "2026-11-17", "title": f"note {n}"} for n in range(8)]
+    insights = [
+        _ins(f"metric_change:m{n}:all", evidence={"knowledge": [notes[n]]}) for n in range(8)
+    ]
+    # two board findings of one story, the rest of the run elsewhere: topped up to three
+    insights[1]["evidence"] = {"knowledge": [notes[0]]}
+    doc = {
+        "insights": insights,
+        "audiences": {"board": {"depth": "summary", "insight_ids": [insights[0]["id"]]}},
+    }
+    assert len(stories.for_audience(doc, "board")) == 3
+    doc["audiences"]["board"]["insight_ids"] = [i["id"] for i in insights]
+    assert len(stories.for_audience(doc, "board")) == 5
+    assert len(stories.for_audience(doc, "team")) == 7
+
+
+# ------------------------------------------------------------------------------ rendered pages
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> runfolder.Run:
+    doc = fixtures_story.document()
+    return runfolder.open_run(fixtures_run.build_run(tmp_path, doc=doc))
+
+
+def _prose(html: str) -> str:
+    return " ".join(re.findall(r'<p class="story-text">(.*?)</p>', html, flags=re.S))
+
+
+def test_team_story_keeps_methods_in_how_we_know(run: runfolder.Run) -> None:
+    pieces = views.story_pieces(run, "team")
+    assert len(pieces) == 4
+    android = next(p for p in pieces if "story-segment-driver-signup-completion" in p)
+    # one section, one paragraph, one table with a row per finding, one chart
+    assert android.count('<p class="story-text">') == 1
+    assert android.count('id="story-segment-driver-signup-completion-platform-android-') == 3
+    # (this fixture's frames have no sign-up series: the one chart is a note saying so)
+    assert android.count("<figure") + android.count('class="chart-note"') == 1
+    # methods, tests and intervals only in the collapsed block
+    how = android[android.index('<details class="how">') :]
+    assert "q-value" in how and "Method:" in how and "95% interval" in how
+    prose = android[: android.index('<details class="how">')]
+    for word in ("q-value", "Benjamini", "Method:", "z-test"):
+        assert word not in prose
+    assert "Impact" in prose or "fewer sign-up completions" in _prose(android)
+    # quotes once: no quote text twice in the story
+    quotes = re.findall(r"<blockquote>“(.*?)”", android, flags=re.S)
+    assert quotes and len(quotes) == len(set(quotes))
+
+
+def test_board_story_links_to_its_team_section(run: runfolder.Run) -> None:
+    board = "".join(views.story_pieces(run, "board"))
+    team = "".join(views.story_pieces(run, "team"))
+    anchors = re.findall(r'href="team\.html#(story-[^"]+)"', board)
+    assert len(anchors) == 4
+    for a in anchors:
+        assert f'id="{a}"' in team
+    assert "<details" not in board
+    header = views.header_html(run, "team")
+    assert 'href="board.html"' in header and 'href="../index.html"' in header
+    assert 'href="board.pdf"' in header
+    assert header.count('<a href="#story-') == 4
+    assert 'href="team.html"' in views.header_html(run, "board")
+
+
+def _metrics_rows(series: pd.DataFrame, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows in the shape of ``insights.json`` ``metrics`` (issue 12), from the run's series."""
+    rows = []
+    for metric, part in series[series["segment"] == "all"].groupby("metric"):
+        part = part.sort_values("period_start")
+        values = list(part["value"])
+        cur, base = values[-1], sum(values[-5:-1]) / 4
+        rows.append(
+            {
+                "metric": metric,
+                "label": metric.replace("_", " ").capitalize(),
+                "kind": fixtures_run.METRICS[metric][0],
+                "unit": fixtures_run.METRICS[metric][1],
+                "good": "up",
+                "segment": {},
+                "current": cur,
+                "baseline": base,
+                "change_abs": cur - base,
+                "change_rel": cur / base - 1,
+                "interval": [cur - base - 1, cur - base + 1],
+                "status": "falling" if cur < base else "rising",
+                "recent": [
+                    {"period": str(d), "value": v}
+                    for d, v in zip(part["period_start"], values, strict=True)
+                ][-12:],
+            }
+        )
+    return rows
+
+
+def test_scoreboard_shows_every_metric_or_nothing(tmp_path: Path) -> None:
+    doc = fixtures_run.document()
+    run = runfolder.open_run(fixtures_run.build_run(tmp_path / "a", doc=doc))
+    assert views.scoreboard_html(run).strip() == ""
+    assert "scoreboard" not in views.header_html(run, "board")
+    doc["metrics"] = _metrics_rows(run.series, doc)
+    run = runfolder.open_run(fixtures_run.build_run(tmp_path / "b", doc=doc))
+    html = views.scoreboard_html(run)
+    assert html.count('class="tile ') == len(doc["metrics"]) == len(fixtures_run.METRICS)
+    assert html.count("<polyline") >= len(doc["metrics"])
+    for row in doc["metrics"]:
+        assert row["label"] in html
+        assert views.fmt_value(row["current"], row["kind"], row["unit"]) in html
+        assert row["status"] in html
+    assert "scoreboard" in views.header_html(run, "board")
+    assert "scoreboard" in views.header_html(run, "team")
+
+
+def test_sparkline_follows_the_values() -> None:
+    svg = views.sparkline_svg([1, 2, None, 4])
+    lines = re.findall(r'points="([^"]+)"', svg)
+    assert len(lines) == 1  # the run after the gap has a single point: no line
+    ys = [float(p.split(",")[1]) for p in lines[0].split()]
+    assert ys[0] > ys[1]  # up the page as the value grows
+    assert views.sparkline_svg([None, 5]) == ""
