@@ -66,7 +66,7 @@ def _pixels_like(image: Image.Image, colour: str, tol: int = 40) -> int:
 
 
 @needs_chromium
-@pytest.mark.parametrize(("name", "charts"), [("board", 5), ("team", 9)])
+@pytest.mark.parametrize(("name", "charts"), [("board", 5), ("team", 6)])
 def test_report_draws_its_charts_offline(
     built: Path, tmp_path: Path, name: str, charts: int
 ) -> None:

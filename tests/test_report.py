@@ -22,7 +22,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from insightlib.errors import InputError
 from insightlib.report import publish as report
-from insightlib.report import runfolder, views
+from insightlib.report import runfolder, stories, views
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -186,10 +186,12 @@ def test_team_html_shows_every_finding_with_evidence(built: Path) -> None:
     for ins in doc["insights"]:
         assert ins["title"] in text and ins["narrative"]["team"] in text
         assert ins["method"] in text
-    assert "Where the change came from" in page  # driver chart
+    # one story per section: its findings as rows, methods in a collapsed "How we know"
+    told = stories.for_audience(doc, "team")
+    assert page.count('<details class="how">') == len(told)
     assert "What customers say" in text and "What other teams know" in text
     assert "How these findings were made" in text and "What customers talk about" in text
-    assert page.count("<svg") >= 9
+    assert page.count("<figure") == len(told)  # the most telling chart of each story
     # hostile user text is shown, escaped, never as markup
     assert html.escape(HOSTILE_QUOTE, quote=False) in page
     assert html.escape(HOSTILE_TITLE, quote=False) in page
