@@ -227,3 +227,46 @@ def test_no_segments_and_only_distinct_users() -> None:
         engine.connect(events()), cfg(("active",)), "week", date(2027, 1, 1), date(2027, 1, 7)
     )
     assert empty.empty and list(empty.columns) == list(engine.SERIES_COLUMNS)
+
+
+def test_shared_inputs_are_aggregated_once_and_agree() -> None:
+    more = {
+        **METRICS,
+        "orders2": MetricSpec("orders2", "count", "Orders again", event="order"),
+        "revenue2": MetricSpec("revenue2", "sum", "Revenue again", event="order", column="revenue"),
+        "buy2": MetricSpec("buy2", "conversion", "Buy again", from_event="visit", to_event="order"),
+        "visits": MetricSpec("visits", "count", "Visits", event="visit"),
+    }
+    c = Config(
+        root=Path("."),
+        path=Path("insight.toml"),
+        project="Test",
+        sources={},
+        segments=("platform", "country"),
+        metrics=more,
+    )
+    plan = engine._Plan(c)
+    assert plan.events == ["order", "support", "visit"]
+    assert plan.values == [("order", "revenue")] and plan.steps == [("visit", "order")]
+    assert plan.step_events == ["visit", "order"]
+    got = engine.metric_series(engine.connect(events()), c, "week")
+    for a, b in (("orders", "orders2"), ("revenue", "revenue2"), ("buy", "buy2")):
+        x = got[got["metric"] == a].drop(columns="metric").reset_index(drop=True)
+        y = got[got["metric"] == b].drop(columns="metric").reset_index(drop=True)
+        pd.testing.assert_frame_equal(x, y)
+    check(rows(got, "visits", "all")[W1], numerator=4, sumsq=4)
+    check(rows(got, "visits", "all")[W2], numerator=3, sumsq=3)  # a, c, d once each
+
+
+def test_missing_columns_are_named() -> None:
+    from insightlib.errors import DataError
+
+    with pytest.raises(DataError, match="missing column 'country'") as err:
+        engine.metric_series(engine.connect(events().drop(columns="country")), cfg(), "week")
+    assert err.value.column == "country"
+    with pytest.raises(DataError, match="missing column 'revenue'"):
+        engine.metric_series(
+            engine.connect(events().drop(columns="revenue")), cfg(("aov",)), "week"
+        )
+    assert engine._groupings(3, False) == [(), (0,), (1,), (2,)]
+    assert engine._groupings(3, True)[4:] == [(0, 1), (0, 2), (1, 2)]

@@ -224,3 +224,101 @@ def test_dates_amounts_and_ranges_near_a_phone_stay() -> None:
     assert redact(text) == "On 16.11.2026 I paid 1,299.00 and 12.34 in 2019-2026, call [phone]"
     # two numbers run together next to a redaction are swept up too
     assert redact("jo@example.org 5551234") == "[email] [phone]"
+
+
+def test_sentence_punctuation_after_a_link_stays() -> None:
+    assert redact("Open https://x.io/reset?token=abc123. Then") == "Open [link]. Then"
+    assert redact("see www.x.io/?a=1, ok") == "see [link], ok"
+    assert redact("see www.x.io/?a=1!?") == "see [link]!?"
+
+
+def test_a_phone_after_a_colon_keeps_the_colon() -> None:
+    assert redact("call: 555 1234") == "call: [phone]"
+    assert redact("call:\u00a0555 1234 now") == "call:\u00a0[phone] now"
+
+
+@pytest.mark.parametrize("sep", [" ", "-", "\u00a0"])
+def test_words_after_a_lower_case_iban_are_kept(sep: str) -> None:
+    iban = sep.join(["be68", "5390", "0754", "7034"])
+    words = sep.join(["from", "bank"])
+    assert redact(f"iban {iban}{sep}{words} ok") == f"iban [iban]{sep}{words} ok"
+
+
+def test_iban_shapes_at_their_limits() -> None:
+    assert redact("acct NO93 8601 1117 947 ok") == "acct [iban] ok"  # 15 characters
+    assert redact("acct no93 8601 1117 947 ok") == "acct [iban] ok"  # checksum holds
+    assert redact("ref AB12 1CDE FGHI J234 ok") == "ref [iban] ok"  # 4 digits after the code
+    assert redact("ref AB12 CDEF GHIJ K234 ok") == "ref AB12 CDEF GHIJ K234 ok"  # 3 digits
+    assert redact("ref AB12 3456 7890 ok") == "ref AB12 [phone] ok"  # 12 characters: no IBAN
+
+
+def test_iban_checksum() -> None:
+    from insightlib.text.redact import _iban_ok
+
+    assert _iban_ok("DE89 3704 0044 0532 0130 00") and _iban_ok("de89-3704-0044-0532-0130-00")
+    assert _iban_ok("NO9386011117947") and _iban_ok("no93\u00a08601\u00a01117\u00a0947")
+    assert not _iban_ok("DE88 3704 0044 0532 0130 00")
+    assert not _iban_ok("NO938601111794")  # 14 characters
+    assert not _iban_ok("DE89 3704 0044 0532 0130 0$")
+    assert not _iban_ok("X" * 35)
+
+
+def test_tokens_are_reported_as_tokens() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"
+    assert [k for k, _, _ in find_pii(f"auth {jwt} here")] == ["token"]
+    assert redact(f"auth {jwt} here") == "auth [token] here"
+
+
+def test_numbers_run_together_next_to_a_redaction_are_swept() -> None:
+    # 16 digits starting with 0: neither a card nor a phone; next to an e-mail it still goes
+    assert redact("jo@example.org 0123 4567 8901 2345") == "[email] [phone]"
+
+
+def test_amounts_and_dates_are_not_phones() -> None:
+    for text in (
+        "paid 1.234.567 total",
+        "sum 1234567.89 ok",
+        "on 16/11/2026 ok",
+        "1,234,567 units",
+    ):
+        assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("https://basketly.com/help#", False),
+        ("https://basketly.com/help#a", True),
+        ("https://basketly.com/search?q", True),
+        ("https://basketly.com/a=b", True),
+        ("https://basketly.com/p?x", True),
+        ("https://basketly.com/help/faq", False),
+    ],
+)
+def test_which_links_carry_a_secret(url: str, secret: bool) -> None:
+    assert redact(f"see {url} now") == ("see [link] now" if secret else f"see {url} now")
+
+
+def test_neutralise_keeps_numbers_and_redact_all_caches_by_value() -> None:
+    assert neutralise(1.5) == "1.5" and neutralise(7) == "7"
+    assert redact_all([1, 2, "a@b.io", "a@b.io", ["x"]]) == [
+        "1",
+        "2",
+        "[email]",
+        "[email]",
+        "['x']",
+    ]
+
+
+def test_luhn_with_doubled_fives() -> None:
+    from insightlib.text.redact import _luhn_ok
+
+    assert _luhn_ok("5500000000000004") and not _luhn_ok("5500000000000005")
+
+
+def test_inert_markup() -> None:
+    from insightlib.text.redact import inert_markup
+
+    assert inert_markup("<b>x</b> [a](javascript:y) ok") == "‹b›x‹/b› [a] (javascript:y) ok"
+    assert inert_markup("[a]  (b) plain") == "[a] (b) plain"
+    assert inert_markup("[a]\n(b)") == "[a] (b)"
