@@ -135,3 +135,65 @@ def test_charts_render_without_network(series: pd.DataFrame, tmp_path: Path) -> 
     spec["layer"][0]["data"] = {"url": "https://example.invalid/data.json"}
     with pytest.raises(Exception, match="(?i)url|access|allowed|denied"):
         charts.to_svg(spec)
+
+
+def _dates_in(chart: alt.TopLevelMixin) -> set[str]:
+    spec = chart.to_dict()
+    out = set()
+    for rows in (spec.get("datasets") or {}).values():
+        for r in rows:
+            for key in ("date", "period_start"):
+                if isinstance(r.get(key), str):
+                    out.add(r[key][:10])
+    return out
+
+
+def test_anomaly_chart_runs_through_the_end_of_the_data() -> None:
+    daily = daily_frame()
+    # Thursday 19 Nov (a window of one day, as runs write it); the data ends on Sunday 22 Nov
+    ins = {**INS[ID_OUTAGE], "window": {"start": "2026-11-19", "end": "2026-11-19"}}
+    dates = _dates_in(charts.anomaly_chart(daily, ins))
+    assert "2026-11-19" in dates
+    assert max(dates) == str(pd.to_datetime(daily["period_start"]).max().date()) == "2026-11-22"
+
+
+def _y_scales(spec: dict) -> list[dict]:
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            y = (node.get("encoding") or {}).get("y")
+            if isinstance(y, dict) and "scale" in y and y.get("field") == "value":
+                found.append(y["scale"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+def test_counts_and_sums_start_at_zero(series: pd.DataFrame) -> None:
+    for iid in (ID_REVENUE_DE, ID_CHECKOUT):  # a sum and a share
+        scales = _y_scales(charts.metric_chart(series, INS[iid]).to_dict())
+        assert scales and all(s.get("zero") is True for s in scales), iid
+    scales = _y_scales(charts.anomaly_chart(daily_frame(), INS[ID_OUTAGE]).to_dict())
+    assert scales and all(s.get("zero") is True for s in scales)
+    # an average amount may zoom in
+    assert charts.from_zero("mean") is False
+
+
+def test_every_band_line_and_marker_has_a_legend_entry() -> None:
+    ins = INS[ID_CHECKOUT]
+    items = charts.legend(ins, "metric")
+    marks = [i["mark"] for i in items]
+    assert {"band", "dash", "line", "dot", "rule"} <= set(marks)
+    assert marks.count("band") == 2  # the baseline and the period of the change
+    # knowledge notes with their full text (the chart's own labels may be shortened)
+    for k in ins["evidence"]["knowledge"]:
+        assert any(k["title"] in i["text"] for i in items)
+    anomaly = [i["mark"] for i in charts.legend(INS[ID_OUTAGE], "anomaly")]
+    assert {"line", "dash", "dot", "rule"} <= set(anomaly)
+    assert [i["mark"] for i in charts.legend({}, "theme")] == ["bar", "bar"]

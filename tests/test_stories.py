@@ -274,3 +274,86 @@ def test_sparkline_follows_the_values() -> None:
     ys = [float(p.split(",")[1]) for p in lines[0].split()]
     assert ys[0] > ys[1]  # up the page as the value grows
     assert views.sparkline_svg([None, 5]) == ""
+
+
+# ------------------------------------------------------------------------ themes and explorer
+
+
+def test_theme_table_puts_this_periods_themes_first_with_count_changes() -> None:
+    doc = {
+        "themes": [
+            {
+                "id": "old",
+                "label": "old big",
+                "count": 900,
+                "count_current": 5,
+                "count_baseline": 20.0,
+                "share_current": 0.02,
+            },
+            {
+                "id": "new",
+                "label": "new top",
+                "count": 90,
+                "count_current": 83,
+                "count_baseline": 2.25,
+                "share_current": 0.32,
+            },
+            {"id": "gone", "label": "gone", "count": 500},
+            {
+                "id": "mid",
+                "label": "mid",
+                "count": 300,
+                "count_current": 15,
+                "count_baseline": 13.0,
+                "share_current": 0.06,
+            },
+        ]
+    }
+    rows = views.theme_rows(doc)
+    assert [r["id"] for r in rows] == ["new", "mid", "old", "gone"]
+    assert rows[0]["count_change"] == "+81 (×37)"
+    assert rows[1]["count_change"] == "+2 (+15%)"
+    assert rows[2]["count_change"] == "−15 (−75%)"
+    assert rows[3]["count_change"] == "–"
+    html = views.render("themes.html.j2", themes=rows, doc=doc)
+    assert '<th class="num">Share</th>' in html and "32%" in html
+    assert html.index("new top") < html.index("old big")
+
+
+def test_explorer_uses_the_reports_baseline_and_orders_segments_by_size(tmp_path: Path) -> None:
+    from insightlib.report import explore
+
+    run = runfolder.open_run(fixtures_run.build_run(tmp_path))
+    rows = run.series[
+        (run.series["metric"] == "checkout_conversion") & (run.series["segment"] == "all")
+    ]
+    rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])).sort_values(
+        "period_start"
+    )
+    base = rows.iloc[-5:-1]
+    pooled = explore.baseline_value(base, "conversion")
+    assert pooled == pytest.approx(base["numerator"].sum() / base["denominator"].sum())
+    html = explore.metric_view_html(run, "checkout_conversion", "all", run.label)
+    assert views.fmt_value(pooled, "conversion") in html
+    # weeks of different sizes: the pooled share (what the report's tests use), not the mean
+    uneven = pd.DataFrame({"numerator": [10.0, 300.0], "denominator": [100.0, 1000.0]})
+    uneven["value"] = uneven["numerator"] / uneven["denominator"]
+    assert explore.baseline_value(uneven, "conversion") == pytest.approx(310 / 1100)
+    assert explore.baseline_value(uneven, "count") == pytest.approx(0.2)
+    # segments: all first, then this period's largest
+    keys = [k for _w, k in runfolder.segment_choices(run, "checkout_conversion")]
+    now = run.series[
+        (run.series["metric"] == "checkout_conversion")
+        & (
+            pd.to_datetime(run.series["period_start"])
+            == pd.to_datetime(run.series["period_start"]).max()
+        )
+    ].set_index("segment")["users"]
+    assert keys[0] == "all"
+    sizes = [now[k] for k in keys[1:]]
+    assert sizes == sorted(sizes, reverse=True)
+    # themes: this period's most mentioned first
+    browser = explore.ThemeBrowser(run)
+    counts = [t["count_current"] for t in views.theme_rows(run.doc, 10**6)]
+    assert browser.theme.value == views.theme_rows(run.doc, 1)[0]["id"]
+    assert counts == sorted(counts, reverse=True)

@@ -43,6 +43,8 @@ __all__ = [
     "to_svg",
     "value_format",
     "segment_key_of",
+    "legend",
+    "from_zero",
 ]
 
 THEME = "insightlib"
@@ -148,6 +150,88 @@ def value_format(
     if magnitude is not None and abs(magnitude) < 100_000:
         return f"{prefix},.0f"
     return f"{prefix},.3~s"
+
+
+def from_zero(metric_kind: str | None) -> bool:
+    """Whether a value axis starts at zero: counts, users, sums and shares do (a cut axis makes
+    a small change look large); averages of amounts may zoom in."""
+    return metric_kind != "mean"
+
+
+def legend(
+    insight: Mapping[str, Any], chart: str, *, context: bool = False
+) -> list[dict[str, str]]:
+    """What each band, line and marker of a chart means, as ``{"mark", "colour", "text"}``.
+
+    ``chart`` is ``"metric"``, ``"anomaly"`` or ``"theme"``. Knowledge notes are listed with
+    their full text (the labels on the chart may be shortened).
+    """
+    colour = _colour(insight.get("better"))
+    items: list[dict[str, str]] = []
+    if chart == "theme":
+        items.append({"mark": "bar", "colour": PALETTE["secondary"], "text": "earlier periods"})
+        items.append(
+            {
+                "mark": "bar",
+                "colour": colour if insight.get("better") is not None else PALETTE["primary"],
+                "text": "this period",
+            }
+        )
+        return items
+    if chart == "metric":
+        bw = insight.get("baseline_window") or {}
+        if bw.get("start"):
+            items.append(
+                {
+                    "mark": "band",
+                    "colour": PALETTE["band"],
+                    "text": f"baseline ({date_label(bw['start'])} – {date_label(bw.get('end'))})",
+                }
+            )
+        if insight.get("baseline") is not None:
+            items.append(
+                {"mark": "dash", "colour": PALETTE["muted"], "text": "average over the baseline"}
+            )
+        if (insight.get("window") or {}).get("start"):
+            items.append(
+                {
+                    "mark": "band",
+                    "colour": colour,
+                    "text": "the period of the change",
+                    "opacity": "0.15",
+                }
+            )
+        if context:
+            items.append({"mark": "line", "colour": PALETTE["secondary"], "text": "all customers"})
+        items.append(
+            {
+                "mark": "line",
+                "colour": PALETTE["primary"],
+                "text": segment_words(insight.get("segment")),
+            }
+        )
+        items.append({"mark": "dot", "colour": colour, "text": "this period"})
+    elif chart == "anomaly":
+        items.append(
+            {
+                "mark": "line",
+                "colour": PALETTE["primary"],
+                "text": f"per day, {segment_words(insight.get('segment'))}",
+            }
+        )
+        if (insight.get("details") or {}).get("expected", insight.get("baseline")) is not None:
+            items.append({"mark": "dash", "colour": PALETTE["muted"], "text": "a usual day"})
+        items.append({"mark": "dot", "colour": colour, "text": "the unusual day"})
+    for k in (insight.get("evidence") or {}).get("knowledge") or []:
+        if k.get("date"):
+            items.append(
+                {
+                    "mark": "rule",
+                    "colour": PALETTE["note"],
+                    "text": f"{date_label(k['date'])}: {k.get('title', '')}",
+                }
+            )
+    return items
 
 
 def _date(value: Any) -> pd.Timestamp | None:
@@ -313,7 +397,7 @@ def metric_chart(
     y = alt.Y(
         "value:Q",
         title=None if small else y_title,
-        scale=alt.Scale(zero=False, nice=True),
+        scale=alt.Scale(zero=from_zero(kind), nice=True),
         axis=alt.Axis(format=value_format(kind, unit)),
     )
     x = _x("date", grain_days, scale=xscale, small=small)
@@ -553,7 +637,8 @@ def anomaly_chart(
     day = _date(details.get("day"))  # the day a run's anomaly details name
     marked_lo = day or _date(window.get("start")) or df["period_start"].max()
     marked_hi = day or _date(window.get("end")) or marked_lo
-    end = max(_date(window.get("end")) or marked_hi, marked_hi)
+    # through the end of the data: the days after an unusual day show whether it recovered
+    end = max(_date(window.get("end")) or marked_hi, marked_hi, df["period_start"].max())
     df = df[(df["period_start"] > end - timedelta(days=days)) & (df["period_start"] <= end)].copy()
     df["date"] = df["period_start"].map(_iso)
     kind, unit = insight.get("metric_kind"), insight.get("unit")
@@ -561,7 +646,7 @@ def anomaly_chart(
     y = alt.Y(
         "value:Q",
         title=None if small else (insight.get("metric_label") or metric),
-        scale=alt.Scale(zero=False, nice=True),
+        scale=alt.Scale(zero=from_zero(kind), nice=True),
         axis=alt.Axis(format=value_format(kind, unit)),
     )
     layers: list[Any] = []

@@ -50,6 +50,22 @@ def _other_run(run: Run, label: str) -> dict[str, Any] | None:
         return None
 
 
+def _nested(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> bool:
+    return a <= b or b <= a
+
+
+def baseline_value(rows: pd.DataFrame, kind: str | None) -> float | None:
+    """The baseline as the report computes it: for shares and averages the pooled ratio of the
+    baseline periods (all their numerators over all their denominators), for counts, users and
+    sums the mean per period."""
+    if rows.empty:
+        return None
+    if kind in ("conversion", "mean") and {"numerator", "denominator"} <= set(rows.columns):
+        den = float(rows["denominator"].sum())
+        return float(rows["numerator"].sum()) / den if den > 0 else None
+    return float(rows["value"].mean())
+
+
 def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = "") -> str:
     """A metric for a segment over time with ``period`` marked, and what was found about it."""
     periods = dict(period_choices(run))
@@ -66,13 +82,15 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
     ]
     starts = list(periods.values())
     idx = starts.index(start) if start in starts else len(starts) - 1
-    base_starts = starts[max(0, idx - 4) : idx]
+    n_base = int((run.doc.get("baseline") or {}).get("periods") or 4)
+    base_starts = starts[max(0, idx - n_base) : idx]
     rows = run.series[(run.series["metric"] == metric) & (run.series["segment"] == segment)]
     rows = rows.assign(period_start=pd.to_datetime(rows["period_start"]).dt.normalize())
     value = rows.loc[rows["period_start"] == start, "value"]
-    base = rows.loc[rows["period_start"].isin(base_starts), "value"]
+    base_rows = rows[rows["period_start"].isin(base_starts)]
+    base = base_rows["value"]
     current = float(value.iloc[0]) if len(value) else None
-    baseline = float(base.mean()) if len(base) else None
+    baseline = baseline_value(base_rows, info.get("kind"))
     grain_end = (starts[idx + 1] - timedelta(days=1)) if idx + 1 < len(starts) else None
     pseudo = findings[0] if findings and label == run.label else {}
     insight = {
@@ -91,10 +109,11 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
     if base_starts:
         end = start - timedelta(days=1)
         insight["baseline_window"] = {"start": str(base_starts[0].date()), "end": str(end.date())}
+    chosen = set(segment_from_key(segment))
     knowledge = [
         k
         for k in run.doc.get("knowledge") or []
-        if not k.get("segment") or charts.segment_key_of(k.get("segment")) == segment
+        if _nested({(str(c), str(v)) for c, v in (k.get("segment") or {}).items()}, chosen)
     ]
     try:
         svg = charts.to_svg(charts.metric_chart(run.series, insight, knowledge))
@@ -229,9 +248,11 @@ class ThemeBrowser:
         import ipywidgets as w
 
         self.run = run
+        from insightlib.report.views import theme_rows
+
         themes = [
             (f"{t.get('label')} ({t.get('count_current', t.get('count', 0))})", t.get("id"))
-            for t in run.doc.get("themes") or []
+            for t in theme_rows(run.doc, limit=10**6)  # this period's most mentioned first
             if t.get("id")
         ]
         self.theme = w.Dropdown(

@@ -290,7 +290,10 @@ def _check_explore(run: Run, values: Mapping[str, Any]) -> None:
 
 def metric_info(run: Run, metric: str) -> dict[str, Any]:
     """Label, kind and unit of a metric, from insights.json (``metrics`` or an insight)."""
-    info = dict((run.doc.get("metrics") or {}).get(metric) or {})
+    metrics = run.doc.get("metrics") or {}
+    if isinstance(metrics, list):  # the scoreboard rows: a list of {"metric": name, ...}
+        metrics = {str(m.get("metric")): m for m in metrics if isinstance(m, Mapping)}
+    info = dict(metrics.get(metric) or {})
     for ins in run.insights:
         if ins.get("metric") == metric:
             info.setdefault("label", ins.get("metric_label"))
@@ -319,10 +322,21 @@ def segment_words(key: str) -> str:
 
 
 def segment_choices(run: Run, metric: str) -> list[tuple[str, str]]:
-    """``(words, key)`` of the segments the series has for ``metric``; ``"all"`` first."""
+    """``(words, key)`` of the segments the series has for ``metric``: ``"all"`` first, then
+    the largest this period."""
     if run.series.empty:
         return [("all customers", "all")]
-    keys = sorted(set(run.series.loc[run.series["metric"] == metric, "segment"].astype(str)))
+    rows = run.series[run.series["metric"] == metric]
+    keys = sorted(set(rows["segment"].astype(str)))
+    # this period's largest segments first (people in the segment, else the metric's volume)
+    starts = pd.to_datetime(rows["period_start"]).dt.normalize()
+    now = rows[starts == starts.max()] if len(rows) else rows
+    size_col = next(
+        (c for c in ("users", "denominator", "value") if c in now.columns and now[c].notna().any()),
+        None,
+    )
+    size = now.groupby(now["segment"].astype(str))[size_col].sum() if size_col else pd.Series()
+    keys.sort(key=lambda k: (-float(size.get(k, 0.0) or 0.0), k))
     keys = ["all"] + [k for k in keys if k != "all"]
     return [(segment_words(k), k) for k in keys]
 

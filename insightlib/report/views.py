@@ -49,6 +49,7 @@ __all__ = [
     "scoreboard_html",
     "sparkline_svg",
     "themes_html",
+    "theme_rows",
     "questions_html",
     "method_html",
     "glossary_html",
@@ -229,7 +230,9 @@ def _theme_label(run: Run, theme_id: str | None) -> str:
 
 
 def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[str, Any]]:
-    """The charts of one insight as ``{"svg": Markup, "alt": str}`` (errors as ``"note"``).
+    """The charts of one insight as ``{"svg": Markup, "alt": str, "legend": [...]}`` (errors as
+    ``"note"``); ``legend`` says what every band, line and marker means
+    (:func:`insightlib.report.charts.legend`).
 
     Summary audiences get one small chart; detailed ones the main chart, the driver chart
     (two or more drivers) and the chart of the top customer theme.
@@ -237,7 +240,7 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
     small = run.depth(audience) == "summary"
     kind = insight.get("kind")
     evidence = insight.get("evidence") or {}
-    builders: list[tuple[str, Any]] = []
+    builders: list[tuple[str, Any, list[dict[str, str]]]] = []
     if kind in ("emerging_theme", "fading_theme") and insight.get("theme"):
         label = _theme_label(run, insight.get("theme"))
         builders.append(
@@ -251,6 +254,7 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
                     current=(insight.get("window") or {}).get("start"),
                     better=insight.get("better"),
                 ),
+                charts.legend(insight, "theme"),
             )
         )
     elif kind == "anomaly" and not run.daily.empty:
@@ -258,19 +262,26 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
             (
                 f"{insight.get('metric_label') or insight.get('metric')} per day",
                 lambda: charts.anomaly_chart(run.daily, insight, small),
+                charts.legend(insight, "anomaly"),
             )
         )
     elif insight.get("metric"):
+        context = (
+            not small
+            and bool(insight.get("segment"))
+            and insight.get("metric_kind") in ("conversion", "mean")
+        )
         builders.append(
             (
                 f"{insight.get('metric_label') or insight.get('metric')} over time",
                 lambda: charts.metric_chart(run.series, insight, None, small),
+                charts.legend(insight, "metric", context=context),
             )
         )
     if not small:
         if len(evidence.get("drivers") or []) >= 2:
             builders.append(
-                ("Share of the change by segment", lambda: charts.driver_chart(insight))
+                ("Share of the change by segment", lambda: charts.driver_chart(insight), [])
             )
         themes = [t for t in evidence.get("themes") or [] if t.get("id")]
         if themes and kind not in ("emerging_theme", "fading_theme"):
@@ -284,14 +295,15 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
                         label=top.get("label"),
                         current=(insight.get("window") or {}).get("start"),
                     ),
+                    charts.legend({}, "theme"),
                 )
             )
     out = []
-    for alt_text, build in builders:
+    for alt_text, build, legend in builders:
         try:
-            out.append({"svg": Markup(charts.to_svg(build())), "alt": alt_text})
+            out.append({"svg": Markup(charts.to_svg(build())), "alt": alt_text, "legend": legend})
         except (ValueError, KeyError) as exc:
-            out.append({"svg": None, "alt": alt_text, "note": f"No chart: {exc}."})
+            out.append({"svg": None, "alt": alt_text, "note": f"No chart: {exc}.", "legend": []})
     return out
 
 
@@ -567,13 +579,43 @@ def findings_html(run: Run, audience: str) -> str:
     return "\n".join(story_pieces(run, audience))
 
 
-def themes_html(run: Run, limit: int = 8) -> str:
-    """The customer themes of the period, most mentioned first, each with one quote."""
-    themes = []
-    for t in (run.doc.get("themes") or [])[:limit]:
+def theme_rows(doc: Mapping[str, Any], limit: int = 8) -> list[dict[str, Any]]:
+    """The customer themes of the period for the table: this period's most mentioned first
+    (then the rest by all-time count), with the change *in counts* against the baseline's
+    average per period and this period's share of all feedback in its own column."""
+    themes = [dict(t) for t in doc.get("themes") or []]
+
+    def current(t: Mapping[str, Any]) -> float:
+        v = _num(t.get("count_current"))
+        return v if v is not None else -1.0
+
+    themes.sort(key=lambda t: (-current(t), -(_num(t.get("count")) or 0.0)))
+    out = []
+    for t in themes[:limit]:
+        cur, base = _num(t.get("count_current")), _num(t.get("count_baseline"))
+        change = ""
+        if cur is not None and base is not None:
+            diff = cur - base
+            change = _minus(f"{diff:+.0f}")
+            if base >= 1:
+                rel = diff / base
+                change += " (" + (_minus(f"{rel:+.0%}") if abs(rel) < 10 else f"×{cur / base:.0f}")
+                change += ")"
         quotes = [_quote(q) for q in t.get("quotes") or []]
-        themes.append({**t, "quote": quotes[0] if quotes else None})
-    return render("themes.html.j2", themes=themes, doc=run.doc)
+        out.append(
+            {
+                **t,
+                "count_change": change or "–",
+                "share_now": t.get("share_current"),
+                "quote": quotes[0] if quotes else None,
+            }
+        )
+    return out
+
+
+def themes_html(run: Run, limit: int = 8) -> str:
+    """The customer themes of the period (:func:`theme_rows`), each with one quote."""
+    return render("themes.html.j2", themes=theme_rows(run.doc, limit), doc=run.doc)
 
 
 def questions_html(run: Run, audience: str) -> str:
