@@ -12,7 +12,9 @@ import fcntl
 import json
 import os
 import shutil
+import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -84,19 +86,6 @@ def _baseline(ws: Workspace, per: Period) -> tuple[Any, Any]:
     return per.previous(k).start, per.previous().end
 
 
-def _clean_stale(root: Path) -> list[Path]:
-    """Remove staging folders left by killed runs (``.tmp-*``, ``.old-*``).
-
-    Called with the lock held, so no live run owns them.
-    """
-    gone = []
-    for p in root.iterdir():
-        if p.is_dir() and p.name.startswith((".tmp-", ".old-")):
-            shutil.rmtree(p, ignore_errors=True)
-            gone.append(p)
-    return gone
-
-
 def safe_json(doc: Any) -> str:
     """``doc`` as indented JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
 
@@ -107,15 +96,230 @@ def safe_json(doc: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _replace_dir(stage: Path, dest: Path) -> None:
-    """Move ``stage`` to ``dest``, replacing an earlier run of the same period."""
-    if dest.exists():
-        old = dest.with_name(f".old-{dest.name}-{os.getpid()}")
-        os.replace(dest, old)
-        os.replace(stage, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(stage, dest)
+# ------------------------------------------------------------------------------ publishing
+#
+# A run is published as one transaction over three things that must agree: the run folder
+# ``ROOT/<label>``, its rows in ``history.sqlite`` and ``index.html``.
+#
+#  1. the run is built in ``.tmp-<label>-<pid>`` and the new index in ``.tmp-index-<pid>.html``;
+#  2. a journal ``.publish-<label>-<pid>.json`` names them (and the run's ``run_id``);
+#  3. the history rows are written in an open transaction (nothing committed yet);
+#  4. the folders are swapped: ``renameat2(RENAME_EXCHANGE)`` where the system has it, so the
+#     label names the old or the new folder at every instant (elsewhere two renames, the old
+#     folder parked as ``.old-<label>-<pid>``);
+#  5. the index is renamed into place; 6. the history is committed (busy timeout + retry);
+#  7. the old folder and the journal are removed.
+#
+# A failure in 3-6 rolls the folder and the index back and the history transaction with them.
+# A kill leaves the journal: the next run (:func:`recover`) keeps the new folder if the history
+# holds exactly its insights (the commit happened) and the old one otherwise, removes the other,
+# and rewrites the index from the folders.
+
+JOURNAL_PREFIX = ".publish-"
+#: The named points of the publish transaction, in order (tests fail or kill a run at each).
+PUBLISH_STEPS = ("staged", "journal", "history-written", "swapped", "index-replaced", "committed")
+#: Only where the folders are swapped by two renames: between them.
+FALLBACK_STEPS = ("parked",)
+
+
+def _checkpoint(step: str) -> None:
+    """Called at each of :data:`PUBLISH_STEPS`; does nothing (tests replace it)."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directory entries atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    Returns False where the system or file system cannot (the caller then renames twice).
+    """
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _swap_in(new: Path, dest: Path, park: Path) -> Path | None:
+    """Put folder ``new`` under the name ``dest``; return where the folder ``dest`` held before
+    now is (``new``'s old name after an exchange, else ``park``), or None if there was none."""
+    if not dest.exists():
+        os.replace(new, dest)
+        return None
+    if _exchange(new, dest):
+        return new
+    os.replace(dest, park)  # a kill here leaves only park: recover() renames it back
+    try:
+        _checkpoint("parked")
+        os.replace(new, dest)
+    except BaseException:
+        os.replace(park, dest)
+        raise
+    return park
+
+
+def _run_id(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "run.json").read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _history_holds(db: Path, folder: Path) -> bool:
+    """True when the history's record of the folder's period is exactly the folder's insights."""
+    from insightlib.memory import history
+
+    try:
+        doc = json.loads((folder / "insights.json").read_text(encoding="utf-8"))
+        label = str(doc["period"]["label"])
+        project = str(doc.get("project") or "")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    try:
+        if not any(r["label"] == label for r in history.runs(db, project)):
+            return False
+        rows = history.insights_of(db, label, project)
+    except sqlite3.OperationalError as exc:  # a history that never got its first commit
+        if "no such table" in str(exc):
+            return False
+        raise
+    want = [
+        (str(i.get("id")), i.get("title"), (i.get("narrative") or {}).get("headline"))
+        for i in doc.get("insights") or []
+    ]
+    return want == [(r["id"], r["title"], r["headline"]) for r in rows]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def recover(root: Path) -> list[str]:
+    """Finish or undo publishes that a killed run left half done; returns what was done.
+
+    Called with the reports lock held, so no live run owns the leftovers. For each journal the
+    folder the history agrees with is kept under the label and the other removed; a parked
+    ``.old-<label>-…`` folder whose label is missing (a kill between two renames) is renamed
+    back, never deleted; staging folders and files without a journal are removed; the index is
+    rewritten from the folders when anything changed.
+    """
+    from insightlib.memory import history
+    from insightlib.report import publish as report
+
+    done: list[str] = []
+    if not root.is_dir():
+        return done
+    db = root / history.DB_NAME
+    for journal in sorted(root.glob(f"{JOURNAL_PREFIX}*.json")):
+        try:
+            j = json.loads(journal.read_text(encoding="utf-8"))
+            label, run_id = str(j["label"]), str(j["run_id"])
+            cands = [root / label, root / str(j["stage"]), root / str(j["park"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            journal.unlink()  # written atomically: unreadable means not ours
+            continue
+        dest = cands[0]
+        present = [c for c in cands if c.is_dir()]
+        new = next((c for c in present if _run_id(c) == run_id), None)
+        old = next((c for c in present if c != new), None)
+        keep = new if new is not None and _history_holds(db, new) else old
+        if keep is not None and keep != dest:
+            _swap_in(keep, dest, root / f".old-{label}-{os.getpid()}")
+        elif keep is None and dest.exists():
+            os.replace(dest, cands[1])  # the run never committed and had no earlier folder
+        for c in cands[1:]:
+            _remove(c)
+        journal.unlink()
+        which = "no" if keep is None else "the new" if keep is new else "the earlier"
+        done.append(f"{label}: kept {which} run folder")
+    for p in sorted(root.iterdir()):
+        if p.name.startswith(".old-") and p.is_dir():
+            label = p.name[len(".old-") :].rsplit("-", 1)[0]
+            if label and not (root / label).exists():
+                os.replace(p, root / label)  # a kill between two renames: put it back
+                done.append(f"{label}: restored the earlier run")
+            else:
+                _remove(p)
+        elif p.name.startswith(".tmp-"):
+            _remove(p)
+    if done:
+        report.write_index(root)
+    return done
+
+
+def publish(root: Path, stage: Path, doc: dict[str, Any]) -> Path:
+    """Publish the staged run folder ``stage`` as ``root/<label>`` with its history rows and
+    the index, as one transaction (see the comment above). Returns the run folder."""
+    from insightlib.memory import history, store
+    from insightlib.memory import verdicts as feedback_loop
+    from insightlib.report import publish as report
+
+    label = str(doc["period"]["label"])
+    pid = os.getpid()
+    dest, park = root / label, root / f".old-{label}-{pid}"
+    db = root / history.DB_NAME
+    index, index_tmp = root / "index.html", root / f".tmp-index-{pid}.html"
+    journal = root / f"{JOURNAL_PREFIX}{label}-{pid}.json"
+    parked: Path | None = None
+    swapped = False
+    old_index = index.read_bytes() if index.exists() else None
+    try:
+        report.write_index(root, replace={label: stage}, target=index_tmp)
+        _checkpoint("staged")
+        payload = {"label": label, "run_id": _run_id(stage), "stage": stage.name, "park": park.name}
+        tmp = root / f".tmp-journal-{pid}.json"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, journal)
+        _checkpoint("journal")
+        # the history commits when the block ends (busy timeout and retry in store.py)
+        with store.transaction(db) as con:
+            history.record_run(db, doc, con=con)
+            feedback_loop.record_questions(db, doc, con=con)
+            _checkpoint("history-written")
+            parked = _swap_in(stage, dest, park)
+            swapped = True
+            _checkpoint("swapped")
+            os.replace(index_tmp, index)
+            _checkpoint("index-replaced")
+    except BaseException:
+        # the history transaction is rolled back; put the earlier folder and index back
+        if swapped:
+            if parked is not None:
+                _swap_in(parked, dest, root / f".old-back-{label}-{pid}")
+                _remove(parked)  # after the swap back it holds the new run
+                _remove(root / f".old-back-{label}-{pid}")
+            else:
+                _remove(dest)
+            if old_index is None:
+                index.unlink(missing_ok=True)
+            else:
+                report._write_atomic(index, old_index)
+        _remove(stage)
+        index_tmp.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
+        raise
+    # committed: from here on the new run stands; a kill or failure before the journal is
+    # gone only leaves the earlier folder for recover() to remove
+    _checkpoint("committed")
+    if parked is not None:
+        _remove(parked)
+    journal.unlink(missing_ok=True)
+    return dest
 
 
 def _versions() -> dict[str, str]:
@@ -220,7 +424,7 @@ def run(
     timings["fuse"] = time.perf_counter() - t
 
     with reports_lock(root):
-        _clean_stale(root)
+        recover(root)
         stage = root / f".tmp-{per.label}-{os.getpid()}"
         shutil.rmtree(stage, ignore_errors=True)
         (stage / "data").mkdir(parents=True)
@@ -245,6 +449,7 @@ def run(
 
             t = step(6)
             run_info: dict[str, Any] = {
+                "run_id": uuid.uuid4().hex,
                 "period": per.label,
                 "workspace": str(cfg.root),
                 "started": started.isoformat(timespec="seconds"),
@@ -256,12 +461,10 @@ def run(
                 "notes": list(ws.notes),
             }
             (stage / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
-            dest = root / per.label
-            _replace_dir(stage, dest)
-            history.record_run(db, doc)
-            feedback_loop.record_questions(db, doc)
-            report.write_index(root)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
-    return root / per.label
+        try:
+            return publish(root, stage, doc)
+        except RunError as exc:
+            raise RunError(f"{exc} Nothing was published; earlier reports are untouched.") from None

@@ -36,7 +36,7 @@ def _snapshot(out: Path) -> dict[str, str]:
         for p in sorted(out.rglob("*"))
         if p.is_file()
         and p.name != pipeline.LOCK_NAME
-        and not p.relative_to(out).parts[0].startswith((".tmp-", ".old-"))
+        and not p.relative_to(out).parts[0].startswith((".tmp-", ".old-", ".publish-"))
     }
 
 
@@ -125,3 +125,43 @@ def test_a_second_run_into_the_same_folder_is_refused(
     assert err.count("\n") == 1 and "another insightlib run is writing to" in err, err
     assert _snapshot(out) == before
     assert _integrity(out / "history.sqlite") == "ok"
+
+
+def test_a_reader_on_the_history_makes_a_rerun_fail_cleanly(
+    earlier: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Another program holding a read transaction on history.sqlite (the adversarial case):
+    the rerun stops before anything is published and the earlier report stays whole."""
+    ws, out = earlier
+    before = _snapshot(out)
+    monkeypatch.setenv("INSIGHTLIB_HISTORY_TIMEOUT", "0.2")
+    reader = sqlite3.connect(out / "history.sqlite", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM runs").fetchone()
+    try:
+        assert main(["run", str(ws), "--out", str(out)]) == 1
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    err = capsys.readouterr().err
+    assert "locked" in err and "earlier reports are untouched" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert not list(out.glob(".tmp-*")) and not list(out.glob(".publish-*"))
+
+
+def test_a_failing_history_write_leaves_earlier_runs_intact(
+    earlier: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from insightlib.memory import history
+
+    ws, out = earlier
+    before = _snapshot(out)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error (simulated)")
+
+    monkeypatch.setattr(history, "record_run", broken)
+    assert main(["run", str(ws), "--out", str(out)]) == 1
+    assert "disk I/O error (simulated)" in capsys.readouterr().err
+    assert _snapshot(out) == before
+    assert not list(out.glob(".tmp-*")) and not list(out.glob(".publish-*"))

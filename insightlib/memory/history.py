@@ -54,7 +54,9 @@ def _project(doc: Mapping[str, Any]) -> str:
     return str(doc.get("project") or "")
 
 
-def record_run(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
+def record_run(
+    db: str | os.PathLike[str], doc: Mapping[str, Any], *, con: sqlite3.Connection | None = None
+) -> None:
     """Record the insights of a run, replacing an earlier record of the same period.
 
     Parameters
@@ -63,6 +65,9 @@ def record_run(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
         The history file, ``REPORTS_ROOT/history.sqlite`` (created if missing).
     doc
         The run's ``insights.json`` document.
+    con
+        An open :func:`~insightlib.memory.store.transaction` to write into (the publish step
+        commits it together with the run folder); by default a transaction of its own.
     """
     period = _period(doc)
     project = _project(doc)
@@ -86,26 +91,34 @@ def record_run(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
                 ins.get("score"),
             )
         )
-    with transaction(db) as con:
-        con.execute("DELETE FROM runs WHERE project = ? AND label = ?", (project, period["label"]))
-        con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                project,
-                period["label"],
-                period["grain"],
-                period["start"],
-                period["end"],
-                doc.get("title"),
-                len(rows),
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            ),
-        )
-        # insights of a replaced run go with it (ON DELETE CASCADE)
-        con.executemany(
-            "INSERT OR REPLACE INTO insights VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    if con is None:
+        with transaction(db) as own:
+            record_run(db, doc, con=own)
+        return
+    con.execute("DELETE FROM runs WHERE project = ? AND label = ?", (project, period["label"]))
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            project,
+            period["label"],
+            period["grain"],
+            period["start"],
+            period["end"],
+            doc.get("title"),
+            len(rows),
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
+    )
+    # insights of a replaced run go with it (ON DELETE CASCADE)
+    con.executemany(
+        "INSERT OR REPLACE INTO insights VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _has_runs(con: sqlite3.Connection) -> bool:
+    found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+    return con.execute(found).fetchone() is not None
 
 
 def _previous(con: sqlite3.Connection, project: str, period: Mapping[str, str]) -> str | None:
@@ -166,6 +179,8 @@ def runs(db: str | os.PathLike[str], project: str | None = None) -> list[dict[st
     if not Path(db).exists():
         return []
     with connect(db, write=False) as con:
+        if not _has_runs(con):  # a file whose first write was rolled back
+            return []
         sql = (
             "SELECT project, label, grain, period_start, period_end, title, n_insights, "
             "recorded_at FROM runs"
@@ -184,6 +199,8 @@ def insights_of(db: str | os.PathLike[str], label: str, project: str = "") -> li
     if not Path(db).exists():
         return []
     with connect(db, write=False) as con:
+        if not _has_runs(con):  # a file whose first write was rolled back
+            return []
         rows = con.execute(
             "SELECT id, kind, title, headline, metric, segment, direction, better, score "
             "FROM insights WHERE project = ? AND label = ? ORDER BY rank",

@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from insightlib.errors import RunError
 
-__all__ = ["DB_NAME", "SCHEMA_VERSION", "connect", "transaction", "schema_version"]
+__all__ = [
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "connect",
+    "transaction",
+    "schema_version",
+    "busy_timeout",
+]
 
 DB_NAME = "history.sqlite"
 SCHEMA_VERSION = 2
@@ -102,6 +110,47 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 assert max(MIGRATIONS) == SCHEMA_VERSION
 
 
+#: How often BEGIN and COMMIT are tried while another program holds the file locked.
+BUSY_ATTEMPTS = 3
+
+
+def busy_timeout() -> float:
+    """Seconds one attempt waits for a lock on the file (``INSIGHTLIB_HISTORY_TIMEOUT``,
+    default 10); BEGIN and COMMIT are tried :data:`BUSY_ATTEMPTS` times."""
+    raw = os.environ.get("INSIGHTLIB_HISTORY_TIMEOUT", "10")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        from insightlib.errors import ConfigError
+
+        raise ConfigError(
+            f"INSIGHTLIB_HISTORY_TIMEOUT={raw!r} must be a number of seconds from 0 to 3600.",
+            file="environment",
+        )
+    return value
+
+
+def _retry(con: sqlite3.Connection, sql: str, path: Path) -> None:
+    """Execute ``sql`` (BEGIN IMMEDIATE or COMMIT), again while the file is locked (a reader in
+    a long read transaction keeps a COMMIT waiting); a RunError naming the lock at the end."""
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            con.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            if attempt == BUSY_ATTEMPTS - 1:
+                raise RunError(
+                    f"{path.name}: the run history stayed locked by another program for "
+                    f"{BUSY_ATTEMPTS} x {busy_timeout():g} s ({exc}); close whatever holds it "
+                    "open (a database browser, a backup) and run again."
+                ) from None
+            time.sleep(0.2 * (attempt + 1))
+
+
 @contextmanager
 def connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Connection]:
     """A connection to the store (autocommit mode: callers open their own transactions).
@@ -114,7 +163,7 @@ def connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Conn
         if write:
             path.parent.mkdir(parents=True, exist_ok=True)
         # also for reading: a read-write connection rolls back a crashed writer's journal
-        con = sqlite3.connect(path, timeout=30, isolation_level=None)
+        con = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
     except sqlite3.Error as exc:
         raise RunError(f"{path}: cannot open the run history ({exc}).") from None
     try:
@@ -160,12 +209,14 @@ def transaction(db: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
     Everything inside commits together or not at all: an exception (or a kill) rolls it back and
     leaves the file as it was.
     """
-    with connect(db, write=True) as con:
-        con.execute("BEGIN IMMEDIATE")
+    path = Path(db)
+    with connect(path, write=True) as con:
+        _retry(con, "BEGIN IMMEDIATE", path)
         try:
             _migrate(con)
             yield con
-            con.execute("COMMIT")
+            _retry(con, "COMMIT", path)
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:
+                con.execute("ROLLBACK")
             raise

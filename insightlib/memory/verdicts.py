@@ -55,6 +55,7 @@ import difflib
 import json
 import os
 import re
+import sqlite3
 import statistics
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -459,8 +460,13 @@ def merge_knowledge(
     return pd.concat([knowledge.astype(object), extra.astype(object)], ignore_index=True)
 
 
-def record_questions(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None:
-    """Remember when each question of a run was first asked (for days-to-answer)."""
+def record_questions(
+    db: str | os.PathLike[str], doc: Mapping[str, Any], *, con: sqlite3.Connection | None = None
+) -> None:
+    """Remember when each question of a run was first asked (for days-to-answer).
+
+    With ``con`` (an open ``store.transaction``) the rows join that transaction.
+    """
     project = str(doc.get("project") or "")
     label = str((doc.get("period") or {}).get("label") or "")
     asked = _now(None)
@@ -468,6 +474,9 @@ def record_questions(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> None
         (project, str(q.get("id")), q.get("insight_id"), q.get("team"), label, asked)
         for q in doc.get("questions") or []
     ]
+    if con is not None:
+        con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
+        return
     with transaction(db) as con:
         con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
 

@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -387,17 +387,31 @@ def build_reports(
 # ----------------------------------------------------------------------------------------- index
 
 
-def list_runs(reports_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def _run_folders(root: Path, replace: Mapping[str, Path | None]) -> list[tuple[str, Path]]:
+    """``(name, path to read)`` of every published run folder, with ``replace`` applied."""
+    names = {p.name: p for p in root.iterdir()} if root.is_dir() else {}
+    names.update({name: root / name for name in replace})
+    out = []
+    for name in sorted(names):
+        path = replace[name] if name in replace else names[name]
+        if path is None or name.startswith(".") or not (path / "insights.json").is_file():
+            continue
+        out.append((name, path))
+    return out
+
+
+def list_runs(
+    reports_root: str | os.PathLike[str], *, replace: Mapping[str, Path | None] | None = None
+) -> list[dict[str, Any]]:
     """Every run folder under ``reports_root`` (newest period first), with what index.html shows.
 
     Folders whose name starts with a dot (runs being built) and folders without a readable
-    ``insights.json`` are skipped.
+    ``insights.json`` are skipped. ``replace`` maps a folder name to the folder to read in its
+    place (a staged run about to be published) or to None (left out).
     """
     root = Path(reports_root)
     runs = []
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if folder.name.startswith(".") or not (folder / "insights.json").is_file():
-            continue
+    for fname, folder in _run_folders(root, replace or {}):
         try:
             doc = json.loads((folder / "insights.json").read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError, OSError):
@@ -429,10 +443,10 @@ def list_runs(reports_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
         ]
         runs.append(
             {
-                "folder": folder.name,
-                "label": period.get("label", folder.name),
+                "folder": fname,
+                "label": period.get("label", fname),
                 "start": str(period.get("start", "")),
-                "human": period.get("human") or period.get("label", folder.name),
+                "human": period.get("human") or period.get("label", fname),
                 "title": doc.get("title") or doc.get("project", ""),
                 "n_insights": len(doc.get("insights") or []),
                 "n_new": len(history.get("new") or []),
@@ -447,14 +461,23 @@ def list_runs(reports_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return runs
 
 
-def write_index(reports_root: str | os.PathLike[str]) -> Path:
-    """Write ``reports_root/index.html``: every run, newest first, with its top findings."""
+def write_index(
+    reports_root: str | os.PathLike[str],
+    *,
+    replace: Mapping[str, Path | None] | None = None,
+    target: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write ``reports_root/index.html``: every run, newest first, with its top findings.
+
+    ``replace`` is passed to :func:`list_runs`; ``target`` writes the page elsewhere (the
+    publish step stages the index of a run before it swaps the run folder in).
+    """
 
     from insightlib.report.views import render
 
     root = Path(reports_root)
     root.mkdir(parents=True, exist_ok=True)
-    runs = list_runs(root)
+    runs = list_runs(root, replace=replace)
     titles = sorted({r["title"] for r in runs if r["title"]})
     page = render(
         "index.html.j2",
@@ -463,6 +486,6 @@ def write_index(reports_root: str | os.PathLike[str]) -> Path:
         version=__version__,
         css=(TEMPLATES / "nbconvert" / "insight_base" / "report.css").read_text(encoding="utf-8"),
     )
-    target = root / "index.html"
-    _write_atomic(target, page)
-    return target
+    out = Path(target) if target is not None else root / "index.html"
+    _write_atomic(out, page)
+    return out
