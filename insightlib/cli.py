@@ -52,6 +52,9 @@ class _Log:
     def line(self, text: str) -> None:
         if not self.path:
             return
+        from insightlib.deliver import scrub
+
+        text = scrub(text)  # a URL in a message shows only its host, in the log too
         stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         text = " ".join(str(text).split())  # one line, whatever the message holds
         with open(self.path, "a", encoding="utf-8") as fh:
@@ -234,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say(exc: BaseException) -> str:
+    """An error message for the terminal: one line, URLs cut to their host (a webhook path or
+    query, or user:password@, is a secret)."""
+    from insightlib.deliver import scrub
+
+    return " ".join(scrub(str(exc)).splitlines())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -243,12 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         if debug:
             raise
-        print(f"insightlib: error: {exc}", file=sys.stderr)
+        print(f"insightlib: error: {_say(exc)}", file=sys.stderr)
         return 2
     except InsightError as exc:
         if debug:
             raise
-        print(f"insightlib: failed: {exc}", file=sys.stderr)
+        print(f"insightlib: failed: {_say(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("insightlib: interrupted; earlier reports are untouched.", file=sys.stderr)
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         print(
-            f"insightlib: unexpected failure: {type(exc).__name__}: {exc}\n"
+            f"insightlib: unexpected failure: {type(exc).__name__}: {_say(exc)}\n"
             "  Earlier reports are untouched. Re-run with --debug for the traceback.",
             file=sys.stderr,
         )

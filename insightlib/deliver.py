@@ -22,6 +22,7 @@ to ``RUN_DIR/digest.eml`` so it can be opened in a mail program or sent by hand.
 from __future__ import annotations
 
 import html
+import http.client
 import ipaddress
 import json
 import os
@@ -120,19 +121,57 @@ def _addresses(values: Sequence[str], where: str) -> tuple[str, ...]:
 
 
 def _redact_url(url: str) -> str:
-    """``https://hooks.example.com/…``: webhook paths and queries usually hold a token."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/…"
+    """``https://hooks.example.com/…``: webhook paths and queries usually hold a token, and
+    ``user:password@`` a credential; only the scheme, host and port are ever shown."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number, a bad IPv6 literal, ...
+        return "(an unreadable URL)"
+    scheme = parts.scheme if parts.scheme.isalpha() else "?"
+    return f"{scheme}://{host}{port}/…"
+
+
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+
+
+def scrub(text: str) -> str:
+    """``text`` with every URL cut to scheme and host (for messages, logs and exceptions)."""
+
+    def cut(m: re.Match[str]) -> str:
+        url = m.group(0)
+        tail = len(url) - len(url.rstrip(").,;:!?]"))
+        return _redact_url(url[: len(url) - tail]) + url[len(url) - tail :]
+
+    return _URL.sub(cut, str(text))
 
 
 def _check_url(url: str, where: str) -> str:
     url = url.strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or _CTRL.search(url):
-        raise ConfigError(f"{where} must be an http:// or https:// URL, got {_redact_url(url)}.")
+    shown = _redact_url(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{where} must be an http:// or https:// URL, got {shown}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where} must be an http:// or https:// URL, got {shown}.")
+    if _CTRL.search(url) or any(c.isspace() for c in url):
+        raise ConfigError(
+            f"{where} ({shown}) holds a space or a control character; a URL cannot (copy it "
+            "again, or write a space as %20)."
+        )
     return url
+
+
+def _header(value: str | None, where: str) -> str | None:
+    """A value that goes into an SMTP command or header: CR, LF and other control characters
+    are refused (they would inject commands or headers); the value is not shown (it may be a
+    secret, or text crafted to mislead a log reader)."""
+    if value is not None and _CTRL.search(value):
+        raise ConfigError(f"{where} holds a line break or control character; remove it.")
+    return value
 
 
 def settings_from(
@@ -165,8 +204,12 @@ def settings_from(
         raise ConfigError(f"{ENV['smtp_port']} must be a port number, got {port_raw!r}.") from None
     if not 1 <= port <= 65535:
         raise ConfigError(f"the SMTP port must be from 1 to 65535, got {port}.")
-    user = pick("smtp_user", spec.smtp_user)
-    password = env.get(ENV["password"]) or None
+    user = _header(
+        pick("smtp_user", spec.smtp_user),
+        f"the SMTP user ({ENV['smtp_user']} or [delivery] smtp_user)",
+    )
+    password = _header(env.get(ENV["password"]) or None, ENV["password"])
+    _header(spec.subject, "[delivery] subject")
     sender = pick("sender", spec.sender)
     env_to = env.get(ENV["recipients"], "").strip()
     if to:
@@ -470,6 +513,15 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _scrub_url(text: str, url: str) -> str:
+    """``text`` without the URL or any piece of its path, query or credentials."""
+    parts = urllib.parse.urlsplit(url)
+    for piece in (url, parts.path, parts.query, parts.netloc, *parts.path.split("/")):
+        if piece and len(piece) > 3 and piece != parts.hostname:
+            text = text.replace(piece, "…")
+    return scrub(text)
+
+
 def post_webhook(url: str, text: str, *, timeout: float = TIMEOUT_S) -> str:
     """POST ``{"text": text}`` as JSON to ``url``; a non-2xx answer raises DeliveryError."""
     shown = _redact_url(url)
@@ -490,9 +542,15 @@ def post_webhook(url: str, text: str, *, timeout: float = TIMEOUT_S) -> str:
     except urllib.error.URLError as exc:
         reason = exc.reason if isinstance(exc.reason, BaseException) else None
         why = _why(reason) if reason else str(exc.reason)
-        raise DeliveryError(f"digest not posted to {shown}: {why}.") from None
-    except (OSError, ValueError) as exc:
-        raise DeliveryError(f"digest not posted to {shown}: {_why(exc)}.") from None
+        raise DeliveryError(f"digest not posted to {shown}: {_scrub_url(why, url)}.") from None
+    except (ValueError, http.client.HTTPException) as exc:  # InvalidURL & kin quote the URL
+        raise DeliveryError(
+            f"digest not posted to {shown}: the URL is not valid ({type(exc).__name__})."
+        ) from None
+    except OSError as exc:
+        raise DeliveryError(
+            f"digest not posted to {shown}: {_scrub_url(_why(exc), url)}."
+        ) from None
     if not 200 <= status < 300:
         raise DeliveryError(f"digest not posted to {shown}: the server answered HTTP {status}.")
     return f"posted the digest to {shown} (HTTP {status})"

@@ -58,10 +58,30 @@ def choose_period(ws: Workspace, label: str | None) -> Period:
     return period
 
 
+def _check_out(root: Path) -> None:
+    """``--out`` must be a folder (or not exist yet), not a file or a path through a file."""
+    for p in (root, *root.parents):
+        if p.exists():
+            if not p.is_dir():
+                where = "is a file" if p == root else f"goes through the file {p}"
+                raise InputError(
+                    f"--out {where}; it must name a folder for the reports (e.g. reports).",
+                    file=str(root),
+                )
+            return
+
+
 @contextmanager
 def reports_lock(root: Path) -> Iterator[None]:
     """An exclusive lock on the reports root for the duration of a run."""
-    root.mkdir(parents=True, exist_ok=True)
+    _check_out(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the reports folder: {exc.strerror or exc}; pass another --out.",
+            file=str(root),
+        ) from None
     fh = open(root / LOCK_NAME, "a+")
     try:
         try:
@@ -368,6 +388,7 @@ def run(
     timings: dict[str, float] = {}
     show = progress or (lambda *_: None)
     root = Path(out)
+    _check_out(root)  # before the slow steps
     started = datetime.now(UTC)
 
     def step(i: int) -> float:

@@ -70,3 +70,84 @@ def test_declared_audience_is_kept_with_defaults(tmp_path: Path) -> None:
     assert cfg.audiences["eng"].depth == "detailed"
     assert cfg.audiences["eng"].metrics == ("revenue",)
     assert "team" in cfg.audiences
+
+
+# every value of insight.toml has a type; a wrong one is refused by `check` and `run` alike
+_WRONG_TYPES = [
+    (
+        'unit = "USD"',
+        "unit = {a = 1}",
+        r"\[metrics\.revenue\] unit must be a text in quotes, got a table",
+    ),
+    (
+        'unit = "USD"',
+        "unit = [1, 2]",
+        r"\[metrics\.revenue\] unit must be a text in quotes, got a list",
+    ),
+    (
+        'unit = "USD"',
+        'unit = "USD"\ndescription = {x = 1}',
+        r"\[metrics\.revenue\] description must be a text in quotes, got a table",
+    ),
+    (
+        'grain = "week"',
+        'grain = "week"\nbaseline_periods = true',
+        r"\[report\] baseline_periods must be an integer from 1 to 52, got True",
+    ),
+    ('grain = "week"', 'grain = "week"\nalpha = true', r"\[report\] alpha must be between"),
+    ('grain = "week"', 'grain = "week"\ntitle = 3', r"\[report\] title must be a text"),
+    (
+        'grain = "week"',
+        'grain = "week"\n\n[audiences.board]\ntitle = ["x", 1]',
+        r"\[audiences\.board\] title must be a text in quotes, got a list",
+    ),
+    ('name = "Tiny"', 'name = "Tiny"\ndescription = 7', r"\[project\] description must be a text"),
+    ('event = "purchase"', "event = 5", r"\[metrics\.revenue\] event must be a non-empty string"),
+    (
+        'column = "revenue"',
+        "column = []",
+        r"\[metrics\.revenue\] column must be a non-empty string",
+    ),
+    (
+        'label = "Active users"',
+        'label = "Active users"\nevent = "app_open"',
+        r"\[metrics\.active_users\] event: a metric of kind 'distinct_users' does not use 'event'",
+    ),
+    (
+        'column = "revenue"',
+        'column = "revenue"\nfrom = "app_open"',
+        r"\[metrics\.revenue\] from: a metric of kind 'sum' does not use 'from'",
+    ),
+    (
+        'glossary = "glossary.csv"',
+        'glossary = "glossary.csv"\ntimestamp_format = "dd/mm"',
+        r"\[sources\] timestamp_format must be one of 'iso', 'day-first', 'month-first'",
+    ),
+    (
+        'glossary = "glossary.csv"',
+        'glossary = "glossary.csv"\ntimestamp_format = {evnts = "day-first"}',
+        r"unknown key 'evnts' in \[sources\] timestamp_format\. Did you mean 'events'\?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), _WRONG_TYPES, ids=[w[1] for w in _WRONG_TYPES])
+def test_every_value_type_is_checked(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in TOML
+    ws = _with(tmp_path, TOML.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(ws)
+    assert str(info.value).startswith(str(ws / "insight.toml")) and "\n" not in str(info.value)
+
+
+def test_timestamp_format_is_read_per_file(tmp_path: Path) -> None:
+    one = load_config(
+        _with(tmp_path, TOML.replace("[segments]", 'timestamp_format = "day-first"\n\n[segments]'))
+    )
+    assert one.timestamp_formats == dict.fromkeys(("events", "feedback", "knowledge"), "day-first")
+    per = TOML.replace(
+        "[segments]", 'timestamp_format = {feedback = "%d/%m/%Y %H:%M"}\n\n[segments]'
+    )
+    assert load_config(_with(tmp_path / "b", per)).timestamp_formats == {
+        "feedback": "%d/%m/%Y %H:%M"
+    }

@@ -562,3 +562,108 @@ def test_scheduled_job_end_to_end(tmp_path: Path, smtp, monkeypatch: pytest.Monk
     assert sum("run ws [" in ln for ln in lines) == 7
     assert " run ws ok " in lines[7] and " send reports e-mailed to " in lines[-2]
     assert " send reports ok" in lines[-1]
+
+
+# ------------------------------------------------------------------------------------------
+# Secrets in URLs and header values (issue 17)
+# ------------------------------------------------------------------------------------------
+SECRET_PATH = "SECRETPATH-9f8e7d"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {
+                "INSIGHTLIB_WEBHOOK_URL": f"https://hooks.example.com/services/T0/B0/a b/{SECRET_PATH}"
+            },
+            r"webhook URL .*\(https://hooks\.example\.com/…\) holds a space",
+        ),
+        (
+            {
+                "INSIGHTLIB_WEBHOOK_URL": f"https://user:{SECRET_PATH}@hooks.example.com:x/{SECRET_PATH}"
+            },
+            r"webhook URL .*must be an http:// or https:// URL, got \(an unreadable URL\)",
+        ),
+        (
+            {
+                "INSIGHTLIB_SMTP_HOST": "127.0.0.1",
+                "INSIGHTLIB_SMTP_USER": "bob\r\nRCPT TO:<x@example.com>",
+            },
+            r"the SMTP user .* holds a line break",
+        ),
+        (
+            {
+                "INSIGHTLIB_SMTP_HOST": "127.0.0.1",
+                "INSIGHTLIB_SMTP_USER": "bob",
+                "INSIGHTLIB_SMTP_PASSWORD": f"{SECRET_PATH}\r\nQUIT",
+            },
+            r"INSIGHTLIB_SMTP_PASSWORD holds a line break",
+        ),
+    ],
+    ids=["webhook-space", "webhook-bad-port-credentials", "smtp-user-crlf", "password-crlf"],
+)
+def test_secrets_and_line_breaks_exit_2_showing_the_host_only(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, env, message
+) -> None:
+    import re
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    log = tmp_path / "send.log"
+    assert main(["send", str(run_dir), "--to", "a@example.com", "--log", str(log)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    logged = log.read_text(encoding="utf-8")
+    assert "failed exit=2" in logged
+    for text in (err, logged):
+        assert SECRET_PATH not in text and "a b/" not in text and "RCPT" not in text
+
+
+def test_a_webhook_failure_never_shows_the_url_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.client
+
+    url = f"https://hooks.example.com/services/{SECRET_PATH}?token={SECRET_PATH}"
+
+    def boom(*args, **kwargs):
+        raise http.client.InvalidURL(f"URL can't contain control characters. {url!r}")
+
+    monkeypatch.setattr(deliver.urllib.request.OpenerDirector, "open", boom)
+    with pytest.raises(deliver.DeliveryError) as info:
+        deliver.post_webhook(url, "hi")
+    assert SECRET_PATH not in str(info.value) and "hooks.example.com" in str(info.value)
+
+    def refused(*args, **kwargs):
+        raise OSError(f"cannot reach {url}")
+
+    monkeypatch.setattr(deliver.urllib.request.OpenerDirector, "open", refused)
+    with pytest.raises(deliver.DeliveryError) as info:
+        deliver.post_webhook(url, "hi")
+    assert SECRET_PATH not in str(info.value)
+
+
+def test_every_printed_error_cuts_urls_to_the_host(tmp_path: Path, capsys) -> None:
+    from insightlib.errors import RunError
+
+    def fail(args):
+        raise RunError(f"could not reach https://u:{SECRET_PATH}@h.example.com/p/{SECRET_PATH}?k=1")
+
+    import insightlib.cli as cli
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["check", str(tmp_path)])
+    args.func = fail
+    orig = cli.build_parser
+
+    class P:
+        def parse_args(self, argv):
+            return args
+
+    cli.build_parser = lambda: P()  # type: ignore[assignment]
+    try:
+        assert cli.main(["check", str(tmp_path)]) == 1
+    finally:
+        cli.build_parser = orig
+    err = capsys.readouterr().err
+    assert SECRET_PATH not in err and "https://h.example.com/…" in err

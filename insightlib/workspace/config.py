@@ -64,6 +64,11 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "mean": ("event", "column"),
     "conversion": ("from", "to"),
 }
+#: Keys every metric may have whatever its kind; the rest are the kind's _NEEDS (a key another
+#: kind uses would be silently ignored by the engine, so it is refused).
+_METRIC_COMMON = ("kind", "label", "unit", "good", "description")
+#: ``[sources] timestamp_format``: how ambiguous dates like 05/03/2026 are read.
+TIMESTAMP_FORMATS = ("iso", "day-first", "month-first")
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ class Config:
     delivery: DeliverySpec = field(default_factory=DeliverySpec)
     # [sources.events] as a table: the events live in an engine, not a file (sources.py)
     events_source: EventSource | None = None
+    # [sources] timestamp_format: source name -> "iso", "day-first", "month-first" or a pattern
+    timestamp_formats: dict[str, str] = field(default_factory=dict)
 
     def source(self, name: str) -> Path | None:
         return self.sources.get(name)
@@ -185,6 +192,59 @@ def _str(value: Any, where: str, file: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where} must be a non-empty string, got {value!r}.", file=file)
     return value
+
+
+def _text(value: Any, where: str, file: str) -> str:
+    """An optional free text (may be empty) that must be a string, not a table or a list."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{where} must be a text in quotes, got {_toml_type(value)} {value!r}.", file=file
+        )
+    return value
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def _table(value: Any, where: str, file: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{where} must be a table (a [section]), got {_toml_type(value)} {value!r}.", file=file
+        )
+    return value
+
+
+def _timestamp_formats(value: Any, file: str) -> dict[str, str]:
+    """``[sources] timestamp_format``: one format for every file, or a table per file."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {name: value for name in ("events", "feedback", "knowledge")}
+        where = "[sources] timestamp_format"
+    else:
+        value = _table(value, "[sources] timestamp_format", file)
+        _check_keys(value, ("events", "feedback", "knowledge"), "[sources] timestamp_format", file)
+        where = "[sources] timestamp_format"
+    out = {}
+    for name, fmt in value.items():
+        fmt = _text(fmt, f"{where} {name}" if len(value) < 3 else where, file).strip()
+        if fmt not in TIMESTAMP_FORMATS and "%" not in fmt:
+            raise ConfigError(
+                f"{where} must be one of {', '.join(map(repr, TIMESTAMP_FORMATS))} or a "
+                f"strftime pattern like '%d/%m/%Y %H:%M', got {fmt!r}.",
+                file=file,
+            )
+        out[name] = fmt
+    return out
 
 
 def _str_list(value: Any, where: str, file: str) -> tuple[str, ...]:
@@ -264,6 +324,8 @@ def load_config(workspace: str | Path) -> Config:
         raise ConfigError("[project] must be a table.", file=file)
     _check_keys(project, ("name", "description"), "[project]", file)
     name = _str(project.get("name", root.name), "[project] name", file)
+    if "description" in project:
+        _text(project["description"], "[project] description", file)
 
     src_raw = raw.get("sources")
     if not isinstance(src_raw, dict) or "events" not in src_raw:
@@ -271,10 +333,13 @@ def load_config(workspace: str | Path) -> Config:
             '[sources] must name at least the events file, e.g. events = "events.parquet".',
             file=file,
         )
-    _check_keys(src_raw, SOURCE_NAMES, "[sources]", file)
+    _check_keys(src_raw, (*SOURCE_NAMES, "timestamp_format"), "[sources]", file)
+    timestamp_formats = _timestamp_formats(src_raw.get("timestamp_format"), file)
     sources: dict[str, Path] = {}
     events_source: EventSource | None = None
     for key, value in src_raw.items():
+        if key == "timestamp_format":
+            continue
         if key == "events" and isinstance(value, dict):
             events_source = parse_event_source(value, file)
             continue
@@ -320,20 +385,32 @@ def load_config(workspace: str | Path) -> Config:
         for need in _NEEDS[kind]:
             if need not in m:
                 raise ConfigError(f"{where} (kind {kind!r}) needs '{need}'.", file=file)
+        for key in m:
+            if key not in _METRIC_COMMON and key not in _NEEDS[kind]:
+                uses = ", ".join(f"'{k}'" for k in (*_NEEDS[kind], *_METRIC_COMMON[1:]))
+                raise ConfigError(
+                    f"{where} {key}: a metric of kind {kind!r} does not use '{key}' (it would "
+                    f"be ignored). Remove it, or change the kind; this kind uses {uses}.",
+                    file=file,
+                )
+        names = {k: _str(m[k], f"{where} {k}", file) for k in _NEEDS[kind]}
         good = m.get("good", "up")
         if good not in ("up", "down"):
             raise ConfigError(f"{where} good must be 'up' or 'down', got {good!r}.", file=file)
+        unit = m.get("unit")
         metrics[mname] = MetricSpec(
             name=mname,
             kind=kind,
-            label=_str(m.get("label", mname.replace("_", " ").capitalize()), where, file),
-            event=m.get("event"),
-            column=m.get("column"),
-            from_event=m.get("from"),
-            to_event=m.get("to"),
-            unit=m.get("unit"),
+            label=_str(
+                m.get("label", mname.replace("_", " ").capitalize()), f"{where} label", file
+            ),
+            event=names.get("event"),
+            column=names.get("column"),
+            from_event=names.get("from"),
+            to_event=names.get("to"),
+            unit=None if unit is None else _text(unit, f"{where} unit", file) or None,
             good=good,
-            description=m.get("description", ""),
+            description=_text(m.get("description", ""), f"{where} description", file),
         )
 
     rep = raw.get("report", {})
@@ -351,17 +428,23 @@ def load_config(workspace: str | Path) -> Config:
             f"[report] min_volume must be a positive integer, got {min_volume!r}.", file=file
         )
     alpha = rep.get("alpha", 0.05)
-    if not isinstance(alpha, float | int) or not 0 < alpha < 0.5:
+    if not isinstance(alpha, float | int) or isinstance(alpha, bool) or not 0 < alpha < 0.5:
         raise ConfigError(f"[report] alpha must be between 0 and 0.5, got {alpha!r}.", file=file)
     baseline_periods = rep.get("baseline_periods", 4)
-    if not isinstance(baseline_periods, int) or not 1 <= baseline_periods <= 52:
+    if (
+        not isinstance(baseline_periods, int)
+        or isinstance(baseline_periods, bool)
+        or not 1 <= baseline_periods <= 52
+    ):
         raise ConfigError(
             f"[report] baseline_periods must be an integer from 1 to 52, got {baseline_periods!r}.",
             file=file,
         )
 
+    report_title = _text(rep.get("title", ""), "[report] title", file)
+
     themes: dict[str, ThemeSpec] = {}
-    for tname, t in raw.get("themes", {}).items():
+    for tname, t in _table(raw.get("themes", {}), "[themes]", file).items():
         where = f"[themes.{tname}]"
         if not isinstance(t, dict):
             raise ConfigError(f"{where} must be a table.", file=file)
@@ -373,7 +456,7 @@ def load_config(workspace: str | Path) -> Config:
         themes[tname] = ThemeSpec(tname, label, keywords)
 
     audiences: dict[str, AudienceSpec] = {}
-    for aname, a in raw.get("audiences", {}).items():
+    for aname, a in _table(raw.get("audiences", {}), "[audiences]", file).items():
         where = f"[audiences.{aname}]"
         if not isinstance(a, dict):
             raise ConfigError(f"{where} must be a table.", file=file)
@@ -404,7 +487,7 @@ def load_config(workspace: str | Path) -> Config:
             segments=_str_list(a.get("segments", []), f"{where} segments", file),
             themes=_str_list(a.get("themes", []), f"{where} themes", file),
             teams=_str_list(a.get("teams", []), f"{where} teams", file),
-            title=a.get("title", ""),
+            title=_text(a.get("title", ""), f"{where} title", file),
         )
     audiences.setdefault("team", AudienceSpec("team", "detailed", None))
     audiences.setdefault("board", AudienceSpec("board", "summary", 5))
@@ -422,7 +505,8 @@ def load_config(workspace: str | Path) -> Config:
         min_volume=min_volume,
         alpha=float(alpha),
         baseline_periods=baseline_periods,
-        title=str(rep.get("title", "")),
+        title=report_title,
+        timestamp_formats=timestamp_formats,
         themes=themes,
         audiences=audiences,
         delivery=delivery,

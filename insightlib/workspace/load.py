@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow.parquet as pq
@@ -61,19 +63,77 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _decode_check(path: Path, name: str) -> str:
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when text looks like UTF-16 saved without a BOM (every
+    other byte NUL for the ASCII a CSV header is made of), else None."""
+    head = raw[:4096]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _looks_single_byte(raw: bytes, start: int) -> str:
+    """A hint for a file that is not UTF-8: what the bytes read as in Windows-1252 / Latin-1."""
+    chunk = raw[max(0, start - 12) : start + 12]
     try:
-        return raw.decode("utf-8-sig")
+        shown = chunk.decode("cp1252")
+    except UnicodeDecodeError:
+        shown = chunk.decode("latin-1")
+    shown = " ".join(shown.split())
+    return f"it looks like Latin-1 / Windows-1252 ({shown!r})"
+
+
+def _decode_check(path: Path, name: str) -> str:
+    """The file's text: UTF-8 (with or without BOM) or UTF-16 (with or without BOM).
+
+    Anything else — Latin-1, Windows-1252, binary — is refused naming the byte and line, since
+    guessing a single-byte encoding would misread letters silently.
+    """
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(
+            "is a folder, not a file; [sources] in insight.toml must name a .csv or .parquet file.",
+            file=name,
+        ) from None
+    except OSError as exc:
+        raise DataError(f"cannot be read: {exc.strerror or exc}.", file=name) from None
+    encoding = None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = _utf16_without_bom(raw)
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"looks like UTF-16 text but byte {exc.start} cannot be read as UTF-16; save "
+                "it as UTF-8 (e.g. in a spreadsheet: 'CSV UTF-8').",
+                file=name,
+            ) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        hint = _looks_single_byte(raw, exc.start) if b"\x00" not in raw[:4096] else "binary?"
         raise DataError(
-            f"is not UTF-8 text (byte {exc.start}, line {line}); save it as UTF-8 "
+            f"is not UTF-8 text (byte {exc.start}, line {line}; {hint}); save it as UTF-8 "
             "(e.g. in a spreadsheet: 'CSV UTF-8').",
             file=name,
         ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataError(
+            f"holds a NUL byte on line {line}: it is not a text (CSV) file, or is damaged.",
+            file=name,
+        )
+    return text
 
 
 def read_table(path: Path, name: str) -> pd.DataFrame:
@@ -85,20 +145,10 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
             return pq.read_table(path).to_pandas()
         except Exception as exc:  # pyarrow raises many types for a damaged file
             raise DataError(f"cannot be read as Parquet: {exc}.", file=name) from None
-    import csv
-    import io
-
     text = _decode_check(path, name)
     if not text.strip():
         raise DataError("is empty; it needs a header row and data rows.", file=name)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise DataError(
-            f"is not valid CSV near line {reader.line_num}: {exc} (an unclosed quote?).",
-            file=name,
-        ) from None
+    rows, starts = _csv_rows(text, name)
     header = [h.strip() for h in rows[0]]
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
         raise DataError(
@@ -117,14 +167,76 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
             raise DataError("appears twice in the header; rename one.", file=name, column=col)
     for i, row in enumerate(rows[1:], start=1):
         if len(row) != len(header) and any(cell.strip() for cell in row):
+            first, last = starts[i], starts[i + 1] - 1 if i + 1 < len(starts) else None
+            if last is not None and last > first and any("\n" in cell for cell in row):
+                raise DataError(
+                    f"has {len(row)} fields where the header has {len(header)}: a quote opened "
+                    f"on line {first} runs to line {last} (an unclosed or stray quote?).",
+                    file=name,
+                    row=i,
+                )
             raise DataError(
-                f"has {len(row)} fields where the header has {len(header)} (ragged row; a "
-                "stray comma or quote?).",
+                f"has {len(row)} fields where the header has {len(header)} (ragged row on line "
+                f"{first}; a stray comma or quote?).",
                 file=name,
                 row=i,
             )
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     return pd.DataFrame(body, columns=header, dtype="string").astype(object)
+
+
+#: The longest field a CSV may hold, in characters (a long but validly quoted feedback text is
+#: read; beyond this the file is refused, naming the line where the field starts).
+MAX_FIELD_CHARS = 16 * 1024 * 1024
+
+
+def _csv_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """Every row of a CSV text and the line each row starts on (plus one past the end).
+
+    An unclosed quote is reported at the line where the quoted field opened, not where the
+    parser gave up (which may be thousands of lines later, or the end of the file).
+    """
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    previous = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                msg = str(exc)
+                if "field larger than field limit" in msg:
+                    raise DataError(
+                        f"a field that starts on line {start} is longer than "
+                        f"{MAX_FIELD_CHARS // (1024 * 1024)} MiB characters, the limit for one "
+                        "value (an unclosed quote?).",
+                        file=name,
+                    ) from None
+                if "unexpected end of data" in msg or "EOF" in msg:
+                    raise DataError(
+                        f"the quote opened on line {start} is never closed (the file ends inside "
+                        "it); close the quote or remove it.",
+                        file=name,
+                    ) from None
+                raise DataError(
+                    f"is not valid CSV in the row that starts on line {start} (the parser "
+                    f"stopped on line {reader.line_num}: {msg}); a stray or unclosed quote?",
+                    file=name,
+                ) from None
+            rows.append(row)
+            starts.append(start)
+    finally:
+        csv.field_size_limit(previous)
+    starts.append(reader.line_num + 1)
+    return rows, starts
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...] | list[str], name: str, why: str) -> None:
@@ -183,30 +295,130 @@ def _to_datetime_mixed(text: pd.Series) -> pd.Series:
         return pd.to_datetime(text.map(one), utc=True)
 
 
-def _parse_times(s: pd.Series, name: str, column: str, *, dates_only: bool = False) -> pd.Series:
-    """Parse ISO 8601 text (mixed offsets allowed) to naive UTC; name the first bad row."""
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:([ T])(.+))?$")
+
+
+def _numeric_dates(
+    text: pd.Series, fmt: str | None, name: str, column: str, notes: list[str] | None
+) -> pd.Series:
+    """Read ``dd/mm/yyyy``-like values (``/``, ``.`` or ``-``) in ONE order for the whole column.
+
+    The order is ``fmt`` ("day-first" / "month-first") when the config gives one; otherwise
+    the values decide: a first number above 12 means day-first, a second above 12 month-first.
+    A column that fits both orders (every number 12 or less) or neither is refused.
+    """
+    parts = text.str.extract(_NUMERIC_DATE.pattern)
+    a, b = parts[0].astype(int), parts[2].astype(int)
+    if fmt not in ("day-first", "month-first"):
+        day_first = a > 12
+        month_first = b > 12
+        if day_first.any() and month_first.any():
+            i, j = day_first.to_numpy().nonzero()[0][0], month_first.to_numpy().nonzero()[0][0]
+            pos = max(i, j)
+            raise DataError(
+                f"{text.iloc[pos]!r} cannot share a column with {text.iloc[min(i, j)]!r}: one is "
+                "day-first, the other month-first. Export the dates in one order (ISO 8601 like "
+                "2026-03-17 is safest).",
+                file=name,
+                column=column,
+                row=int(text.index[pos]) + 1,
+            )
+        if not day_first.any() and not month_first.any():
+            pos = _first_row((a != b).to_numpy()) if (a != b).any() else 0
+            raise DataError(
+                f"{text.iloc[pos]!r} can be read as day/month or month/day, and no value in the "
+                "column decides. Say which in insight.toml: [sources] timestamp_format = "
+                '"day-first" (or "month-first"), or export ISO 8601 like 2026-03-05.',
+                file=name,
+                column=column,
+                row=int(text.index[pos]) + 1,
+            )
+        fmt = "day-first" if day_first.any() else "month-first"
+        if notes is not None:
+            pos = _first_row((day_first | month_first).to_numpy())
+            notes.append(
+                f"{name}, column '{column}': dates read {fmt} (dd/mm vs mm/dd) for the whole "
+                f"column, as row {int(text.index[pos]) + 1} ({text.iloc[pos]!r}) requires."
+            )
+    day, month = (a, b) if fmt == "day-first" else (b, a)
+    year = parts[3].astype(int)
+    year = year.where(year >= 100, year + 2000)
+    rest = parts[5].fillna("00:00:00")
+    iso = (
+        year.astype(str).str.zfill(4)
+        + "-"
+        + month.astype(str).str.zfill(2)
+        + "-"
+        + day.astype(str).str.zfill(2)
+        + "T"
+        + rest.str.strip()
+    )
+    out = pd.to_datetime(iso, utc=True, format="ISO8601", errors="coerce")
+    bad = out.isna()
+    if bad.any():
+        pos = _first_row(bad)
+        raise DataError(
+            f"cannot read {text.iloc[pos]!r} as a {fmt} date/time (month {month.iloc[pos]}, "
+            f"day {day.iloc[pos]}).",
+            file=name,
+            column=column,
+            row=int(text.index[pos]) + 1,
+        )
+    return out
+
+
+def _parse_times(
+    s: pd.Series,
+    name: str,
+    column: str,
+    *,
+    dates_only: bool = False,
+    fmt: str | None = None,
+    notes: list[str] | None = None,
+) -> pd.Series:
+    """Parse date/time text to naive UTC; name the first bad row.
+
+    ISO 8601 (mixed offsets allowed) is always read. Day/month numbers like 05/03/2026 are read
+    in one order for the whole column (see :func:`_numeric_dates`); ``fmt`` is the file's
+    ``[sources] timestamp_format``: "iso" (nothing else), "day-first", "month-first" or a
+    strftime pattern applied to every value of the column. Other text (month names) goes to
+    pandas' mixed-format parser.
+    """
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_convert("UTC").dt.tz_localize(None) if s.dt.tz is not None else s
     else:
         text = s.astype("string").str.strip()
-        out = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-        bad = out.isna() & text.notna() & (text != "")
-        if bad.any():
-            # fall back to pandas' mixed-format parser for the rows ISO 8601 rejects
-            retry = _to_datetime_mixed(text[bad])
-            out = out.where(~bad, retry)
-            bad = out.isna() & text.notna() & (text != "")
+        filled = text.notna() & (text != "")
+        hint = "use ISO 8601 like 2026-11-17T09:30:00Z."
+        if fmt and fmt not in ("iso", "day-first", "month-first"):
+            out = pd.to_datetime(text, utc=True, format=fmt, errors="coerce")
+            hint = f"[sources] timestamp_format says {fmt!r}."
+            bad = out.isna() & filled
+        else:
+            out = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+            bad = out.isna() & filled
+            numeric = bad & text.str.match(_NUMERIC_DATE.pattern).fillna(False).astype(bool)
+            if numeric.any() and fmt != "iso":
+                read = _numeric_dates(text[numeric], fmt, name, column, notes)
+                out = out.where(~numeric, read)
+                bad &= ~numeric
+            if bad.any() and fmt != "iso":
+                # month names and other unambiguous text: pandas' mixed-format parser
+                retry = _to_datetime_mixed(text[bad])
+                out = out.where(~bad, retry)
+                bad = out.isna() & filled
+            if fmt == "iso":
+                hint = "[sources] timestamp_format says 'iso' (like 2026-11-17T09:30:00Z)."
         # parsers accept years like 0 that no product data holds (and Python's dates
         # cannot even print): treat them as unreadable
         bad |= out.notna() & (out.dt.year < 1900)
         if bad.any():
             pos = _first_row(bad)
             raise DataError(
-                f"cannot read {text.iloc[pos]!r} as a date/time; use ISO 8601 like "
-                "2026-11-17T09:30:00Z.",
+                f"cannot read {text.iloc[pos]!r} as a date/time; {hint}",
                 file=name,
                 column=column,
-                row=pos + 1,
+                row=int(text.index[pos]) + 1,
             )
         out = out.dt.tz_localize(None)
     missing = out.isna()
@@ -248,22 +460,44 @@ def _no_future(ts: pd.Series, raw: pd.Series, name: str, column: str) -> None:
         )
 
 
+#: The largest amount a value column may hold (in absolute value): far beyond any real revenue
+#: or duration, and small enough that sums of squares over millions of rows stay finite.
+MAX_ABS_VALUE = 1e15
+
+
 def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
     s = df[col]
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype("float64")
-    text = s.astype("string").str.strip().replace("", pd.NA)
-    out = pd.to_numeric(text, errors="coerce")
-    bad = out.isna() & text.notna()
-    if bad.any():
-        pos = _first_row(bad)
+        out = s.astype("float64")
+        text = s.astype("string")
+    else:
+        text = s.astype("string").str.strip().replace("", pd.NA)
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = out.isna() & text.notna()
+        if bad.any():
+            pos = _first_row(bad)
+            raise DataError(
+                f"value {text.iloc[pos]!r} is not a number (metrics need numbers here).",
+                file=name,
+                column=col,
+                row=pos + 1,
+            )
+    values = out.to_numpy(dtype="float64", na_value=0.0)
+    with np.errstate(invalid="ignore"):
+        absurd = ~np.isfinite(values) | (np.abs(values) > MAX_ABS_VALUE)
+    if s.isna().any() and pd.api.types.is_numeric_dtype(s):
+        absurd &= s.notna().to_numpy()  # a missing value is not a NaN amount
+    if absurd.any():
+        pos = _first_row(absurd)
+        what = "is not a finite number" if not np.isfinite(values[pos]) else "is out of range"
         raise DataError(
-            f"value {text.iloc[pos]!r} is not a number (metrics need numbers here).",
+            f"value {str(text.iloc[pos]).strip()!r} {what}; amounts must lie within "
+            f"±{MAX_ABS_VALUE:.0e} (a broken export or a wrong unit?).",
             file=name,
             column=col,
             row=pos + 1,
         )
-    return out.astype("float64")
+    return out
 
 
 def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tuple[date, date]:
@@ -283,14 +517,29 @@ def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tu
     numeric = {m.column for m in cfg.metrics.values() if m.column}
     con = duckdb.connect()
     rel = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
-    checks = [
-        ("timestamp", "TRY_CAST(timestamp AS TIMESTAMP) IS NULL", "is not a readable timestamp"),
-        ("user_id", "user_id IS NULL", "is empty; every event needs a user"),
-        ("event", "event IS NULL", "is empty; every event needs a name"),
-    ] + [
-        (c, f'"{c}" IS NOT NULL AND TRY_CAST("{c}" AS DOUBLE) IS NULL', "is not a number")
-        for c in sorted(numeric)
-    ]
+    checks = (
+        [
+            (
+                "timestamp",
+                "TRY_CAST(timestamp AS TIMESTAMP) IS NULL",
+                "is not a readable timestamp",
+            ),
+            ("user_id", "user_id IS NULL", "is empty; every event needs a user"),
+            ("event", "event IS NULL", "is empty; every event needs a name"),
+        ]
+        + [
+            (c, f'"{c}" IS NOT NULL AND TRY_CAST("{c}" AS DOUBLE) IS NULL', "is not a number")
+            for c in sorted(numeric)
+        ]
+        + [
+            (
+                c,
+                f'NOT (abs(TRY_CAST("{c}" AS DOUBLE)) <= {MAX_ABS_VALUE})',
+                f"is not a finite number within ±{MAX_ABS_VALUE:.0e}",
+            )
+            for c in sorted(numeric)
+        ]
+    )
     for col, cond, what in checks:
         hit = con.execute(
             f'SELECT file_row_number, CAST("{col}" AS VARCHAR) FROM {rel} WHERE {cond} '
@@ -345,7 +594,9 @@ def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
                 )
 
 
-def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, date, date]:
+def _load_events(
+    cfg: Config, files: dict[str, dict[str, Any]], notes: list[str]
+) -> tuple[Any, date, date]:
     if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
         return load_events(cfg, files, list(EVENT_BASE))
     path = cfg.sources["events"]
@@ -363,7 +614,9 @@ def _load_events(cfg: Config, files: dict[str, dict[str, Any]]) -> tuple[Any, da
     _require(df, needed, name, "named in insight.toml or required for events")
     if df.empty:
         raise DataError("has a header but no data rows.", file=name)
-    out = pd.DataFrame({"timestamp": _parse_times(df["timestamp"], name, "timestamp")})
+    fmt = cfg.timestamp_formats.get("events")
+    times = _parse_times(df["timestamp"], name, "timestamp", fmt=fmt, notes=notes)
+    out = pd.DataFrame({"timestamp": times})
     _no_future(out["timestamp"], df["timestamp"], name, "timestamp")
     schema = pa.DataFrameSchema(
         {
@@ -421,7 +674,7 @@ def _blank_to_na(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]], notes: list[str]) -> pd.DataFrame:
     cols = ["id", "created_at", "source", "text", "score", "user_id", "team", *cfg.segments]
     path = cfg.source("feedback")
     if path is None:
@@ -431,7 +684,8 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFram
     _require(df, FEEDBACK_REQUIRED, name, "feedback needs id, created_at, source, text")
     df = _validate(df, _FEEDBACK_SCHEMA, name)
     raw_created = df["created_at"]
-    df["created_at"] = _parse_times(df["created_at"], name, "created_at")
+    fmt = cfg.timestamp_formats.get("feedback")
+    df["created_at"] = _parse_times(df["created_at"], name, "created_at", fmt=fmt, notes=notes)
     _no_future(df["created_at"], raw_created, name, "created_at")
     df["text"] = df["text"].fillna("").astype(str)
     df["source"] = df["source"].astype(str).str.lower()
@@ -444,7 +698,9 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFram
     return df.reset_index(drop=True)
 
 
-def _load_knowledge(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def _load_knowledge(
+    cfg: Config, files: dict[str, dict[str, Any]], notes: list[str]
+) -> pd.DataFrame:
     cols = ["date", "team", "kind", "title", "details", "segment", "end_date"]
     path = cfg.source("knowledge")
     if path is None:
@@ -453,10 +709,14 @@ def _load_knowledge(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFra
     df = _blank_to_na(read_table(path, name))
     _require(df, KNOWLEDGE_REQUIRED, name, "knowledge needs date, team, kind, title")
     df = _validate(df, _KNOWLEDGE_SCHEMA, name)
-    df["date"] = _parse_times(df["date"], name, "date", dates_only=True).dt.date
+    fmt = cfg.timestamp_formats.get("knowledge")
+    dates = _parse_times(df["date"], name, "date", dates_only=True, fmt=fmt, notes=notes)
+    df["date"] = dates.dt.date
     if "end_date" in df.columns and df["end_date"].notna().any():
         filled = df["end_date"].notna()
-        parsed = _parse_times(df.loc[filled, "end_date"], name, "end_date", dates_only=True)
+        parsed = _parse_times(
+            df.loc[filled, "end_date"], name, "end_date", dates_only=True, fmt=fmt, notes=notes
+        )
         df["end_date"] = None
         df.loc[filled, "end_date"] = parsed.dt.date.to_numpy()
     if "segment" in df.columns:
@@ -508,11 +768,11 @@ def load_workspace(path: str | Path) -> Workspace:
     """
     cfg = load_config(path)
     files: dict[str, dict[str, Any]] = {}
-    events, first, last = _load_events(cfg, files)
-    feedback = _load_feedback(cfg, files)
-    knowledge = _load_knowledge(cfg, files)
-    glossary = _load_glossary(cfg, files)
     notes: list[str] = []
+    events, first, last = _load_events(cfg, files, notes)
+    feedback = _load_feedback(cfg, files, notes)
+    knowledge = _load_knowledge(cfg, files, notes)
+    glossary = _load_glossary(cfg, files)
     if files["events"].get("duplicate_rows"):
         notes.append(
             f"{files['events']['path']}: {files['events']['duplicate_rows']} exact duplicate event "
