@@ -82,6 +82,46 @@ def _unclosed_quote(root: Path) -> None:
         fh.write('f9,2026-11-13T09:00:00Z,survey,"This quote never ends,\n')
 
 
+def _feedback_rows(n: int, special: dict[int, str]) -> Callable[[Path], None]:
+    """Append ``n`` feedback rows; row ``i`` in ``special`` gets that text (raw CSV) instead."""
+
+    def mutate(root: Path) -> None:
+        with open(root / "feedback.csv", "a", encoding="utf-8", newline="") as fh:
+            for i in range(n):
+                text = special.get(i, f"fine {i}")
+                fh.write(f"x{i},2026-11-13T09:00:00Z,survey,{text},5\n")
+
+    return mutate
+
+
+def _dates(fmt: str, only_days_up_to: int = 31) -> Callable[[Path], None]:
+    """Events timestamps rewritten with ``fmt`` (days after ``only_days_up_to`` stay ISO)."""
+
+    def fn(df: pd.DataFrame) -> pd.DataFrame:
+        t = pd.to_datetime(df["timestamp"])
+        pick = t.dt.day <= only_days_up_to
+        df.loc[pick, "timestamp"] = t[pick].dt.strftime(fmt)
+        return df
+
+    return _csv("events.csv", fn)
+
+
+def _folder_for(name: str) -> Callable[[Path], None]:
+    def mutate(root: Path) -> None:
+        (root / name).unlink()
+        (root / name).mkdir()
+        (root / name / "inside.csv").write_text("a,b\n1,2\n")
+
+    return mutate
+
+
+def _long_field(root: Path) -> None:
+    """A validly quoted 4 MB feedback text with commas, quotes and line breaks in it."""
+    body = 'It said ""no"", then, again:\n' * 150_000
+    with open(root / "feedback.csv", "a", encoding="utf-8", newline="") as fh:
+        fh.write(f'long1,2026-11-13T09:00:00Z,survey,"{body}",3\n')
+
+
 def _mixed_times(df: pd.DataFrame) -> pd.DataFrame:
     df.loc[0, "timestamp"] = "2026-11-02T12:00:00+02:00"  # offset
     df.loc[1, "timestamp"] = "2026-11-02 05:00:00-05:00"  # space separator, negative offset
@@ -116,12 +156,150 @@ BAD: list[Case] = [
     Case(
         "unclosed_quote",
         _unclosed_quote,
-        r"feedback\.csv(, row \d+)?: .*(unclosed quote|not valid CSV)",
+        r"feedback\.csv: the quote opened on line 5 is never closed",
     ),
     Case(
         "latin1",
         _bytes("glossary.csv", "term,plain\nCVR,taux de réussite\n".encode("latin-1")),
-        r"glossary\.csv: is not UTF-8 text \(byte 24, line 2\)",
+        r"glossary\.csv: is not UTF-8 text \(byte 24, line 2; it looks like Latin-1 / "
+        r"Windows-1252 \('CVR,taux de réussite'\)\)",
+    ),
+    Case(
+        "unclosed_quote_on_line_78",
+        _feedback_rows(500, {73: '"This quote never ends'}),
+        r"^insightlib: error: feedback\.csv: the quote opened on line 78 is never closed",
+    ),
+    Case(
+        "stray_quote_closed_far_below",
+        _feedback_rows(500, {73: '"opens here', 400: 'closes" here'}),
+        r"feedback\.csv: is not valid CSV in the row that starts on line 78 \(the parser "
+        r"stopped on line 405",
+    ),
+    Case(
+        "quote_swallowing_rows",
+        _feedback_rows(500, {73: '"opens here', 400: 'closes here"'}),
+        r"feedback\.csv, row 77: a quote opened on line 78 runs to line 405 and swallows 326 "
+        r"lines that look like rows",
+    ),
+    Case(
+        "nul_bytes",
+        _bytes("glossary.csv", b"term,plain\nCVR,conv\x00ersion rate\n"),
+        r"glossary\.csv: holds a NUL byte on line 2",
+    ),
+    Case(
+        "folder_in_place_of_feedback",
+        _folder_for("feedback.csv"),
+        r"^insightlib: error: feedback\.csv: is a folder, not a file",
+    ),
+    Case(
+        "folder_in_place_of_events",
+        _folder_for("events.csv"),
+        r"^insightlib: error: events\.csv: is a folder, not a file",
+    ),
+    Case(
+        "infinite_amount",
+        _set("events.csv", 3, "revenue", "inf"),
+        r"events\.csv, column 'revenue', row 4: value 'inf' is not a finite number",
+    ),
+    Case(
+        "negative_infinite_amount",
+        _set("events.csv", 5, "revenue", "-Infinity"),
+        r"events\.csv, column 'revenue', row 6: value '-Infinity' is not a finite number",
+    ),
+    Case(
+        "absurd_amount",
+        _set("events.csv", 3, "revenue", "1e307"),
+        r"events\.csv, column 'revenue', row 4: value '1e307' is out of range; amounts must "
+        r"lie within ±1e\+15",
+    ),
+    Case(
+        "infinite_score",
+        _set("feedback.csv", 0, "score", "inf"),
+        r"feedback\.csv, column 'score', row 1: value 'inf' is not a finite number",
+    ),
+    Case(
+        "ambiguous_day_month",
+        _dates("%d/%m/%Y %H:%M", only_days_up_to=12),
+        r"events\.csv, column 'timestamp', row 1: '02/11/2026 10:00' can be read as day/month "
+        r"or month/day, and no value in the column decides\. Say which in insight\.toml: "
+        r"\[sources\] timestamp_format",
+    ),
+    Case(
+        "day_first_and_month_first_in_one_column",
+        lambda root: (
+            _dates("%d/%m/%Y")(root),
+            _set("events.csv", 20, "timestamp", "11/13/2026")(root),
+        ),
+        r"events\.csv, column 'timestamp', row \d+: '\d\d/\d\d/2026' cannot share a column "
+        r"with '\d\d/\d\d/2026': one is day-first, the other month-first",
+    ),
+    Case(
+        "iso_format_required_but_day_month_given",
+        lambda root: (
+            _toml("[segments]", 'timestamp_format = "iso"\n\n[segments]')(root),
+            _set("feedback.csv", 1, "created_at", "10/11/2026")(root),
+        ),
+        r"feedback\.csv, column 'created_at', row 2: cannot read '10/11/2026' as a date/time; "
+        r"\[sources\] timestamp_format says 'iso'",
+    ),
+    Case(
+        "pattern_does_not_fit_a_value",
+        lambda root: (
+            _toml("[segments]", 'timestamp_format = {feedback = "%d.%m.%Y"}\n\n[segments]')(root),
+            _csv(
+                "feedback.csv",
+                lambda d: d.assign(created_at=["03.11.2026", "10.11.2026", "2026-11-12"]),
+            )(root),
+        ),
+        r"feedback\.csv, column 'created_at', row 3: cannot read '2026-11-12' as a date/time; "
+        r"\[sources\] timestamp_format says '%d\.%m\.%Y'",
+    ),
+    Case(
+        "toml_unit_table",
+        _toml('unit = "USD"', "unit = {a = 1}"),
+        r"^insightlib: error: \S*insight\.toml: \[metrics\.revenue\] unit must be a text in "
+        r"quotes, "
+        r"got a table",
+    ),
+    Case(
+        "toml_unit_list",
+        _toml('unit = "USD"', "unit = [1, 2]"),
+        r"insight\.toml: \[metrics\.revenue\] unit must be a text in quotes, got a list",
+    ),
+    Case(
+        "toml_description_table",
+        _toml('unit = "USD"', 'unit = "USD"\ndescription = {x = 1}'),
+        r"insight\.toml: \[metrics\.revenue\] description must be a text in quotes",
+    ),
+    Case(
+        "toml_baseline_periods_bool",
+        _toml('grain = "week"', 'grain = "week"\nbaseline_periods = true'),
+        r"insight\.toml: \[report\] baseline_periods must be an integer from 1 to 52, got True",
+    ),
+    Case(
+        "toml_audience_title_list",
+        _append("insight.toml", '\n[audiences.board]\ntitle = ["x", 1]\n'),
+        r"insight\.toml: \[audiences\.board\] title must be a text in quotes, got a list",
+    ),
+    Case(
+        "toml_metric_key_the_kind_ignores",
+        _toml('label = "Active users"', 'label = "Active users"\nevent = "app_open"'),
+        r"insight\.toml: \[metrics\.active_users\] event: a metric of kind 'distinct_users' "
+        r"does not use 'event'",
+    ),
+    Case(
+        "toml_metric_column_on_a_count",
+        _append(
+            "insight.toml",
+            '\n[metrics.opens]\nkind = "count"\nevent = "app_open"\ncolumn = "revenue"\n',
+        ),
+        r"insight\.toml: \[metrics\.opens\] column: a metric of kind 'count' does not use "
+        r"'column'",
+    ),
+    Case(
+        "toml_timestamp_format_unknown",
+        _toml("[segments]", 'timestamp_format = "european"\n\n[segments]'),
+        r"insight\.toml: \[sources\] timestamp_format must be one of 'iso', 'day-first'",
     ),
     Case("empty_events", _bytes("events.csv", b""), r"events\.csv: is empty"),
     Case(
@@ -229,6 +407,69 @@ ODD_BUT_OK: list[Case] = [
         ),
     ),
     Case("mixed_time_formats_and_zones", _csv("events.csv", _mixed_times), check=_mixed_ok),
+    Case(
+        "utf16_without_bom",
+        _bytes("glossary.csv", "term,plain\nCVR,taux de réussite\n".encode("utf-16-le")),
+        check=lambda ws: (
+            ws.glossary.iloc[0].to_dict() == {"term": "CVR", "plain": "taux de réussite"}
+        ),
+    ),
+    Case(
+        "utf16_big_endian_without_bom",
+        _bytes("glossary.csv", "term,plain\nCVR,conversion rate\n".encode("utf-16-be")),
+        check=lambda ws: (
+            ws.glossary.iloc[0].to_dict() == {"term": "CVR", "plain": "conversion rate"}
+        ),
+    ),
+    Case(
+        "day_first_decided_by_the_column",
+        _dates("%d/%m/%Y %H:%M:%S"),
+        # 02/11/2026 is 2 November (13/11/2026 further down decides the order), never 11 February
+        check=lambda ws: (
+            ws.events["timestamp"].iloc[0] == pd.Timestamp("2026-11-02 10:00")
+            and ws.events["timestamp"].max() == pd.Timestamp("2026-11-15 11:05")
+            and "dates read day-first" in " ".join(ws.notes)
+        ),
+    ),
+    Case(
+        "month_first_decided_by_the_column",
+        _dates("%m/%d/%Y %H:%M"),
+        check=lambda ws: (
+            ws.events["timestamp"].iloc[0] == pd.Timestamp("2026-11-02 10:00")
+            and "dates read month-first" in " ".join(ws.notes)
+        ),
+    ),
+    Case(
+        "ambiguous_dates_with_timestamp_format",
+        lambda root: (
+            _dates("%d/%m/%Y %H:%M", only_days_up_to=12)(root),
+            _toml("[segments]", 'timestamp_format = "day-first"\n\n[segments]')(root),
+        ),
+        check=lambda ws: (
+            ws.events["timestamp"].iloc[0] == pd.Timestamp("2026-11-02 10:00")
+            and ws.first_day.isoformat() == "2026-11-02"
+        ),
+    ),
+    Case(
+        "per_file_pattern",
+        lambda root: (
+            _toml("[segments]", 'timestamp_format = {feedback = "%d.%m.%Y %H:%M"}\n\n[segments]')(
+                root
+            ),
+            _csv(
+                "feedback.csv",
+                lambda d: d.assign(
+                    created_at=["03.11.2026 09:00", "10.11.2026 09:00", "12.11.2026 00:00"]
+                ),
+            )(root),
+        ),
+        check=lambda ws: str(ws.feedback["created_at"].iloc[0]) == "2026-11-03 09:00:00",
+    ),
+    Case(
+        "long_quoted_field_4mb",
+        _long_field,
+        check=lambda ws: len(ws.feedback) == 4 and len(ws.feedback["text"].iloc[-1]) > 4_000_000,
+    ),
     Case(
         "duplicated_feedback_rows",
         _csv("feedback.csv", lambda d: pd.concat([d, d.iloc[[1, 1]]])),

@@ -79,7 +79,8 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 
 def _looks_single_byte(raw: bytes, start: int) -> str:
     """A hint for a file that is not UTF-8: what the bytes read as in Windows-1252 / Latin-1."""
-    chunk = raw[max(0, start - 12) : start + 12]
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    chunk = raw[max(line_start, start - 40) : start + 20].split(b"\n")[0]
     try:
         shown = chunk.decode("cp1252")
     except UnicodeDecodeError:
@@ -181,6 +182,7 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
                 file=name,
                 row=i,
             )
+    _swallowed_rows(rows, starts, len(header), name)
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     return pd.DataFrame(body, columns=header, dtype="string").astype(object)
 
@@ -216,8 +218,8 @@ def _csv_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
                 if "field larger than field limit" in msg:
                     raise DataError(
                         f"a field that starts on line {start} is longer than "
-                        f"{MAX_FIELD_CHARS // (1024 * 1024)} MiB characters, the limit for one "
-                        "value (an unclosed quote?).",
+                        f"{MAX_FIELD_CHARS:,} characters, the limit for one value (an unclosed "
+                        "quote?).",
                         file=name,
                     ) from None
                 if "unexpected end of data" in msg or "EOF" in msg:
@@ -237,6 +239,26 @@ def _csv_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
         csv.field_size_limit(previous)
     starts.append(reader.line_num + 1)
     return rows, starts
+
+
+def _swallowed_rows(rows: list[list[str]], starts: list[int], width: int, name: str) -> None:
+    """Refuse a quoted field that holds two or more lines shaped like whole rows of the file:
+    a stray quote that a later quote closed, so the rows between vanished into one value."""
+    import csv
+
+    for i, row in enumerate(rows[1:], start=1):
+        for cell in row:
+            if "\n" not in cell or width < 2:
+                continue
+            lines = [ln for ln in cell.split("\n") if ln.count(",") >= width - 1]
+            shaped = sum(1 for parsed in csv.reader(lines) if len(parsed) == width)
+            if shaped >= 2:
+                raise DataError(
+                    f"a quote opened on line {starts[i]} runs to line {starts[i + 1] - 1} and "
+                    f"swallows {shaped} lines that look like rows (a stray or unclosed quote?).",
+                    file=name,
+                    row=i,
+                )
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...] | list[str], name: str, why: str) -> None:
