@@ -192,6 +192,11 @@ BAD: list[Case] = [
         r"^insightlib: error: feedback\.csv: is a folder, not a file",
     ),
     Case(
+        "folder_in_place_of_insight_toml",
+        _folder_for("insight.toml"),
+        r"^insightlib: error: \S*insight\.toml: is a folder; it must be the insight\.toml file",
+    ),
+    Case(
         "folder_in_place_of_events",
         _folder_for("events.csv"),
         r"^insightlib: error: events\.csv: is a folder, not a file",

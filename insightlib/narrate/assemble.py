@@ -6,6 +6,7 @@ replaces its ``history`` skeleton and the insights' ``status``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -29,8 +30,8 @@ from insightlib.text.plain import (
     BOARD_LIMITS,
     DIGEST_LIMITS,
     HEADLINE_LIMITS,
-    PlainTextError,
     Term,
+    apply_plain,
     lint_text,
     load_glossary,
 )
@@ -61,6 +62,124 @@ def check_texts(doc: dict[str, Any], glossary: Sequence[Term] = ()) -> list[str]
 
 
 # ==========================================================================================
+# Texts that break the limits: rewritten plainer, never a failed run
+# ==========================================================================================
+_PLAIN_END = "The team report has the numbers."
+
+
+def _plain_headlines(ins: Any) -> list[str]:
+    """Fallback headlines, richest first; the last one always passes the limits."""
+    up = ins.direction == "up"
+    label = ins.metric_label or ins.theme_label or ""
+    if ins.theme is not None and ins.metric is None:
+        out = [f"{'More' if up else 'Fewer'} customers mention “{label}”"] if label else []
+        return [*out, f"A customer topic {'grew' if up else 'shrank'}"]
+    return [
+        *([f"{label} {'up' if up else 'down'}"] if label else []),
+        f"One number went {'up' if up else 'down'}",
+    ]
+
+
+def _first_ok(cands: Sequence[str], gloss: tuple[Term, ...], limits: Any) -> str:
+    for c in cands:
+        if lint_text(c, gloss, limits, explain=False).ok:
+            return c
+    return cands[-1]
+
+
+def _knowledge_row(knowledge: Any, title: str) -> int | None:
+    try:
+        hits = [i for i, t in enumerate(knowledge["title"].astype(str)) if t == title]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return hits[0] + 1 if hits else None
+
+
+def _cause(
+    ins: Any, broken: str, limits: Any, gloss: tuple[Term, ...], config: Config, knowledge: Any
+) -> str:
+    """The input (file and key, or file and row) whose words made ``broken`` break ``limits``."""
+    toml = config.rel(config.path)
+    inputs: list[tuple[str, str]] = []
+    if ins.metric and ins.metric_label:
+        inputs.append((ins.metric_label, f"{toml} [metrics.{ins.metric}] label"))
+    if ins.theme and ins.theme_label:
+        where = (
+            f"{toml} [themes.{ins.theme}] label"
+            if ins.theme in config.themes
+            else f"{config.rel(config.sources['feedback'])} (the theme's words)"
+            if "feedback" in config.sources
+            else "the feedback (the theme's words)"
+        )
+        inputs.append((ins.theme_label, where))
+    events = config.rel(config.sources["events"]) if "events" in config.sources else "events"
+    for col, value in ins.segment or ():
+        inputs.append((str(value), f"{events}, column '{col}', value {str(value)[:60]!r}"))
+    kfile = config.rel(config.sources["knowledge"]) if "knowledge" in config.sources else None
+    for k in ins.evidence.knowledge if ins.evidence else ():
+        row = _knowledge_row(knowledge, k.title)
+        where = (
+            f"{kfile}, row {row}"
+            if kfile and row
+            else "an answer in history.sqlite"
+            if kfile
+            else "the knowledge log"
+        )
+        inputs.append((k.title, f"{where} (title)"))
+    # the cause is the input whose removal lets the broken text pass; else the longest in it
+    variants = [(v, w) for t, w in inputs for v in {t, apply_plain(t, gloss, explain=False)}]
+    low = broken.lower()
+    present = sorted(
+        ((t, w) for t, w in variants if t and t.lower() in low), key=lambda tw: -len(tw[0])
+    )
+    for text, where in present:  # matched whatever the case (a label may be lower-cased)
+        without = re.sub(re.escape(text), "it", broken, flags=re.IGNORECASE)
+        if lint_text(without, gloss, limits, explain=False).ok:
+            return where
+    if present:
+        return max(present, key=lambda tw: len(tw[0]))[1]
+    return "the generated wording (no single input)"
+
+
+def _repair_texts(
+    insights: Sequence[Any], gloss: tuple[Term, ...], config: Config, knowledge: Any
+) -> tuple[tuple[Any, ...], list[str]]:
+    """Replace every headline or board text that breaks the plain-English limits by a plainer
+    template (shorter label, then a generic sentence); return the notes naming the cause."""
+    out, notes = [], []
+    for ins in insights:
+        nar = ins.narrative
+        if nar is None:
+            out.append(ins)
+            continue
+        new: dict[str, str] = {}
+        causes: list[str] = []
+        headline = nar.headline
+        if not lint_text(headline, gloss, HEADLINE_LIMITS, explain=False).ok:
+            headline = new["headline"] = _first_ok(_plain_headlines(ins), gloss, HEADLINE_LIMITS)
+            causes.append(_cause(ins, nar.headline, HEADLINE_LIMITS, gloss, config, knowledge))
+        if not lint_text(nar.board, gloss, BOARD_LIMITS, explain=False).ok:
+            causes.append(_cause(ins, nar.board, BOARD_LIMITS, gloss, config, knowledge))
+            cands = [f"{h}. {_PLAIN_END}" for h in (headline, *_plain_headlines(ins))]
+            new["board"] = _first_ok(cands, gloss, BOARD_LIMITS)
+        if new:
+            problems = [
+                f"{what} “{getattr(nar, what)[:80]}”: "
+                + "; ".join(lint_text(getattr(nar, what), gloss, lim, explain=False).problems)
+                for what, lim in (("headline", HEADLINE_LIMITS), ("board", BOARD_LIMITS))
+                if what in new
+            ]
+            notes.append(
+                f"{ins.id}: a board text broke the plain-English limits and was replaced by "
+                f"a plainer one ({' | '.join(problems)}); the words came from "
+                f"{' and '.join(dict.fromkeys(causes))}."
+            )
+            ins = replace(ins, narrative=replace(nar, **new))
+        out.append(ins)
+    return tuple(out), notes
+
+
+# ==========================================================================================
 # The document
 # ==========================================================================================
 def _baseline_window(period: Period, n: int) -> tuple[date, date]:
@@ -88,13 +207,15 @@ def build_document(
 
     ``history`` is left as a first-run skeleton (every insight new) for the history step to
     replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
-    fusion parameters added. With ``check`` (the default) a board text, headline or digest that
-    breaks the plain-English limits raises :class:`~insightlib.text.plain.PlainTextError`.
+    fusion parameters added. A headline or board text that breaks the plain-English limits is
+    replaced by a plainer template and a provenance note names the input that caused it; with
+    ``check`` (the default) a digest that still breaks them is noted too: texts never fail a run.
     """
     gloss = load_glossary(glossary)
     bstart, bend = baseline or _baseline_window(period, config.baseline_periods)
     insights, questions = fuse(quant, qual, knowledge, config, period, (bstart, bend))
     insights = narrate(insights, period, gloss)
+    insights, repaired = _repair_texts(insights, tuple(gloss), config, knowledge)
     asked = {i.question.id: i.question for i in insights if i.question is not None}
     questions = tuple(asked.get(q.id, q) for q in questions)
     if score_factors:  # learned from teams' verdicts: ranks lower before anything is picked
@@ -148,6 +269,8 @@ def build_document(
     )
     prov["files"] = files
     prov["parameters"] = params
+    if repaired:
+        prov["notes"] = [*(prov.get("notes") or []), *repaired]
     kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
     themes = sorted(getattr(qual, "themes", ()) or (), key=lambda t: (-t.count, t.id))
     linked_since = min([bstart, *(k.date for i in insights for k in i.evidence.knowledge)])
@@ -206,14 +329,13 @@ def build_document(
         },
         "provenance": prov,
     }
-    if check:
+    if check:  # after _repair_texts only the digest can still break its limits: noted
         problems = check_texts(doc, gloss)
         if problems:
-            raise PlainTextError(
-                "texts for the board break the plain-English limits (grade 8, 40 words, "
-                "2 sentences, no jargon):\n  " + "\n  ".join(problems) + "\nShorten the metric "
-                "labels in insight.toml or add glossary entries, then run again."
-            )
+            prov["notes"] = [
+                *(prov.get("notes") or []),
+                *(f"plain-English limits (grade 8, no jargon) not met: {p}" for p in problems),
+            ]
     return doc
 
 

@@ -316,6 +316,10 @@ def load_config(workspace: str | Path) -> Config:
         raise ConfigError(f"not valid TOML: {exc}.", file=file) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text; save it as UTF-8.", file=file) from None
+    except IsADirectoryError:
+        raise ConfigError("is a folder; it must be the insight.toml file.", file=file) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror or exc}.", file=file) from None
     root = path.parent.resolve()
     _check_keys(raw, _TOP_KEYS, "the top level", file)
 
