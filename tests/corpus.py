@@ -122,6 +122,19 @@ def _long_field(root: Path) -> None:
         fh.write(f'long1,2026-11-13T09:00:00Z,survey,"{body}",3\n')
 
 
+def _parquet_events_with(value: float) -> Callable[[Path], None]:
+    """events.csv turned into events.parquet (typed), row 4's revenue set to ``value``."""
+
+    def mutate(root: Path) -> None:
+        df = pd.read_csv(root / "events.csv")
+        df.loc[3, "revenue"] = value
+        df.to_parquet(root / "events.parquet", index=False)
+        (root / "events.csv").unlink()
+        _toml('events = "events.csv"', 'events = "events.parquet"')(root)
+
+    return mutate
+
+
 def _mixed_times(df: pd.DataFrame) -> pd.DataFrame:
     df.loc[0, "timestamp"] = "2026-11-02T12:00:00+02:00"  # offset
     df.loc[1, "timestamp"] = "2026-11-02 05:00:00-05:00"  # space separator, negative offset
@@ -216,6 +229,16 @@ BAD: list[Case] = [
         _set("events.csv", 3, "revenue", "1e307"),
         r"events\.csv, column 'revenue', row 4: value '1e307' is out of range; amounts must "
         r"lie within ±1e\+15",
+    ),
+    Case(
+        "parquet_infinite_amount",
+        _parquet_events_with(float("inf")),
+        r"events\.parquet, column 'revenue', row 4: value 'inf' is not a finite number",
+    ),
+    Case(
+        "parquet_absurd_amount",
+        _parquet_events_with(-1e300),
+        r"events\.parquet, column 'revenue', row 4: value '-1e\+300' is not a finite number within",
     ),
     Case(
         "infinite_score",
