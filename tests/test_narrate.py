@@ -39,7 +39,6 @@ from insightlib.text.plain import (
     BOARD_LIMITS,
     DIGEST_LIMITS,
     HEADLINE_LIMITS,
-    PlainTextError,
     find_jargon,
     lint_text,
 )
@@ -237,7 +236,8 @@ def test_glossary_applies_to_board_and_digest() -> None:
     assert find_jargon(de["narrative"]["board"], gloss) == ()
 
 
-def test_run_fails_loudly_when_a_board_text_breaks_the_limits() -> None:
+def test_a_board_text_that_breaks_the_limits_is_rewritten_not_fatal() -> None:
+    """Issue 17: the text is replaced by a plainer one and a note names the input."""
     cfg = config()
     metrics = dict(cfg.metrics)
     metrics["orders"] = MetricSpec(
@@ -249,8 +249,12 @@ def test_run_fails_loudly_when_a_board_text_breaks_the_limits() -> None:
     )
     from dataclasses import replace
 
-    with pytest.raises(PlainTextError, match="segment_driver:orders:country=DE board"):
-        document(config=replace(cfg, metrics=metrics))
+    doc = document(config=replace(cfg, metrics=metrics))
+    de = next(i for i in doc["insights"] if i["id"] == "segment_driver:orders:country=DE")
+    assert lint_text(de["narrative"]["board"], (), BOARD_LIMITS, explain=False).ok
+    notes = " ".join(doc["provenance"]["notes"])
+    assert "segment_driver:orders:country=DE: a board text broke the plain-English limits" in notes
+    assert "[metrics.orders] label" in notes
 
 
 # ------------------------------------------------------------------------------------------
