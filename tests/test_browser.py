@@ -113,3 +113,58 @@ def test_board_pdf_is_two_pages_with_charts(built: Path, tmp_path: Path) -> None
         assert ImageStat.Stat(image).stddev[0] > 10, f"{p.name} looks blank"
     first = Image.open(pages[0])
     assert _pixels_like(first, PALETTE["primary"]) > 200  # charts are drawn in the PDF
+
+
+_PROBE = """<script>
+window.addEventListener('load', () => {
+  const root = document.documentElement, width = root.clientWidth, out = [];
+  document.querySelectorAll('main *').forEach(e => {
+    if (e.closest('.table-wrap, details')) return;  // tables scroll in their own box
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && (r.right > width + 1 || r.left < -1)) out.push(e.tagName + '.' + e.className);
+  });
+  const texts = [...document.querySelectorAll('.story-text')].map(e => e.getBoundingClientRect().width);
+  const charts = [...document.querySelectorAll('figure.chart svg')].map(e => e.getBoundingClientRect().width);
+  document.body.setAttribute('data-probe', JSON.stringify({
+    width, height: root.scrollHeight, overflow: out.slice(0, 10),
+    text: Math.min(...texts), chart: Math.max(...charts), stories: texts.length}));
+});
+</script>"""
+
+
+def _probe(page: Path, tmp_path: Path, width: int) -> dict:
+    import json
+
+    probed = tmp_path / f"probe-{width}-{page.name}"
+    probed.write_text(page.read_text().replace("</body>", _PROBE + "</body>"))
+    dom = _chromium(
+        probed,
+        tmp_path / f"profile-{width}",
+        f"--window-size={width},900",
+        "--hide-scrollbars",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+    ).stdout
+    m = re.search(r'data-probe="([^"]+)"', dom)
+    assert m, "the probe did not run"
+    return json.loads(m[1].replace("&quot;", '"'))
+
+
+@needs_chromium
+@pytest.mark.parametrize("name", ["board", "team"])
+@pytest.mark.parametrize("width", [500, 1280])
+def test_reports_read_well_on_a_phone_and_a_desktop(
+    built: Path, tmp_path: Path, name: str, width: int
+) -> None:
+    got = _probe(built / "2026-W47" / f"{name}.html", tmp_path, width)
+    print(name, width, got)
+    assert got["width"] == width
+    assert got["overflow"] == [], "elements wider than the window"
+    assert got["stories"] >= 3
+    if width == 500:
+        # one column: the text of a story uses the width (not a 150 px column beside a chart),
+        # and the charts scale down to the window
+        assert got["text"] > 0.8 * (width - 40)
+        assert got["chart"] <= width
+    else:
+        assert got["chart"] <= 700

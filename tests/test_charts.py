@@ -80,9 +80,24 @@ def test_hostile_text_is_escaped_in_svg(series: pd.DataFrame) -> None:
 
 def test_driver_chart_colours_by_effect() -> None:
     svg = charts.to_svg(charts.driver_chart(INS[ID_CHECKOUT]))
-    assert "86% of the change" in svg and "Android" in svg
+    assert ">86%<" in svg and "Android" in svg and "By platform" in svg
     assert charts.PALETTE["worse"] in svg
     assert _size(svg)[0] <= 640
+    # one group of bars per segment column, and the shares explained in words
+    ins = {
+        **INS[ID_CHECKOUT],
+        "evidence": {
+            "drivers": [
+                {"segment": {"platform": "android"}, "share_of_change": 1.08},
+                {"segment": {"platform": "web"}, "share_of_change": -0.08},
+                {"segment": {"country": "DE"}, "share_of_change": 0.6},
+            ]
+        },
+    }
+    svg = charts.to_svg(charts.driver_chart(ins))
+    assert "By platform" in svg and "By country" in svg
+    words = charts.driver_words(ins)
+    assert "more than all of it (108%)" in words and "other way" in words
     with pytest.raises(ValueError, match="has no drivers"):
         charts.driver_chart(INS[ID_OUTAGE])
 

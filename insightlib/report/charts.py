@@ -45,6 +45,7 @@ __all__ = [
     "segment_key_of",
     "legend",
     "from_zero",
+    "driver_words",
 ]
 
 THEME = "insightlib"
@@ -483,8 +484,29 @@ def metric_chart(
     return _size(chart, small)
 
 
-def driver_chart(insight: Mapping[str, Any], small: bool = False) -> alt.LayerChart:
-    """Where the change came from: each driver segment's share of the overall change.
+def driver_words(insight: Mapping[str, Any]) -> str:
+    """The driver chart in words: what a share of the change means, and why shares can pass
+    100% (the other segments of the same column moved the other way)."""
+    drivers = list((insight.get("evidence") or {}).get("drivers") or [])
+    over = [d for d in drivers if abs(float(d.get("share_of_change") or 0.0)) > 1.0]
+    text = (
+        "Each bar is the part of the overall change that one segment accounts for; the segments "
+        "of one column (platform, country …) add up to the whole change."
+    )
+    if over:
+        d = over[0]
+        text += (
+            f" {segment_words(d.get('segment'))} accounts for more than all of it "
+            f"({float(d.get('share_of_change') or 0):.0%}): the other segments moved the other "
+            "way a little."
+        )
+    return text
+
+
+def driver_chart(insight: Mapping[str, Any], small: bool = False) -> alt.TopLevelMixin:
+    """Where the change came from: each driver segment's share of the overall change, one group
+    of bars per segment column (a segment of two columns, such as Android in the US, gets its
+    own group), so the shares of a group are comparable.
 
     Bars are red where the segment moved the metric the worse way and green where it moved it
     the better way (grey when the metric has no better direction).
@@ -507,39 +529,50 @@ def driver_chart(insight: Mapping[str, Any], small: bool = False) -> alt.LayerCh
         else:
             effect = "better" if (contrib > 0) == good_up else "worse"
         share = float(d.get("share_of_change") or 0.0)
+        column = " & ".join(sorted((d.get("segment") or {}).keys())) or "all"
         rows.append(
             {
                 "segment": segment_words(d.get("segment")),
+                "column": column,
                 "share": share,
-                "label": f"{share:.0%} of the change",
+                "label": f"{share:.0%}",
                 "effect": effect,
             }
         )
     data = pd.DataFrame(rows)
-    order = list(data["segment"])
     colours = alt.Scale(
         domain=["worse", "better", "neutral"],
         range=[PALETTE["worse"], PALETTE["better"], PALETTE["faint"]],
     )
-    base = alt.Chart(data).encode(
-        y=alt.Y("segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=140)),
-        x=alt.X(
-            "share:Q",
-            title=None if small else "Share of the overall change",
-            axis=alt.Axis(format=".0%", tickCount=4),
-            scale=alt.Scale(domain=[min(0.0, data["share"].min()), max(1.0, data["share"].max())]),
-        ),
-    )
-    bars = base.mark_bar(height={"band": 0.65}, opacity=0.85).encode(
-        color=alt.Color("effect:N", scale=colours, legend=None)
-    )
-    text = base.mark_text(align="left", dx=4, fontSize=10, color=PALETTE["muted"]).encode(
-        text="label:N"
-    )
-    chart = alt.layer(bars, text)
+    domain = [min(0.0, data["share"].min()), max(1.0, data["share"].max()) * 1.15]
+    parts = []
+    for column, part in data.groupby("column", sort=False):
+        order = list(part["segment"])
+        base = alt.Chart(part).encode(
+            y=alt.Y("segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+            x=alt.X(
+                "share:Q",
+                title=None,
+                axis=alt.Axis(format=".0%", tickCount=4),
+                scale=alt.Scale(domain=domain),
+            ),
+        )
+        bars = base.mark_bar(height={"band": 0.65}, opacity=0.85).encode(
+            color=alt.Color("effect:N", scale=colours, legend=None)
+        )
+        text = base.mark_text(align="left", dx=4, fontSize=10, color=PALETTE["muted"]).encode(
+            text="label:N"
+        )
+        layer = alt.layer(bars, text).properties(
+            title=alt.TitleParams(f"By {column}", fontSize=11, fontWeight="normal"),
+            width=SMALL_WIDTH if small else WIDTH - 160,
+            height=max(26, 24 * len(part)),
+        )
+        parts.append(layer)
+    chart = alt.vconcat(*parts, spacing=10)
     if not small:
-        chart = chart.properties(title="Where the change came from")
-    return _size(chart, small, height=max(60, 26 * len(rows)))
+        chart = chart.properties(title="Share of the overall change, by segment column")
+    return chart
 
 
 def theme_chart(

@@ -539,6 +539,15 @@ def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -
     verdicts = [
         {**v, "finding": m.get("title")} for m in story.members for v in m.get("verdicts") or []
     ]
+    drivers = None
+    if depth != "summary" and len((lead.get("evidence") or {}).get("drivers") or []) >= 2:
+        try:
+            drivers = {
+                "svg": Markup(charts.to_svg(charts.driver_chart(lead_row))),
+                "words": charts.driver_words(lead_row),
+            }
+        except (ValueError, KeyError):
+            drivers = None
     statuses = {run.status(m) for m in story.members} - {""}
     status = "new" if "new" in statuses else ("continuing" if statuses else "")
     return render(
@@ -563,6 +572,7 @@ def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -
             if (m.get("learning") or {}).get("why")
         ],
         team_link="team.html" if depth == "summary" else "",
+        drivers=drivers,
     )
 
 
