@@ -67,6 +67,8 @@ class ThemeLink:
     score: float
     why: str
     quotes: tuple[Quote, ...] = ()
+    #: the theme's rise as a share of the change (with the change's sign), where countable
+    share_of_change: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _d(self)
@@ -85,6 +87,10 @@ class KnowledgeLink:
     end_date: date | None
     score: float
     why: str
+    #: ``cause`` (a reason that fits: the best candidate first), ``routine`` (only a routine
+    #: note fits and customers blame an update: named plainly, explains nothing), ``also``
+    #: (dated that week, nothing relates) or ``context`` (its own text says nothing changed)
+    role: str = "cause"
 
     def to_dict(self) -> dict[str, Any]:
         return _d(self)
@@ -94,13 +100,17 @@ class KnowledgeLink:
 class Evidence:
     drivers: tuple[DriverLink, ...] = ()
     themes: tuple[ThemeLink, ...] = ()
+    #: credited notes: causes, best first (or one ``routine`` note said plainly)
     knowledge: tuple[KnowledgeLink, ...] = ()
+    #: notes of that time and place that explain nothing ("also that week", context)
+    also: tuple[KnowledgeLink, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "drivers": [d.to_dict() for d in self.drivers],
             "themes": [t.to_dict() for t in self.themes],
             "knowledge": [k.to_dict() for k in self.knowledge],
+            "also_that_week": [k.to_dict() for k in self.also],
         }
 
 
@@ -178,8 +188,15 @@ class Insight:
         return segment_key(self.segment)
 
     @property
+    def mix_driven(self) -> bool:
+        """Whether quant flagged the change as moved by the segment mix, not by the rates."""
+        d = self.details or {}
+        return bool(d.get("mix_shift") or d.get("mix_driven")) or "mix" in self.kind
+
+    @property
     def explained(self) -> bool:
-        return bool(self.evidence.knowledge)
+        """A note that fits is credited, or the change is the segment mix's doing."""
+        return any(k.role == "cause" for k in self.evidence.knowledge) or self.mix_driven
 
     def with_narrative(self, narrative: Narrative) -> Insight:
         return replace(self, narrative=narrative)

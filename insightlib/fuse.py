@@ -63,7 +63,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -133,6 +133,9 @@ MAX_QUOTES = 2
 KEY_DRIVER_LIFT = 1.3
 SENTIMENT_BAND = 0.05
 THEME_MIN_COUNT = 10
+#: A theme with no words in common with the metric links only if its rise is at least this
+#: share of the change (in the change's units, with its sign).
+THEME_MIN_SHARE = 0.2
 QUESTION_MIN_SCORE = 0.25
 
 #: (team, words) — the first rows win ties, so "order value" goes to Pricing, not Marketing.
@@ -208,9 +211,69 @@ def words_of(*texts: str | None) -> frozenset[str]:
 
 
 def _metric_words(spec: MetricSpec | None, metric: str | None) -> frozenset[str]:
-    if spec is None:
-        return words_of(metric)
-    return words_of(spec.name, spec.label, spec.description, *spec.events)
+    base = (
+        words_of(metric)
+        if spec is None
+        else words_of(spec.name, spec.label, spec.description, *spec.events)
+    )
+    return base.union(*(RELATED.get(w, frozenset()) for w in base))
+
+
+def _shared(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    """Words of ``a`` that ``b`` also has; a word of 5+ letters also matches inside a longer one
+    ("design" in "redesign"), so a light stemmer's misses do not hide a match."""
+    bs = set(b)
+    out = set(a) & bs
+    for w in set(a) - out:
+        if len(w) >= 5 and any(len(x) >= 5 and (w in x or x in w) for x in bs):
+            out.add(w)
+    # one word once: "signupstart" says nothing "signup" did not
+    return sorted(w for w in out if not any(x != w and x in w for x in out))
+
+
+def _related(groups: Iterable[str]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for g in groups:
+        ws = words_of(g)
+        for w in ws:
+            out.setdefault(w, set()).update(ws - {w})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+#: Words that name the same thing in a metric and in a note ("support contacts" and "tickets").
+RELATED: dict[str, frozenset[str]] = _related(
+    (
+        "support contact contacts ticket tickets complaint complaints helpdesk",
+        "signup sign-up registration register onboarding verification",
+        "login log-in sign-in signin password",
+        "checkout payment payments pay card",
+        "purchase purchases order orders",
+        "revenue sales",
+        "rating ratings review reviews stars",
+        "crash crashes freeze freezes",
+    )
+)
+
+#: Phrases by which a note says nothing changed: context, never a cause.
+NO_CHANGE = re.compile(
+    r"\b(no changes?|not chang\w*|unchanged|no impact|no effect|stays? (?:at|the same)"
+    r"|remains? (?:at|the same)|kept at|same as before)\b",
+    re.IGNORECASE,
+)
+#: Words of routine notes: a note with nothing else is "also that week" at most.
+ROUTINE_WORDS = words_of(
+    "bug bugs fix fixes fixed fixing performance improvement improvements improve improved "
+    "minor stability stable tweak tweaks various general small update updates updated updating "
+    "release released version maintenance enhancement enhancements polish issue issues "
+    "reliability thanks choosing latest regularly better experience make keep available "
+    "features feature includes include several app apps phone iphone ipad ios android web "
+    "download rolled rolling out smoother faster quality under hood"
+)
+#: Customers' words that blame an update: only then may a routine release be named (plainly).
+UPDATE_WORDS = words_of("update updates updated version upgrade release latest")
+#: Kinds that fit a change by themselves: an outage for a drop, a campaign for a rise.
+FIT_WORSE = ("incident", "outage")
+FIT_BETTER = ("campaign", "promotion", "promo", "launch")
 
 
 # ==========================================================================================
@@ -245,6 +308,26 @@ class _Entry:
     details: str | None
     segment: Segment
     words: frozenset[str]
+    #: insight ids a team's answer is about (``answers`` column, from memory.verdicts)
+    answers: frozenset[str] = frozenset()
+
+    @property
+    def no_change(self) -> bool:
+        """The note's own text says nothing changed ("no change", "unchanged", a title that
+        only confirms something): context, never a cause."""
+        text = f"{self.title} {self.details or ''}"
+        if NO_CHANGE.search(text):
+            return True
+        return self.kind != "incident" and bool(
+            re.search(r"\bconfirm(?:ed|s)?\b", self.title, re.I)
+        )
+
+    @property
+    def routine(self) -> bool:
+        """Nothing but routine words ("bug fixes", "performance improvements", "minor")."""
+        own = words_of(*(str(v) for _, v in self.segment), self.kind)
+        rest = {w for w in self.words - ROUTINE_WORDS - own if not any(c.isdigit() for c in w)}
+        return not rest
 
 
 def _entries(knowledge: pd.DataFrame | None) -> list[_Entry]:
@@ -268,6 +351,9 @@ def _entries(knowledge: pd.DataFrame | None) -> list[_Entry]:
                 details=details.strip() if details else None,
                 segment=parse_segment(row.get("segment")),
                 words=words_of(title, details),
+                answers=frozenset(str(row.get("answers") or "").split())
+                if isinstance(row.get("answers"), str)
+                else frozenset(),
             )
         )
     out.sort(key=lambda e: (e.date, e.team, e.title))
@@ -416,15 +502,54 @@ def _driver_links(f: Finding) -> tuple[DriverLink, ...]:
     return tuple(out)
 
 
-def _quotes(theme: Theme, seg: Segment) -> tuple[Quote, ...]:
+def _quotes(
+    theme: Theme, seg: Segment, window: tuple[date, date] | None = None
+) -> tuple[Quote, ...]:
+    """Up to :data:`MAX_QUOTES` quotes, the segment's first; only quotes dated inside
+    ``window`` (the change's period) are evidence of it."""
     want = _norm_seg(seg)
 
     def fits(q: Quote) -> bool:
         qs = {str(k).lower(): str(v).lower() for k, v in (q.segment or {}).items()}
         return all(qs.get(c) == v for c, v in want.items())
 
-    ordered = [q for q in theme.quotes if fits(q)] + [q for q in theme.quotes if not fits(q)]
+    pool = [q for q in theme.quotes if window is None or (window[0] <= q.date <= window[1])]
+    ordered = [q for q in pool if fits(q)] + [q for q in pool if not fits(q)]
     return tuple(replace(q, text=redact(q.text)) for q in ordered[:MAX_QUOTES])
+
+
+def _units_of_change(f: Finding, spec: MetricSpec | None) -> float | None:
+    """The change in countable things (events, users, or the conversions that were lost or
+    won), signed as the change; ``None`` for sums and means (not counts of anything)."""
+    kind = spec.kind if spec is not None else (f.details or {}).get("metric_kind")
+    if kind in ("count", "distinct_users"):
+        return float(f.change_abs)
+    if kind == "conversion":
+        return float(f.change_abs) * float(f.n_current)
+    return None
+
+
+def theme_share(
+    rise: float, f: Finding, spec: MetricSpec | None, sentiment: float | None
+) -> float | None:
+    """A theme's share of a change, computed with the change's sign.
+
+    A complaint (sentiment below -0.05) that rose stands for things getting worse, praise for
+    things getting better; the share is positive only when that matches the change, so a
+    falling theme never "accounts for" a rise and a complaint never for an improvement.
+    """
+    units = _units_of_change(f, spec)
+    if units is None or units == 0 or f.better is None:
+        return None
+    good_up = f.better == (f.change_abs > 0)  # the metric's good direction is up
+    sign = 1.0
+    if sentiment is not None and sentiment < -SENTIMENT_BAND:
+        sign = -1.0 if good_up else 1.0  # a complaint pushes a good-up metric down
+    elif sentiment is not None and sentiment > SENTIMENT_BAND:
+        sign = 1.0 if good_up else -1.0
+    else:
+        return abs(rise / units)  # a neutral theme: no direction to check
+    return sign * rise / units
 
 
 def _link_themes(
@@ -446,11 +571,14 @@ def _link_themes(
             candidates += [((p,), 0.8, f"among {tf.who((p,))}") for p in f.segment]
     else:
         for d, _ in _key_drivers(f):
+            if d.share_of_change <= 0:
+                continue
             share = _share_words(d.share_of_change)
             candidates.append(
                 (d.segment, 1.0, f"among {tf.who(d.segment)}, who drive {share} of the change")
             )
-    candidates.append(((), 0.5 if not f.segment else 0.25, "overall"))
+    if not f.segment:  # a theme links to findings of its own segment or a parent of it
+        candidates.append(((), 0.5, "overall"))
     worse = f.better is False
     out = []
     for th in themes:
@@ -474,7 +602,7 @@ def _link_themes(
         if best is None:
             continue
         seg_score, seg, n_cur, n_base, where = best
-        shared = sorted(mwords & words_of(th.label, *th.terms))
+        shared = _shared(mwords, words_of(th.label, *th.terms))
         sentiment = th.sentiment if th.sentiment is not None else None
         if sentiment is not None and f.better is not None:
             if (worse and sentiment > SENTIMENT_BAND) or (f.better and sentiment < -SENTIMENT_BAND):
@@ -483,6 +611,9 @@ def _link_themes(
             continue  # a day, or many weeks, against weekly counts: time and place are too loose
         if not shared and n_cur < THEME_MIN_COUNT:
             continue  # a handful of mentions links only on shared words
+        share = theme_share(n_cur - n_base, f, spec, sentiment)
+        if not shared and (share is None or share < THEME_MIN_SHARE):
+            continue  # no words in common, and too small a part of the change to explain it
         fit = 0.05 if (worse and sentiment is not None and sentiment < 0) else 0.0
         score = 0.40 + 0.35 * seg_score + 0.25 * min(1.0, len(shared) / 2) + fit
         if score < THEME_MIN_SCORE:
@@ -494,6 +625,8 @@ def _link_themes(
         )
         if shared:
             why += "; shares the words " + ", ".join(f"'{w}'" for w in shared)
+        if share is not None and share >= THEME_MIN_SHARE:
+            why += f"; its rise is {_share_words(share)} the size of the change"
         out.append(
             ThemeLink(
                 id=th.id,
@@ -506,7 +639,8 @@ def _link_themes(
                 sentiment=sentiment,
                 score=round(min(score, 1.0), 3),
                 why=why,
-                quotes=_quotes(th, seg),
+                quotes=_quotes(th, seg, (period_of(cur[0], counts.grain).start, cur[1])),
+                share_of_change=round(share, 4) if share is not None else None,
             )
         )
     out.sort(key=lambda t: (-t.score, -t.count, t.id))
@@ -555,6 +689,23 @@ def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
     return tuple(out)
 
 
+def _onset(f: Finding) -> date:
+    """When the change began: the anomaly's day, the trend's start, quant's ``onset`` inside
+    the period, else the first day of the window."""
+    if f.kind == "anomaly":
+        return event_day(f)
+    if f.kind == "trend":
+        return trend_start(f)
+    d = as_date(f.details.get("onset")) if f.details else None
+    return d if d is not None and f.window_start <= d <= f.window_end else f.window_start
+
+
+def _mix_driven(f: Finding) -> bool:
+    """quant flagged the change as moved by the segment mix (``details["mix_shift"]``)."""
+    d = f.details or {}
+    return bool(d.get("mix_shift") or d.get("mix_driven")) or "mix" in f.kind
+
+
 def _link_knowledge(
     f: Finding,
     entries: Sequence[_Entry],
@@ -562,9 +713,13 @@ def _link_knowledge(
     grain: str,
     lead_days: int,
     drivers: Sequence[tuple[Segment, float]] = (),
-) -> tuple[KnowledgeLink, ...]:
+    *,
+    blamed_update: bool = False,
+    record: Mapping[tuple[str, str], float] | None = None,
+) -> tuple[tuple[KnowledgeLink, ...], tuple[KnowledgeLink, ...]]:
+    """(credited notes, best first; notes of that time and place that explain nothing)."""
     if not entries:
-        return ()
+        return (), ()
     if f.kind == "anomaly":
         day = event_day(f)
         lo, hi, what = day - timedelta(days=1), max(day, f.window_end), "anomaly"
@@ -575,32 +730,50 @@ def _link_knowledge(
     else:
         lo, hi, what = f.window_start - timedelta(days=lead_days), f.window_end, "change"
     start = trend_start(f) if f.kind == "trend" else f.window_start
+    onset = _onset(f)
     if f.segment:
         drivers = []
     elif not drivers:
         drivers = [(d.segment, d.share_of_change) for d, _ in _key_drivers(f)]
-    worse = f.better is False
-    out = []
+    drivers = [d for d in drivers if d[1] is not None and d[1] > 0]  # with the change's sign
+    worse, mix = f.better is False, _mix_driven(f)
+    topic = frozenset(w for w in words if w not in ROUTINE_WORDS)
+    causes: list[KnowledgeLink] = []
+    also: list[KnowledgeLink] = []
+    routine: list[tuple[int, KnowledgeLink]] = []
     for e in entries:
-        # time
+        # time: the note just before the onset ranks first, one after it lower (a fix follows)
         if f.kind == "anomaly" and e.date == event_day(f):
             t_score, when = 1.0, "on the same day"
-        elif start <= e.date <= hi:
-            t_score = 1.0
-            when = "early in the trend" if what == "trend" else f"inside the {what} window"
-        elif lo <= e.date < start:
-            t_score = 0.7 if what != "trend" else 1.0
-            when = "just before the trend began" if what == "trend" else f"just before the {what}"
+        elif lo <= e.date <= hi:
+            if e.date <= onset:
+                t_score = 1.0 - 0.3 * (onset - e.date).days / max(lead_days, 1)
+                if e.date < start:
+                    when = (
+                        "just before the trend began"
+                        if what == "trend"
+                        else f"just before the {what}"
+                    )
+                else:
+                    when = "early in the trend" if what == "trend" else f"inside the {what} window"
+                if onset > start:
+                    when += ", before it began"
+            else:
+                span = max((hi - onset).days, 1)
+                t_score = 0.8 - 0.3 * (e.date - onset).days / span
+                when = "early in the trend" if what == "trend" else f"inside the {what} window"
+                if onset > start:
+                    when += ", after it began"
         elif e.date < lo and e.end_date is not None and e.end_date >= start:
             t_score, when = 0.6, "running during the window"
         else:
             continue
-        # place
+        # place: the same segment, a coarser one, or a finer one (a key driver ranks higher)
         if _conflicts(e.segment, f.segment):
             continue
         via = ""
         if _fits(e.segment, f.segment):
-            s_score = 1.0
+            s_score = 1.0 if len(e.segment) == len(f.segment) else 0.8
         elif not e.segment:
             s_score = 0.4
         else:
@@ -608,53 +781,109 @@ def _link_knowledge(
             if match is None:
                 match = next((d for d in drivers if _fits(d[0], e.segment)), None)
             if match is not None:
-                s_score = 0.9
+                s_score = 0.7
+                noun = "change"
+                if f.kind in THEME_KINDS:
+                    noun = "rise" if f.direction == "up" else "fall"
                 via = (
                     f"; {segment_text(match[0])} accounts for {_share_words(match[1])} of the "
-                    f"{'rise' if f.kind in THEME_KINDS else 'change'}"
+                    f"{noun}"
                 )
+            elif _fits(f.segment, e.segment) and f.kind not in THEME_KINDS:
+                s_score = 0.3  # a part of the finding's group that is not where it moved
             else:
-                s_score = 0.2
-        shared = sorted(words & e.words)
+                continue
+        # content: the note's words match the metric or the complaint, or its kind fits
+        shared = _shared(topic, e.words - ROUTINE_WORDS)
         w_score = min(1.0, len(shared) / 2)
+        kind_fit = (worse and (e.kind in FIT_WORSE or "outage" in e.words)) or (
+            f.better is True and e.kind in FIT_BETTER
+        )
         same_day_incident = (
             f.kind == "anomaly"
             and e.kind == "incident"
             and t_score == 1.0
             and (not f.segment or not e.segment)
         )
-        if not same_day_incident:
-            if s_score == 0.2:  # another group than the finding's: no link
-                continue
+        # the team's own answer about this change (same metric or theme and segment, any kind)
+        answered = _ins_id(f).split(":", 1)[1] in {a.split(":", 1)[-1] for a in e.answers}
+        relates = bool(shared) or kind_fit or answered
+        if not same_day_incident and not answered:
             if f.kind in THEME_KINDS and s_score < 1.0 and not shared:
-                continue  # a theme links to what talks about it
+                relates = False  # a theme links to what talks about it
             if s_score == 0.4 and len(shared) < (2 if f.kind == "trend" else 1):
-                continue
-        fit = 0.1 if (worse and e.kind == "incident") else 0.0
-        fit += 0.05 if (f.better and e.kind in ("campaign", "pricing")) else 0.0
-        score = 0.45 * t_score + 0.35 * s_score + 0.2 * w_score + fit
+                relates = False  # a note for everyone must talk about it
+        past = (record or {}).get((canonical_team(e.team), e.kind), 0.0)
+        score = 0.40 * t_score + 0.25 * s_score + 0.25 * w_score + 0.10 * kind_fit + 0.10 * past
         for_whom = tf.who(e.segment) if e.segment else "everyone"
         why = f"{e.kind} for {for_whom} dated {tf.day(e.date)}, {when}{via}"
         if shared:
             why += "; shares the words " + ", ".join(f"'{w}'" for w in shared)
-        out.append(
-            KnowledgeLink(
-                team=e.team,
-                kind=e.kind,
-                date=e.date,
-                title=e.title,
-                details=e.details,
-                segment=e.segment,
-                end_date=e.end_date,
-                score=round(min(score, 1.0), 3),
-                why=why,
+        if answered:
+            why += f"; {e.team}'s answer about this change"
+        if kind_fit:
+            why += f"; {'an' if e.kind[0] in 'aeiou' else 'a'} {e.kind} fits a change " + (
+                "for the worse" if worse else "for the better"
+            )
+        if past:
+            why += f"; {e.team}'s past {e.kind} links were {'confirmed' if past > 0 else 'refuted'}"
+        role = "cause"
+        if e.no_change:
+            role, why = "context", why + "; its own text says nothing changed"
+        elif mix:
+            role, why = "also", why + "; the change came from the mix of customers"
+        elif e.routine:
+            role, why = "also", why + "; a routine note that does not say what changed"
+        elif not relates or s_score < 0.35:
+            role, why = "also", why + "; nothing in it relates to this change"
+        link = KnowledgeLink(
+            team=e.team,
+            kind=e.kind,
+            date=e.date,
+            title=e.title,
+            details=e.details,
+            segment=e.segment,
+            end_date=e.end_date,
+            score=round(min(max(score, 0.0), 1.0), 3),
+            why=why,
+            role=role,
+        )
+        if e.routine and role == "also" and not mix and s_score >= 0.8 and e.date <= onset:
+            routine.append(((onset - e.date).days, link))
+        if role == "cause":
+            causes.append(link)
+        elif s_score >= 0.7:  # only notes of its own place are worth a mention
+            also.append(link)
+    if f.kind == "trend":  # the window of a trend is a fixed span: what came first leads
+        causes.sort(key=lambda k: (-round(k.score, 1), k.date, k.title))
+    else:
+        causes.sort(key=lambda k: (-k.score, k.date, k.title))
+    if causes and causes[0].kind == "release":  # the release before it, not the fix after
+        best = causes[0]
+        later = [
+            k
+            for k in causes[1:]
+            if k.kind == "release" and k.segment == best.segment and k.date > best.date
+        ]
+        for k in later:
+            causes.remove(k)
+            also.append(
+                replace(k, role="also", why=k.why + "; a later release than the one credited")
+            )
+    if not causes and routine and blamed_update:
+        # nothing else fits and customers blame an update: the last routine release before the
+        # change is named, plainly, as the only candidate (it explains nothing)
+        _, pick = min(routine, key=lambda r: (r[0], r[1].title))
+        also.remove(pick)
+        causes.append(
+            replace(
+                pick,
+                role="routine",
+                why=pick.why + "; the only release before it, and customers talk of an update",
             )
         )
-    if f.kind == "trend":  # the window of a trend is a fixed span: what came first leads
-        out.sort(key=lambda k: (-round(k.score, 1), k.date, k.title))
-    else:
-        out.sort(key=lambda k: (-k.score, k.date, k.title))
-    return tuple(out[:MAX_KNOWLEDGE])
+    also.sort(key=lambda k: (k.role != "also", -k.score, k.date, k.title))
+    return tuple(causes[:MAX_KNOWLEDGE]), tuple(also[:MAX_KNOWLEDGE])
 
 
 # ==========================================================================================
@@ -746,6 +975,7 @@ def fuse(
     baseline: tuple[date, date] | None = None,
     *,
     lead_days: int | None = None,
+    link_record: Mapping[tuple[str, str], float] | None = None,
 ) -> tuple[tuple[Insight, ...], tuple[Question, ...]]:
     """Join quant and qual findings with themes, knowledge and drivers.
 
@@ -766,6 +996,9 @@ def fuse(
     lead_days
         How many days before a change window knowledge still counts
         (default :data:`LEAD_DAYS` for the grain).
+    link_record
+        The teams' past verdicts on links, ``(team, kind) -> -1..1`` (refuted … confirmed),
+        from :func:`insightlib.memory.verdicts.link_record`; it moves a candidate's rank.
 
     Returns
     -------
@@ -804,7 +1037,7 @@ def fuse(
                         sentiment=th.sentiment,
                         score=1.0,
                         why="the theme of this insight",
-                        quotes=_quotes(th, f.segment),
+                        quotes=_quotes(th, f.segment, (f.window_start, f.window_end)),
                     ),
                 )
             words = words_of(theme_label, *(th.terms if th else ()))
@@ -817,13 +1050,21 @@ def fuse(
             dlinks = _theme_drivers(f, counts)
         else:
             dlinks = _driver_links(f)
-        klinks = _link_knowledge(
+        told = (
+            [th]
+            if (f.kind in THEME_KINDS and th is not None)
+            else [by_theme[t.id] for t in tlinks if t.id in by_theme]
+        )
+        blamed = any(words_of(t.label, *t.terms) & UPDATE_WORDS for t in told)
+        klinks, also = _link_knowledge(
             f,
             entries,
             words,
             grain,
             lead,
             [(d.segment, d.share_of_change) for d in dlinks if d.key],
+            blamed_update=blamed,
+            record=link_record,
         )
         rows_cur = f.details.get("rows_current", f.n_current) if f.details else f.n_current
         rows_base = f.details.get("rows_baseline", f.n_baseline) if f.details else f.n_baseline
@@ -861,11 +1102,7 @@ def fuse(
             baseline_end=bend,
             method=f.method,
             details=dict(f.details or {}),
-            evidence=Evidence(
-                drivers=dlinks,
-                themes=tlinks,
-                knowledge=klinks,
-            ),
+            evidence=Evidence(drivers=dlinks, themes=tlinks, knowledge=klinks, also=also),
             provenance={
                 "rows_current": rows_cur,
                 "rows_baseline": rows_base,

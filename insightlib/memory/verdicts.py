@@ -86,7 +86,9 @@ VERDICTS = ("confirmed", "refuted", "explained", "investigating")
 SETTLED = ("confirmed", "refuted", "explained")
 REFUTED_FACTOR = 0.5
 MAX_NOTE = 2000
-KNOWLEDGE_COLUMNS = ["date", "team", "kind", "title", "details", "segment", "end_date"]
+#: the knowledge frame's columns; ``answers`` names the insight ids an answer is about, so
+#: fusion credits it to those changes even when its words differ from the metric's
+KNOWLEDGE_COLUMNS = ["date", "team", "kind", "title", "details", "segment", "end_date", "answers"]
 
 
 def _now(now: datetime | None) -> str:
@@ -418,7 +420,13 @@ def knowledge_from_answers(
     """
     rows = []
     seen: set[tuple] = set()
-    for v in verdicts_of(db, project):
+    verdicts = verdicts_of(db, project)
+    about: dict[tuple, set[str]] = {}  # every insight an answer (or verdict note) is about
+    for v in verdicts:
+        if v["verdict"] == "explained" and v["note"]:
+            k = (v["source"], v.get("question_id") or v["insight_id"], v["team"], v["note"])
+            about.setdefault(k, set()).add(v["insight_id"])
+    for v in verdicts:
         if v["verdict"] != "explained" or not v["note"]:
             continue
         if v["source"] == "answer" and not v.get("primary"):
@@ -443,6 +451,19 @@ def knowledge_from_answers(
                 "details": v["note"],
                 "segment": seg or None,
                 "end_date": None,
+                "answers": " ".join(
+                    sorted(
+                        about.get(
+                            (
+                                v["source"],
+                                v.get("question_id") or v["insight_id"],
+                                v["team"],
+                                v["note"],
+                            ),
+                            {v["insight_id"]},
+                        )
+                    )
+                ),
             }
         )
     return pd.DataFrame(rows, columns=KNOWLEDGE_COLUMNS)

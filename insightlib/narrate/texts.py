@@ -133,7 +133,8 @@ def _top_theme(ins: Insight) -> ThemeLink | None:
 
 
 def top_knowledge(ins: Insight) -> KnowledgeLink | None:
-    return ins.evidence.knowledge[0] if ins.evidence.knowledge else None
+    """The best-ranked note credited as a cause (never a routine or no-change note)."""
+    return next((k for k in ins.evidence.knowledge if k.role == "cause"), None)
 
 
 def _says(t: ThemeLink) -> str:
@@ -519,11 +520,30 @@ def _knowledge_paragraph(ins: Insight) -> str:
     out = []
     for k in ins.evidence.knowledge:
         noun = _KIND_NOUN.get(k.kind, k.kind)
-        text = f"This coincided with {possessive(k.team)} {noun} “{k.title}” ({tf.day(k.date)})"
-        if k.details:
-            text += f": {k.details.rstrip('.')}"
+        if k.role == "routine":  # said plainly: the only candidate, and it says nothing
+            text = (
+                f"No note explains it. The only candidate is {possessive(k.team)} routine "
+                f"{noun} “{k.title}” ({tf.day(k.date)}), which does not say what changed"
+            )
+        else:
+            text = f"This coincided with {possessive(k.team)} {noun} “{k.title}” ({tf.day(k.date)})"
+            if k.details:
+                text += f": {k.details.rstrip('.')}"
         text += f". Linked because: {k.why}."
         out.append(text)
+    if ins.mix_driven and not any(k.role == "cause" for k in ins.evidence.knowledge):
+        out.append("It moved with the mix of customers, so no note is credited with it.")
+    also = [k for k in ins.evidence.also if k.role == "also"]
+    if also:
+        out.append(
+            "Also that week, explaining nothing here: "
+            + "; ".join(
+                f"{possessive(k.team)} {_KIND_NOUN.get(k.kind, k.kind)} “{k.title}” "
+                f"({tf.day(k.date)})"
+                for k in also
+            )
+            + "."
+        )
     return " ".join(out)
 
 
