@@ -245,7 +245,7 @@ RELATED: dict[str, frozenset[str]] = _related(
     (
         "support contact contacts ticket tickets complaint complaints helpdesk",
         "signup sign-up registration register onboarding verification",
-        "login log-in sign-in signin password",
+        "login log-in signin password",
         "checkout payment payments pay card",
         "purchase purchases order orders",
         "revenue sales",
@@ -260,6 +260,8 @@ NO_CHANGE = re.compile(
     r"|remains? (?:at|the same)|kept at|same as before)\b",
     re.IGNORECASE,
 )
+#: A note that says it fixes something: dated after the change began, it is not the start.
+FIX = re.compile(r"\b(fix(?:ed|es)?|resolved?|roll(?:ed)?[- ]?back|restored?|hotfix)\b", re.I)
 #: Words of routine notes: a note with nothing else is "also that week" at most.
 ROUTINE_WORDS = words_of(
     "bug bugs fix fixes fixed fixing performance improvement improvements improve improved "
@@ -757,7 +759,7 @@ def _link_knowledge(
                 else:
                     when = "early in the trend" if what == "trend" else f"inside the {what} window"
                 if onset > start:
-                    when += ", before it began"
+                    when += ", the day it began" if e.date == onset else ", before it began"
             else:
                 span = max((hi - onset).days, 1)
                 t_score = 0.8 - 0.3 * (e.date - onset).days / span
@@ -834,6 +836,8 @@ def _link_knowledge(
             role, why = "also", why + "; the change came from the mix of customers"
         elif e.routine:
             role, why = "also", why + "; a routine note that does not say what changed"
+        elif e.date > onset and e.kind != "incident" and FIX.search(f"{e.title} {e.details or ''}"):
+            role, why = "also", why + "; a fix after the change began, not its start"
         elif not relates or s_score < 0.35:
             role, why = "also", why + "; nothing in it relates to this change"
         link = KnowledgeLink(
