@@ -271,6 +271,12 @@ ROUTINE_WORDS = words_of(
     "features feature includes include several app apps phone iphone ipad ios android web "
     "download rolled rolling out smoother faster quality under hood"
 )
+#: Words too general to tie a note to a change ("like", "open", "work"); segment values are
+#: left out too, as they say where, not what.
+GENERIC_WORDS = words_of(
+    "like love good great open use using used work works working thing things time need want "
+    "please way even really back well lot make made best every since account today"
+)
 #: Customers' words that blame an update: only then may a routine release be named (plainly).
 UPDATE_WORDS = words_of("update updates updated version upgrade release latest")
 #: Kinds that fit a change by themselves: an outage for a drop, a campaign for a rise.
@@ -739,7 +745,9 @@ def _link_knowledge(
         drivers = [(d.segment, d.share_of_change) for d, _ in _key_drivers(f)]
     drivers = [d for d in drivers if d[1] is not None and d[1] > 0]  # with the change's sign
     worse, mix = f.better is False, _mix_driven(f)
-    topic = frozenset(w for w in words if w not in ROUTINE_WORDS)
+    places = words_of(*(str(v) for _, v in f.segment), *(str(v) for d in drivers for _, v in d[0]))
+    topic = frozenset(words - ROUTINE_WORDS - GENERIC_WORDS - places)
+    record = {(canonical_team(t), k): v for (t, k), v in (record or {}).items()}
     causes: list[KnowledgeLink] = []
     also: list[KnowledgeLink] = []
     routine: list[tuple[int, KnowledgeLink]] = []
@@ -796,7 +804,8 @@ def _link_knowledge(
             else:
                 continue
         # content: the note's words match the metric or the complaint, or its kind fits
-        shared = _shared(topic, e.words - ROUTINE_WORDS)
+        own = words_of(*(str(v) for _, v in e.segment))
+        shared = _shared(topic - own, e.words - ROUTINE_WORDS - own)
         w_score = min(1.0, len(shared) / 2)
         kind_fit = (worse and (e.kind in FIT_WORSE or "outage" in e.words)) or (
             f.better is True and e.kind in FIT_BETTER
@@ -815,7 +824,7 @@ def _link_knowledge(
                 relates = False  # a theme links to what talks about it
             if s_score == 0.4 and len(shared) < (2 if f.kind == "trend" else 1):
                 relates = False  # a note for everyone must talk about it
-        past = (record or {}).get((canonical_team(e.team), e.kind), 0.0)
+        past = record.get((canonical_team(e.team), e.kind), 0.0)
         score = 0.40 * t_score + 0.25 * s_score + 0.25 * w_score + 0.10 * kind_fit + 0.10 * past
         for_whom = tf.who(e.segment) if e.segment else "everyone"
         why = f"{e.kind} for {for_whom} dated {tf.day(e.date)}, {when}{via}"

@@ -441,6 +441,10 @@ def run(
         score_factors=feedback_loop.score_factors(
             root / history.DB_NAME, cfg.project, per.label, per.start.isoformat()
         ),
+        # the teams' past verdicts on credited notes move candidate causes (issue 19)
+        link_record=feedback_loop.link_record(
+            root / history.DB_NAME, cfg.project, per.label, per.start.isoformat()
+        ),
     )
     timings["fuse"] = time.perf_counter() - t
 

@@ -239,7 +239,7 @@ KNOWLEDGE = [
 
 def _k(title: str, why: str, score: float = 0.9) -> dict[str, Any]:
     entry = next(k for k in KNOWLEDGE if k["title"] == title)
-    return {**entry, "score": score, "why": why}
+    return {**entry, "score": score, "why": why, "role": "cause"}
 
 
 def _insight(**kw: Any) -> dict[str, Any]:
@@ -261,7 +261,7 @@ def _insight(**kw: Any) -> dict[str, Any]:
         "theme_label": None,
         "details": {},
         "status": "new",
-        "evidence": {"drivers": [], "themes": [], "knowledge": []},
+        "evidence": {"drivers": [], "themes": [], "knowledge": [], "also_that_week": []},
         "question": None,
         "provenance": {},
         "related": [],
@@ -287,6 +287,7 @@ def _insight(**kw: Any) -> dict[str, Any]:
         t.setdefault("segment", {})
         t.setdefault("sentiment", -0.4)
         t.setdefault("score", 0.8)
+        t.setdefault("share_of_change", None)
     prov = base["provenance"]
     prov.setdefault("rows_current", base["n_current"])
     prov.setdefault("rows_baseline", base["n_baseline"])

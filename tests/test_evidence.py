@@ -245,3 +245,32 @@ def test_app_store_known_events() -> None:
 def test_realdata_path_is_outside_the_repository() -> None:
     bench = _bench()
     assert ROOT not in bench.REALDATA.resolve().parents or os.environ.get("INSIGHTLIB_REALDATA")
+
+
+def test_link_record_reads_the_teams_past_verdicts_on_credited_notes(tmp_path: Path) -> None:
+    from fixtures_run import build_run, document
+
+    from insightlib.memory import history
+    from insightlib.memory import verdicts as fl
+
+    out = tmp_path / "reports"
+    doc = document("2026-W46")
+    doc["period"].update({"start": "2026-11-09", "end": "2026-11-15"})
+    link = {"team": "Mobile", "kind": "release", "title": "Android 5.1", "date": "2026-11-10",
+            "role": "cause"}  # fmt: skip
+    a = {"id": "metric_change:orders:platform=android", "kind": "metric_change",
+         "evidence": {"knowledge": [link]}, "segment": {"platform": "android"},
+         "window": {"start": "2026-11-09", "end": "2026-11-15"}}  # fmt: skip
+    b = {**a, "id": "metric_change:revenue:platform=android"}
+    doc["insights"], doc["questions"] = [a, b], []
+    build_run(out, "2026-W46", doc=doc)
+    fl.annotate(out, a["id"], team="Marketing", verdict="refuted")
+    fl.annotate(out, b["id"], team="Mobile", verdict="explained", note="It was 5.1.")
+    db = out / history.DB_NAME
+    assert fl.link_record(db, doc["project"], "2026-W47", "2026-11-16") == {
+        ("Mobile", "release"): 0.0
+    }
+    fl.annotate(out, b["id"], team="Finance", verdict="refuted")
+    assert fl.link_record(db, doc["project"], "2026-W47", "2026-11-16") == {
+        ("Mobile", "release"): -1.0
+    }

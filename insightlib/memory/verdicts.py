@@ -78,6 +78,7 @@ __all__ = [
     "knowledge_from_answers",
     "merge_knowledge",
     "track_record",
+    "link_record",
     "apply_learning",
     "record_questions",
 ]
@@ -571,6 +572,43 @@ def _verdicts_by_id(
         if periods.get(v["period"], "") <= start:
             by_id.setdefault(v["insight_id"], []).append(v)
     return by_id
+
+
+def link_record(
+    db: str | os.PathLike[str], project: str, label: str, start: str
+) -> dict[tuple[str, str], float]:
+    """The teams' past verdicts on credited notes: ``(team, kind) -> mean`` in -1..1.
+
+    For each insight with a verdict up to this period, the note its run credited first (the
+    run folders next to ``db``): ``confirmed`` counts +1 for that note's team and kind,
+    ``refuted`` -1, ``explained`` +1 when the explaining team wrote the note, else -1 (the
+    change had another explanation). Fusion adds a tenth of it to a candidate's rank.
+    """
+    if not Path(db).exists():
+        return {}
+    try:
+        catalog, _ = _catalog(Path(db).parent)
+    except InputError:
+        return {}
+    votes: dict[tuple[str, str], list[float]] = {}
+    for iid, vs in _verdicts_by_id(db, project, label, start).items():
+        v = vs[-1]
+        ins = (catalog.get(iid) or {}).get("insight") or {}
+        links = [
+            k
+            for k in (ins.get("evidence") or {}).get("knowledge") or []
+            if k.get("role", "cause") == "cause"
+        ]
+        if not links or v["verdict"] not in ("confirmed", "refuted", "explained"):
+            continue
+        top = links[0]
+        team, kind = str(top.get("team") or ""), str(top.get("kind") or "")
+        if v["verdict"] == "explained":
+            vote = 1.0 if str(v["team"]).lower() == team.lower() else -1.0
+        else:
+            vote = 1.0 if v["verdict"] == "confirmed" else -1.0
+        votes.setdefault((team, kind), []).append(vote)
+    return {k: sum(x) / len(x) for k, x in votes.items()}
 
 
 def score_factors(

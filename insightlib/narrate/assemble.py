@@ -199,11 +199,13 @@ def build_document(
     baseline: tuple[date, date] | None = None,
     check: bool = True,
     score_factors: dict[str, float] | None = None,
+    link_record: dict[tuple[str, str], float] | None = None,
 ) -> dict[str, Any]:
     """Fuse, narrate, select audiences, write the digest and assemble ``insights.json``.
 
     ``score_factors`` (insight id -> multiplier, from teams' verdicts) adjusts scores before
-    the audiences are picked.
+    the audiences are picked; ``link_record`` (``(team, kind) -> -1..1``, the teams' past
+    verdicts on links) moves candidate causes in fusion's ranking.
 
     ``history`` is left as a first-run skeleton (every insight new) for the history step to
     replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
@@ -213,7 +215,9 @@ def build_document(
     """
     gloss = load_glossary(glossary)
     bstart, bend = baseline or _baseline_window(period, config.baseline_periods)
-    insights, questions = fuse(quant, qual, knowledge, config, period, (bstart, bend))
+    insights, questions = fuse(
+        quant, qual, knowledge, config, period, (bstart, bend), link_record=link_record
+    )
     insights = narrate(insights, period, gloss)
     insights, repaired = _repair_texts(insights, tuple(gloss), config, knowledge)
     asked = {i.question.id: i.question for i in insights if i.question is not None}

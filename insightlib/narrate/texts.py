@@ -631,7 +631,16 @@ def question_text(ins: Insight, team: str, grain: str = "week") -> str:
     else:
         n_cur = theme_counts(ins)[0] if ins.kind in THEME_KINDS else ins.current
         fact = f"{label}{where} {verb} to {tf.count(n_cur)}"
-    return f"{team}: {ask} {cap(fact)}, and nothing in the knowledge log explains it."
+    text = f"{team}: {ask} {cap(fact)}, and nothing in the knowledge log explains it"
+    routine = next((k for k in ins.evidence.knowledge if k.role == "routine"), None)
+    if routine is not None:  # said plainly: the only candidate says nothing
+        noun = _KIND_NOUN.get(routine.kind, routine.kind)
+        text += (
+            f" (the only candidate, the routine {noun} “{routine.title}” of "
+            f"{tf.day(routine.date)}, does not say what changed)"
+        )
+    # the cause may be outside the product: ask that too
+    return text + ". Or was it something outside, such as a season, a holiday or the news?"
 
 
 def _titled(ins: Insight) -> Insight:
