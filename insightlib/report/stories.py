@@ -178,7 +178,12 @@ def _nested(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 def _knowledge_keys(ins: Mapping[str, Any]) -> set[tuple[str, str]]:
     ks = (ins.get("evidence") or {}).get("knowledge") or []
-    return {(str(k.get("date")), str(k.get("title"))) for k in ks if k.get("title")}
+    # only a note credited as a cause ties two findings (not a routine one named plainly)
+    return {
+        (str(k.get("date")), str(k.get("title")))
+        for k in ks
+        if k.get("title") and k.get("role", "cause") == "cause"
+    }
 
 
 def _theme_keys(ins: Mapping[str, Any]) -> set[str]:
