@@ -237,6 +237,26 @@ EVENTS = (
 )  # fmt: skip
 
 
+#: what the customer theme of each event is about (whole words in the theme's label or terms)
+THEME_WORDS = {
+    "2017-W24": r"play|playing|audio|music|song|songs|background|listen|mp3",
+    "2018-W36": r"design|redesign|layout|bottom|toolbar|look|tabs?",
+    "2020-W15": r"school|class|classes|teacher|teachers|student|students|homework|assignments?",
+    "2019-W14": r"inbox|bundles?",
+    "2021-W21": r"palestin\w*|israel\w*|gaza",
+    "2018-W27": None,
+}
+
+
+def _theme_is(link, pattern: str | None) -> bool:
+    if pattern is None:
+        return False
+    import re
+
+    text = " ".join([link.label, *(getattr(link, "terms", ()) or ())]).lower()
+    return re.search(rf"\b({pattern})\b", text) is not None
+
+
 def appstore_workspace(dest: Path) -> Path:
     """Write a workspace from the App Store files (texts stay outside the repository)."""
     rv = pd.read_parquet(REALDATA / "appstore_reviews.parquet")
@@ -268,13 +288,13 @@ def appstore_workspace(dest: Path) -> Path:
     return dest
 
 
-def run_appstore(events=EVENTS, log=print) -> tuple[Score, list[str]]:
+def run_appstore(events=EVENTS, log=print) -> tuple[Score, list[str], Score]:
     from insightlib.qual import analyse as qual
     from insightlib.quant import changes as quant
     from insightlib.quant import engine
     from insightlib.workspace.load import load_workspace
 
-    score, notes = Score(), []
+    score, notes, themes = Score(), [], Score()
     with tempfile.TemporaryDirectory() as tmp:
         ws = load_workspace(appstore_workspace(Path(tmp)))
         for label, app, expected, what in events:
@@ -291,14 +311,34 @@ def run_appstore(events=EVENTS, log=print) -> tuple[Score, list[str]]:
             got = {k.date.isoformat() for i in mine for k in i.evidence.knowledge}
             want = {expected} if expected else set()
             score.add(got, want, f"{label} {app}")
+            # themes: the event's theme on the app's metric findings is right; a theme that
+            # rose in another app's feedback is wrong; others are listed, not judged
+            pattern = THEME_WORDS.get(label)
+            linked = [
+                (i, t) for i in mine if i.kind not in ("emerging_theme", "fading_theme")
+                for t in i.evidence.themes
+            ]  # fmt: skip
+            good = {t.label for _, t in linked if _theme_is(t, pattern)}
+            bad = {
+                t.label for _, t in linked
+                if t.segment and dict(t.segment).get("app") not in (None, app)
+            }  # fmt: skip
+            themes.made += len({t.label for _, t in linked})
+            themes.right += len(good)
+            themes.wrong += len(bad)
+            themes.wrong_titles += [f"{label} {app}: theme {b}" for b in sorted(bad)]
+            metric_findings = [i for i in mine if i.kind not in ("emerging_theme", "fading_theme")]
+            if pattern and metric_findings and not good:
+                themes.missed += 1
             asked = any(i.question is not None for i in mine)
             log(
                 f"  {label} {app:<16} {what:<46} findings {len(mine):>2}  credited "
-                f"{sorted(got) or '-'}  question {'yes' if asked else 'no'}"
+                f"{sorted(got) or '-'}  question {'yes' if asked else 'no'}  themes "
+                f"{sorted({t.label for _, t in linked}) or '-'}"
             )
             if not expected and mine and not asked and not any(i.mix_driven for i in mine):
                 notes.append(f"{label} {app}: nothing credited but no question asked")
-    return score, notes
+    return score, notes, themes
 
 
 def main(argv: list[str]) -> int:
@@ -315,9 +355,16 @@ def main(argv: list[str]) -> int:
     if not (REALDATA / "appstore_reviews.parquet").exists():
         print(f"App Store data not found in {REALDATA}: skipped")
         return 0
-    score, notes = run_appstore()
+    score, notes, themes = run_appstore()
     print(score.line("App Store known events"))
     for t in score.wrong_titles:
+        print("   wrong:", t)
+    print(
+        f"{'App Store themes':<28} made {themes.made:>3}  right {themes.right:>3}  wrong "
+        f"{themes.wrong:>3}  missed {themes.missed:>3}  (right: the event's theme on the app's "
+        "metric findings; wrong: a theme of another app; the rest not judged)"
+    )
+    for t in themes.wrong_titles:
         print("   wrong:", t)
     for n in notes:
         print("   note:", n)

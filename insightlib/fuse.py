@@ -14,28 +14,48 @@ it, and 3 Poisson standard errors above it — and the match scores at least
           + 0.35 × segment match   1.0 rose in the finding's own segment, or in a key driver
                                    0.8 rose in one column of a crossed segment
                                    0.5 rose overall, finding is overall
-                                   0.25 rose overall, finding is a segment (can't tell)
           + 0.25 × shared words    min(1, shared words / 2) between the theme's label and terms
-                                   and the metric's name, label and events
+                                   and the metric's name, label and events (and RELATED words)
           + 0.05 when a complaint theme (sentiment < 0) meets a change for the worse
 
-so an overall theme rise never links on time alone. A rise in a segment counts only when the
-segment holds more of the rise than its share of the feedback (a complaint that rose everywhere
-is not a German complaint). Praise (sentiment above 0.05) never links to a change for the
-worse, nor complaints (below -0.05) to a change for the better. Anomalies (one day) and trends
-(many weeks; their latest period against the rest of the trend) need shared words too, and so
-does a theme with fewer than :data:`THEME_MIN_COUNT` mentions. At most :data:`MAX_THEMES` per
-insight.
+A theme links only to findings of the segment it rose in or a parent of it (a rise overall
+says nothing about Android). Without words in common, its rise must be at least
+:data:`THEME_MIN_SHARE` of the change, counted in the change's units with its sign
+(:func:`theme_share`): a complaint counts toward a change for the worse only, praise toward one
+for the better, so a falling theme never "accounts for" a rise. A rise in a segment counts only
+when the segment holds more of the rise than its share of the feedback (a complaint that rose
+everywhere is not a German complaint). Praise never links to a change for the worse, nor
+complaints to a change for the better. Anomalies and trends need shared words too, and so does
+a theme with fewer than :data:`THEME_MIN_COUNT` mentions. Quotes shown with a link come from
+the change's period only. At most :data:`MAX_THEMES` per insight.
 
 **Knowledge** entries (release, incident, campaign, pricing, note, …) are candidates when they
 are dated in the change window or up to :data:`LEAD_DAYS` before it (or were running during it,
-by ``end_date``). For anomalies the day itself and the day before; for trends from just before
-the start of the trend to the middle of its window (what started a trend comes early in it). The entry's segment must fit: the same or a coarser segment than the finding's
-(``platform=android`` fits ``platform=android&country=DE``), or a key driver of an overall
-change; an entry for another value of the same column never links (a French newsletter does
-not explain a German change); an entry for everyone links only if it shares words with the
-metric or the linked themes. An incident on the day of an anomaly links when one of the two is
-for everyone. At most
+by ``end_date``); for anomalies the day itself and the day before; for trends from just before
+the start of the trend to the middle of its window. Its segment must contain the finding's
+(``platform=android`` fits ``platform=android&country=DE``) or be contained in it (ranked
+higher when it is a key driver of the change); another value of the same column never links.
+A candidate is credited (``role="cause"``) only with a reason that fits: its words (outside
+:data:`ROUTINE_WORDS`, :data:`GENERIC_WORDS` and segment values) match the metric's or the
+linked themes', or its kind fits the change (:data:`FIT_WORSE` for a change for the worse,
+:data:`FIT_BETTER` for one for the better), or it is a team's answer about this very change;
+an entry for everyone needs shared words. Otherwise it goes to ``Evidence.also``:
+
+- ``context`` — its own text says nothing changed (:data:`NO_CHANGE`, or a title that only
+  *confirms* something): never a cause, never charted;
+- ``also`` — nothing relates; a routine note (only routine words); a later release of the
+  same segment than the credited one; a note that says it fixes something (:data:`FIX`) dated
+  after the change began; any note of a mix-driven change (``details["mix_shift"]``), which
+  the mix explains;
+- ``routine`` (kept in ``knowledge``) — nothing else fits and a linked theme blames an update
+  (:data:`UPDATE_WORDS`): the last routine release of the segment at or before the onset is
+  named plainly; it explains nothing and the change still gets its question.
+
+Causes are ranked by ``0.40 × time + 0.25 × segment + 0.25 × words + 0.10 × kind fit + 0.10 ×
+track record``: time is 1.0 on the onset (quant's ``details["onset"]``, the anomaly's day, the
+trend's start, else the window start) down to 0.7 a lead period before it, 0.8 down to 0.5
+after it; segment 1.0 same, 0.8 coarser, 0.7 a finer key driver, 0.4 everyone; the track record
+is the teams' past verdicts on links of that team and kind (``link_record``). At most
 :data:`MAX_KNOWLEDGE` per insight.
 
 **Drivers** are the quant (or qual) step's :class:`~insightlib.model.Driver` rows; a *key*
@@ -45,7 +65,7 @@ driver explains at least 30% of the change and 1.3 times more than its share of 
 
 Open questions and routing
 --------------------------
-A change with no knowledge link (and a score of at least :data:`QUESTION_MIN_SCORE`, so weak
+A change with no note credited as a cause, that the mix does not explain (and a score of at least :data:`QUESTION_MIN_SCORE`, so weak
 findings do not flood the teams) becomes a :class:`Question` for the team most likely to know:
 one question per team and segment (per metric for overall changes), asked about the best-scored
 finding and attached to the others it covers.
@@ -115,7 +135,15 @@ __all__ = [
     "knowledge_dicts",
     "public_theme",
     "words_of",
+    "theme_share",
     "LEAD_DAYS",
+    "THEME_MIN_SHARE",
+    "RELATED",
+    "NO_CHANGE",
+    "FIX",
+    "ROUTINE_WORDS",
+    "GENERIC_WORDS",
+    "UPDATE_WORDS",
     "ROUTING",
     "FALLBACK_TEAM",
     "THEME_MIN_SCORE",

@@ -236,10 +236,11 @@ def test_app_store_known_events() -> None:
     if not (bench.REALDATA / "appstore_reviews.parquet").exists():
         pytest.skip(f"App Store data not found in {bench.REALDATA}")
     events = [e for e in bench.EVENTS if e[0] in ("2017-W24", "2020-W15")]
-    score, notes = bench.run_appstore(events, log=lambda *_: None)
+    score, notes, themes = bench.run_appstore(events, log=lambda *_: None)
     # Drive: the bad release of 5 Jun, not the fix of 16 Jun; Teams: nothing, and a question
     assert score.wrong == 0 and score.missed == 0, score.wrong_titles
     assert notes == []
+    assert themes.wrong == 0
 
 
 def test_realdata_path_is_outside_the_repository() -> None:
