@@ -216,7 +216,12 @@ def run_planted() -> tuple[Score, Score, list[str]]:
             ins, qs = fuse(SimpleNamespace(findings=(f,)), None, pd.DataFrame(rows), cfg, PERIOD)
             (one,) = ins
             (null if twin else real).add(credited(one), set() if twin else expected, name)
-            if not expected and not twin and one.question is None and not one.mix_driven:
+            if (
+                not expected
+                and not twin
+                and one.question is None
+                and not getattr(one, "mix_driven", False)
+            ):
                 notes_out.append(f"{name}: no question asked")
     return real, null, notes_out
 
@@ -336,7 +341,12 @@ def run_appstore(events=EVENTS, log=print) -> tuple[Score, list[str], Score]:
                 f"{sorted(got) or '-'}  question {'yes' if asked else 'no'}  themes "
                 f"{sorted({t.label for _, t in linked}) or '-'}"
             )
-            if not expected and mine and not asked and not any(i.mix_driven for i in mine):
+            if (
+                not expected
+                and mine
+                and not asked
+                and not any(getattr(i, "mix_driven", False) for i in mine)
+            ):
                 notes.append(f"{label} {app}: nothing credited but no question asked")
     return score, notes, themes
 
