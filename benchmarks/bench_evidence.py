@@ -276,15 +276,15 @@ def appstore_workspace(dest: Path) -> Path:
     pd.DataFrame(
         {"id": rv.review_id, "created_at": rv.created_at.dt.strftime("%Y-%m-%dT%H:%M:%S"),
          "source": "app_review", "text": text, "score": rv.rating, "app": rv.app}
-    ).to_csv(dest / "feedback.csv", index=False)  # fmt: skip
+    ).to_parquet(dest / "feedback.parquet", index=False)  # fmt: skip
     pd.DataFrame(
         {"date": rel.release_date, "team": "Engineering", "kind": "release",
          "title": rel.app + " " + rel.version.astype(str),
          "details": rel.release_note.fillna("").str.slice(0, 600), "segment": "app=" + rel.app}
-    ).to_csv(dest / "knowledge.csv", index=False)  # fmt: skip
+    ).to_parquet(dest / "knowledge.parquet", index=False)  # fmt: skip
     (dest / "insight.toml").write_text(
         '[project]\nname = "App Store"\n[sources]\nevents = "events.parquet"\n'
-        'feedback = "feedback.csv"\nknowledge = "knowledge.csv"\n[segments]\ncolumns = ["app"]\n'
+        'feedback = "feedback.parquet"\nknowledge = "knowledge.parquet"\n[segments]\ncolumns = ["app"]\n'
         '[metrics.reviews]\nkind = "count"\nevent = "review"\nlabel = "Reviews"\n'
         '[metrics.low_rating_share]\nkind = "conversion"\nfrom = "review"\nto = "low_rating"\n'
         'label = "Low-rating share"\ngood = "down"\n[report]\ngrain = "week"\n',
