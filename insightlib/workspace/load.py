@@ -151,6 +151,10 @@ def read_table(path: Path, name: str) -> pd.DataFrame:
         raise DataError("is empty; it needs a header row and data rows.", file=name)
     rows, starts = _csv_rows(text, name)
     header = [h.strip() for h in rows[0]]
+    if not any(header):
+        raise DataError(
+            "the first line is empty; it must be the header (the column names).", file=name
+        )
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
         raise DataError(
             f"has a single column {header[0][:60]!r}: the file seems to use another delimiter "
