@@ -16,7 +16,8 @@ DEV := $(VENV)/.installed-dev
 BACKENDS := $(VENV)/.installed-backends
 # the fast suite: everything but the tests marked slow (notebooks, whole runs), browser or backends
 FAST := not slow and not browser and not backends
-BENCH_ARGS ?=
+# `make bench BENCH_SIZES=1e6,3e6` limits the sizes of the whole-run benchmark (shared machine)
+BENCH_SIZES ?= 1e6,3e6,1e7,3e7
 
 .PHONY: report test test-slow test-all lint format sample check clean bench mutation
 
@@ -65,7 +66,8 @@ check: $(RUNTIME)
 	$(BIN)/insightlib check data/sample
 
 bench: $(RUNTIME)
-	$(BIN)/python benchmarks/bench_quant.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_run.py --sizes $(BENCH_SIZES)
+	$(BIN)/python benchmarks/bench_quant.py
 	$(BIN)/python benchmarks/bench_qual.py
 
 # mutation testing of the core (not part of `make test`; ~15-20 min on two cores): mutmut runs
