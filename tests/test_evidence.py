@@ -275,3 +275,26 @@ def test_link_record_reads_the_teams_past_verdicts_on_credited_notes(tmp_path: P
     assert fl.link_record(db, doc["project"], "2026-W47", "2026-11-16") == {
         ("Mobile", "release"): -1.0
     }
+
+
+def test_bundled_sample_credits_what_fits(sample_run: Path) -> None:
+    """The sample's story (data/README.md): the delivery-slot theme stays off the sign-up and
+    support-contact findings, quotes come from the week, and "Plus price confirmed for Q4"
+    (details: no change) is never credited."""
+    import json
+
+    doc = json.loads((sample_run / "insights.json").read_text(encoding="utf-8"))
+    start, end = doc["period"]["start"], doc["period"]["end"]
+    for ins in doc["insights"]:
+        ev = ins["evidence"]
+        if ins["metric"] in ("signup_completion", "support_contacts"):
+            assert [t["id"] for t in ev["themes"]] == ["verification_code"], ins["id"]
+        for t in ev["themes"]:
+            lo = ins["window"]["start"] if ins["kind"] != "trend" else start
+            assert all(lo <= q["date"] <= end for q in t["quotes"]), (ins["id"], t["id"])
+        assert all("Plus price confirmed" not in k["title"] for k in ev["knowledge"])
+        for k in ev["also_that_week"]:
+            if "Plus price confirmed" in k["title"]:
+                assert k["role"] == "context"
+    signup = next(i for i in doc["insights"] if i["id"] == ID_ANDROID)
+    assert signup["evidence"]["knowledge"][0]["title"] == "Android app 5.2 released"
