@@ -164,3 +164,37 @@ def test_conflicting_id_is_named_even_after_an_exact_duplicate(tiny: Path, capsy
 
     _edit_csv(tiny / "feedback.csv", dup)
     _expect(tiny, r"feedback.csv, column 'id', row 5: id 'f2' is used by two", capsys)
+
+
+def _review(i: int) -> str:
+    # long reviews in paragraphs, each paragraph holding about as many commas as a row has fields
+    return (
+        f"Update {i}. The new layout is busy, the buttons moved, the inbox is slow, and I hate it.\n"
+        "Before the update it was clean, simple, fast, and I could switch accounts easily.\n"
+        "Please, please, bring back the old one, fix the search, and stop the ads."
+    )
+
+
+def test_multi_line_reviews_with_commas_are_valid_csv(tmp_path: Path) -> None:
+    """Real review exports hold paragraphs with commas inside properly quoted fields: they load,
+    cell for cell, and are not mistaken for rows swallowed by a stray quote."""
+    from insightlib.workspace.load import read_table
+
+    frame = pd.DataFrame(
+        {
+            "id": [f"Gmail-{i}" for i in range(40)],
+            "created_at": [f"2019-02-{1 + i % 28:02d} 08:03:20" for i in range(40)],
+            "source": "app_review",
+            "text": [_review(i) for i in range(40)],
+            "score": [1 + i % 5 for i in range(40)],
+        }
+    )
+    path = tmp_path / "feedback.csv"
+    frame.to_csv(path, index=False)
+    back = read_table(path, "feedback.csv")
+    assert back["text"].tolist() == frame["text"].tolist()
+    # the same file with one quote lost is still refused, naming the file
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"Update 5.', "Update 5.", 1), encoding="utf-8")
+    with pytest.raises(DataError, match=r"^feedback\.csv.*(quote|ragged|fields)"):
+        read_table(path, "feedback.csv")

@@ -245,17 +245,50 @@ def _csv_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
     return rows, starts
 
 
+def _compact_columns(rows: list[list[str]], width: int) -> list[int]:
+    """Columns whose values, in rows without line breaks, are never empty and never hold a space
+    (ids, dates, codes, numbers): prose split at its commas does not look like them."""
+    sample = [r for r in rows[1:2001] if len(r) == width and not any("\n" in c for c in r)]
+    if not sample:
+        return []
+    return [
+        j
+        for j in range(width)
+        if all(r[j].strip() and not any(ch.isspace() for ch in r[j].strip()) for r in sample)
+    ]
+
+
 def _swallowed_rows(rows: list[list[str]], starts: list[int], width: int, name: str) -> None:
     """Refuse a quoted field that holds two or more lines shaped like whole rows of the file:
-    a stray quote that a later quote closed, so the rows between vanished into one value."""
+    a stray quote that a later quote closed, so the rows between vanished into one value.
+
+    A line is shaped like a row when it splits into as many fields as the header and, in every
+    column whose real values are compact (never empty, no spaces: ids, dates, numbers), holds a
+    compact value too — so a long review whose paragraphs hold commas is not mistaken for rows.
+    """
     import csv
 
+    if width < 2:
+        return
+    compact = None
     for i, row in enumerate(rows[1:], start=1):
         for cell in row:
-            if "\n" not in cell or width < 2:
+            if "\n" not in cell:
                 continue
+            if compact is None:
+                compact = _compact_columns(rows, width)
+            if not compact:
+                return
             lines = [ln for ln in cell.split("\n") if ln.count(",") >= width - 1]
-            shaped = sum(1 for parsed in csv.reader(lines) if len(parsed) == width)
+            shaped = sum(
+                1
+                for parsed in csv.reader(lines)
+                if len(parsed) == width
+                and all(
+                    parsed[j].strip() and not any(ch.isspace() for ch in parsed[j].strip())
+                    for j in compact
+                )
+            )
             if shaped >= 2:
                 raise DataError(
                     f"a quote opened on line {starts[i]} runs to line {starts[i + 1] - 1} and "
