@@ -169,8 +169,8 @@ def test_conflicting_id_is_named_even_after_an_exact_duplicate(tiny: Path, capsy
 def _review(i: int) -> str:
     # long reviews in paragraphs, each paragraph holding about as many commas as a row has fields
     return (
-        f"Update {i}. The new layout is busy, the buttons moved, the inbox is slow, and I hate it.\n"
-        "Before the update it was clean, simple, fast, and I could switch accounts easily.\n"
+        f"Update {i}. The layout is busy, the buttons moved, the inbox is slow, the search is gone, "
+        "and I hate it.\nBefore, it was clean, simple, fast, and I could switch accounts.\n"
         "Please, please, bring back the old one, fix the search, and stop the ads."
     )
 
