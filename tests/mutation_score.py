@@ -10,6 +10,12 @@ reason in docs/mutation.md; they are not taken out of the score.
     python tests/mutation_score.py                 # every module
     python tests/mutation_score.py stats periods   # some modules
     python tests/mutation_score.py --survivors     # also list the surviving mutants
+    python tests/mutation_score.py qual --again    # re-run only what was not killed last time
+    python tests/mutation_score.py --report        # the scores of the last runs, no run
+
+``--again`` is for working on survivors: adding tests cannot revive a killed mutant, so only
+the mutants not killed so far (survived, no tests, not checked) are run again. Results are kept
+in ``mutants/`` between runs; after a change to the code, run without ``--again``.
 """
 
 from __future__ import annotations
@@ -56,9 +62,29 @@ def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=args[0] == "results")
 
 
+KILLED = ("killed", "timeout")
+
+
+def _match(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def _status() -> dict[str, str]:
+    """Every mutant's status from the results mutmut keeps in mutants/."""
+    out = _mutmut("results", "--all", "true")
+    status: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        name, sep, st = line.strip().rpartition(": ")
+        if sep:
+            status[name] = st
+    return status
+
+
 def main(argv: list[str]) -> int:
     show = "--survivors" in argv
     fresh = "--fresh" in argv
+    again = "--again" in argv
+    report = "--report" in argv
     names = [a for a in argv if not a.startswith("--")] or list(MODULES)
     unknown = sorted(set(names) - set(MODULES))
     if unknown:
@@ -67,27 +93,27 @@ def main(argv: list[str]) -> int:
     if fresh:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     patterns = [p for n in names for p in MODULES[n]]
-    run = _mutmut("run", "--max-children", os.environ.get("MUTATION_JOBS", "2"), *patterns)
-    if run.returncode != 0:
-        print(f"mutmut run failed (exit {run.returncode})", file=sys.stderr)
-        return run.returncode
-    out = _mutmut("results", "--all", "true")
-    status: dict[str, str] = {}
-    for line in out.stdout.splitlines():
-        name, sep, st = line.strip().rpartition(": ")
-        if sep:
-            status[name] = st
+    if again:
+        left = [k for k, v in _status().items() if v not in KILLED and _match(k, patterns)]
+        patterns = left
+    if patterns and not report:
+        jobs = os.environ.get("MUTATION_JOBS", "2")
+        run = _mutmut("run", "--max-children", jobs, *patterns)
+        if run.returncode != 0:
+            print(f"mutmut run failed (exit {run.returncode})", file=sys.stderr)
+            return run.returncode
+    status = _status()
     killed_all = total_all = 0
     for n in names:
-        mine = {k: v for k, v in status.items() if any(fnmatch.fnmatch(k, p) for p in MODULES[n])}
-        killed = sum(v in ("killed", "timeout") for v in mine.values())
+        mine = {k: v for k, v in status.items() if _match(k, MODULES[n])}
+        killed = sum(v in KILLED for v in mine.values())
         total_all += len(mine)
         killed_all += killed
         pct = 100.0 * killed / len(mine) if mine else 0.0
         print(f"{n}: {killed} killed of {len(mine)} ({pct:.1f}%)")
         if show:
             for k, v in sorted(mine.items()):
-                if v not in ("killed", "timeout"):
+                if v not in KILLED:
                     print(f"    {v}: {k}")
     pct = 100.0 * killed_all / total_all if total_all else 0.0
     print(f"mutation score: {killed_all} killed of {total_all} ({pct:.1f}%)")

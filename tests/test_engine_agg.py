@@ -38,6 +38,9 @@ EVENTS = [
     ("2026-11-18T10:00:00Z", "b", "support", "android", "DE", None),
     ("2026-11-20T10:00:00Z", "d", "visit", "web", "", None),
     ("2026-11-21T10:00:00Z", "d", "order", "ios", "", 8.0),  # d switches platform in W2
+    # refunds carry a revenue value too: the order metrics must not count them
+    ("2026-11-10T13:00:00Z", "b", "refund", "android", "DE", 7.0),
+    ("2026-11-17T11:00:00Z", "c", "refund", "ios", "FR", 3.0),
 ]
 
 METRICS = {
@@ -182,6 +185,8 @@ def test_daily_series_per_event_and_per_slot() -> None:
     check(o[date(2026, 11, 15)], numerator=1)
     r = rows(daily, "revenue", "all")
     check(r[date(2026, 11, 17)], numerator=20, sumsq=5**2 + 15**2, sumsq_values=250, events=2)
+    check(r[date(2026, 11, 16)], numerator=0, sumsq=0, sumsq_values=0, events=0)  # visits only
+    check(r[date(2026, 11, 10)], numerator=0, events=0)  # a refund only
     m = rows(daily, "aov", "all")
     check(m[date(2026, 11, 17)], value=10, cross=20, densq=2)
     a = rows(daily, "active", "all")
