@@ -270,3 +270,96 @@ def test_findings_are_ranked_by_score() -> None:
         A._findings(frame({}, 400, [400] * 4), [], ["platform"], CONFIG, PERIOD, CUR, BASE, N_BASE)
         == []
     )
+
+
+def test_overdispersion_edges() -> None:
+    two = A._overdispersion(np.array([10, 40]), np.array([100, 100]))
+    p = 0.25
+    assert two == pytest.approx(((10 - 25) ** 2 + (40 - 25) ** 2) / (100 * p * (1 - p)))
+    one_text = A._overdispersion(np.array([1, 0]), np.array([2, 100]))
+    assert one_text > 1
+    tiny = A._overdispersion(np.array([1, 10, 30]), np.array([1, 100, 100]))
+    pp = 41 / 201
+    x, n = np.array([1, 10, 30]), np.array([1, 100, 100])
+    assert tiny == pytest.approx((((x - n * pp) ** 2) / (n * pp * (1 - pp))).sum() / 2)
+
+
+def test_a_theme_that_was_everything_is_not_emerging() -> None:
+    # every baseline text had the theme, now three in four: down, but not by the fading ratio
+    assert findings({"late": (300, [400] * 4)}, 400, [400] * 4) == {}
+
+
+def test_a_week_without_feedback_in_the_baseline() -> None:
+    got = findings({"late": (150, [0, 100, 100, 100])}, 400, [0, 400, 400, 400])
+    assert got["late"].n_baseline == 1200 and got["late"].baseline == pytest.approx(0.25)
+
+
+def test_themes_with_one_text_count_in_the_family() -> None:
+    alone = findings({"late": (28, [16] * 4)}, 400, [400] * 4)
+    p = alone["late"].p_value
+    for rare in ((1, [0] * 4), (1, [1, 0, 0, 0])):
+        crowd = findings({"late": (28, [16] * 4), "rare": rare}, 400, [400] * 4, alpha=1.5 * p)
+        assert crowd == {}  # two tests: q = 2p > 1.5p
+
+
+def test_finding_fields_come_from_the_test() -> None:
+    got = findings({"late": (150, [100] * 4)}, 400, [400] * 4)
+    f = got["late"]
+    _, lo, hi, _ = A._test(150, 400, 400, 1600, 1.0)
+    assert (f.ci_low, f.ci_high) == pytest.approx((lo, hi))
+    assert "quotes" in f.details and f.details["quotes"] == []
+    shares = {d.segment: d.share_of_change for d in f.drivers}
+    assert set(shares) == {(("platform", "android"),), (("platform", "ios"),)}
+    assert sum(shares.values()) == pytest.approx(1.0)
+    android = next(d for d in f.drivers if d.segment == (("platform", "android"),))
+    assert android.n_current == 200 and android.current == pytest.approx(75 / 200)
+    # a large jump: every part of the score is capped at 1
+    big = findings({"late": (300, [40] * 4)}, 400, [400] * 4)["late"]
+    assert big.score == 1.0
+    # a small excess (12 texts): its part is 0.2 * 12 / 50
+    small = findings({"late": (28, [16] * 4)}, 400, [400] * 4)["late"]
+    h = abs(small.effect_size)
+    score = 0.4 * min(1, h / 0.3) + 0.4 * min(1, -math.log10(small.q_value) / 6) + 0.2 * 12 / 50
+    assert small.score == round(score, 4)
+
+
+def test_sentiment_at_the_edges_is_neutral() -> None:
+    for s in (-0.05, 0.05):
+        got = findings({"late": (150, [100] * 4)}, 400, [400] * 4, themes=[theme("late", s)])
+        assert got["late"].better is None
+
+
+def test_one_baseline_period() -> None:
+    cur, base = CUR, [BASE[-1]]
+    df = frame({"late": (150, [100] * 4)}, 400, [400] * 4)
+    out = A._findings(df, [theme("late")], ["platform"], CONFIG, PERIOD, cur, base, 1)
+    assert out[0].details["count_baseline_per_period"] == 100
+    assert out[0].baseline_start == PERIOD.previous().start
+
+
+def test_a_steady_theme_listed_first_does_not_hide_the_rest() -> None:
+    counts = {"steady": (40, [40] * 4), "late": (250, [375] * 4)}
+    got = findings(counts, 1000, [1000] * 4)
+    assert list(got) == ["late"]
+
+
+def test_equal_scores_are_ordered_by_theme() -> None:
+    counts = {"b_theme": (150, [100] * 4), "a_theme": (150, [100] * 4)}
+    got = A._findings(
+        frame(counts, 800, [800] * 4),
+        [theme(t) for t in counts],
+        ["platform"],
+        CONFIG,
+        PERIOD,
+        CUR,
+        BASE,
+        N_BASE,
+    )
+    assert [f.theme for f in got] == ["a_theme", "b_theme"]
+    assert got[0].score == got[1].score
+
+
+def test_drivers_of_a_second_pass_theme_leave_the_emerging_texts_out() -> None:
+    counts = {"crash": (20, [80] * 4), "outage": (400, [0] * 4), "late": (60, [60] * 4)}
+    crash = findings(counts, 800, [400] * 4)["crash"]
+    assert sum(d.n_current for d in crash.drivers) == 400  # the 800 texts less the 400 outage
