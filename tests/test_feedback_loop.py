@@ -346,3 +346,22 @@ def test_refuted_findings_rank_lower_before_the_board_is_picked(fake_reports: Pa
     assert after[top] == round(before[top] * fl.REFUTED_FACTOR, 4)
     assert learned["audiences"]["board"]["insight_ids"][0] != top
     assert [i["id"] for i in learned["insights"]] == sorted(after, key=lambda i: (-after[i], i))
+
+
+def test_notes_and_answers_are_redacted_where_they_are_recorded(fake_reports: Path) -> None:
+    rec = fl.annotate(fake_reports, "metric_change:checkout_conversion:all", team="Eng",
+                      verdict="confirmed",
+                      note="Gina Rossi (gina@example.com, +44 7700 900123) paid with "
+                           "4111.1111.1111.1111; fixed in 5.2.1")  # fmt: skip
+    assert rec["note"] == "[name] ([email], [phone]) paid with [card]; fixed in 5.2.1"
+    ans = fl.answer(fake_reports, "q-signups-es", team="Marketing",
+                    note="Ask John Smith, booking ref BK-482913")  # fmt: skip
+    assert ans["note"] == "Ask [name], booking ref [ref]"
+    con = sqlite3.connect(fake_reports / history.DB_NAME)
+    try:
+        stored = " ".join(r[0] for r in con.execute("SELECT note FROM verdicts UNION ALL "
+                                                    "SELECT note FROM answers"))  # fmt: skip
+    finally:
+        con.close()
+    for leaked in ("Gina", "gina@", "7700", "4111", "John", "BK-482913"):
+        assert leaked not in stored

@@ -198,3 +198,33 @@ def test_multi_line_reviews_with_commas_are_valid_csv(tmp_path: Path) -> None:
     path.write_text(text.replace('"Update 5.', "Update 5.", 1), encoding="utf-8")
     with pytest.raises(DataError, match=r"^feedback\.csv.*(quote|ragged|fields)"):
         read_table(path, "feedback.csv")
+
+
+def test_segment_value_that_is_personal_data_is_refused(tiny: Path, capsys) -> None:
+    def plant(d):
+        d.loc[6, "platform"] = "jo.doe@example.com"
+        return d
+
+    _edit_csv(tiny / "events.csv", plant)
+    _expect(tiny, r"events.csv, column 'platform', row 7: segment value looks like personal "
+            r"data \(email\)", capsys)  # fmt: skip
+
+
+def test_segment_value_in_parquet_is_refused(tiny: Path, capsys) -> None:
+    df = pd.read_csv(tiny / "events.csv")
+    df["timestamp"] = pd.to_datetime(df["timestamp"]).dt.tz_localize(None)
+    df.loc[9, "platform"] = "+44 7700 900123"
+    df.to_parquet(tiny / "events.parquet", index=False)
+    toml = (tiny / "insight.toml").read_text().replace("events.csv", "events.parquet")
+    (tiny / "insight.toml").write_text(toml)
+    _expect(tiny, r"events.parquet, column 'platform', row 10: .*personal data \(phone\)", capsys)
+
+
+def test_segment_values_can_be_redacted_instead(tiny: Path) -> None:
+    _edit_csv(tiny / "events.csv", lambda d: d.assign(platform=d["platform"].where(
+        d.index != 3, "jo.doe@example.com")))  # fmt: skip
+    toml = tiny / "insight.toml"
+    toml.write_text(toml.read_text() + '\n[privacy]\nsegment_values = "redact"\n')
+    ws = load_workspace(tiny)
+    values = set(ws.events["platform"].dropna())
+    assert "[email]" in values and not any("@" in v for v in values)

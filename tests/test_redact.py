@@ -322,3 +322,86 @@ def test_inert_markup() -> None:
     assert inert_markup("<b>x</b> [a](javascript:y) ok") == "‹b›x‹/b› [a] (javascript:y) ok"
     assert inert_markup("[a]  (b) plain") == "[a] (b) plain"
     assert inert_markup("[a]\n(b)") == "[a] (b)"
+
+
+# --- issue 13: names, addresses, postcodes, references, IPs, spaced cards and e-mails --------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The agent was called Gina and she hung up",
+            "The agent was called [name] and she hung up",
+        ),
+        ("Spoke to John Smith yesterday", "Spoke to [name] yesterday"),
+        ("Thanks to Maria from support!", "Thanks to [name] from support!"),
+        ("Mr Patel never called back", "Mr [name] never called back"),
+        ("Gina was rude to me", "[name] was rude to me"),
+        ("Dear Sarah, thanks for nothing", "Dear [name], thanks for nothing"),
+        ("I live at 221B Baker Street, London NW1 6XE", "I live at [address]"),
+        ("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500", "Send it to [address]"),
+        ("Meine Adresse: Hauptstraße 5, 10115 Berlin", "Meine Adresse: [address]"),
+        ("J'habite 12 rue de Rivoli, 75001 Paris", "J'habite [address]"),
+        ("My postcode is SW1A 1AA", "My postcode is [postcode]"),
+        ("zip 90210 is wrong", "zip [postcode] is wrong"),
+        ("booking ref BK-482913 was lost", "booking ref [ref] was lost"),
+        ("Order number 123456789 never arrived", "Order number [ref] never arrived"),
+        ("my order ABC12345 is late", "my order [ref] is late"),
+        ("Server IP 192.168.1.23 blocked me", "Server IP [ip] blocked me"),
+        ("IPv6 2001:db8::8a2e:370:7334 here", "IPv6 [ip] here"),
+        ("Call me on 555-1234", "Call me on [phone]"),
+        ("card 4111.1111.1111.1111 charged", "card [card] charged"),
+        ("card 4111  1111  1111  1111 charged", "card [card] charged"),
+        ("card ４１１１ １１１１ １１１１ １１１１ charged", "card [card] charged"),
+        ("card ٤١١١ ١١١١ ١١١١ ١١١١ charged", "card [card] charged"),
+        ("mail jo.doe @ example.com now", "mail [email] now"),
+        ("mail jo.doe@ example.com now", "mail [email] now"),
+        ("mail jo.doe at gmail.com now", "mail [email] now"),
+    ],
+)
+def test_new_kinds_of_personal_data_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$700-1000 per person is a lot",
+        "It costs 700-1000 a night",
+        "Version 69.0.3497.71 broke the toolbar",
+        "After update 4.2017.21210 audio stops in background",
+        "iOS 14.2 and Chrome 69 on Windows 10",
+        "Between 3-4 days, 10:30-11:00, 2019-2026, paid €1.299,00 and 1,299.99",
+        "Will it work? Mark as read. Grace period. May 2020.",
+        "I have 2 Google Drive accounts and 5000 photos",
+        "Alexa and Siri are better",
+        "Google Drive stopped syncing on my iPhone 12",
+        "This app is great, thanks Google!",
+        "I love Microsoft Teams, my teacher uses it",
+        "Don't update, Don’t bother",
+        "order #48213 arrived",
+        "I miss Inbox so much",
+        "build 10.0.19041.1 is out",
+    ],
+)
+def test_prices_versions_and_ordinary_words_are_not_redacted(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_configured_reference_patterns_and_names() -> None:
+    text = "Trip XJ-88-QT and Zorbex both bad"
+    assert redact(text) == text
+    out = redact(text, patterns=[r"\bXJ-\d\d-[A-Z]{2}\b"], names=["zorbex"])
+    assert out == "Trip [ref] and [name] both bad"
+
+
+def test_segment_values_that_look_personal() -> None:
+    from insightlib.text.redact import looks_personal
+
+    assert looks_personal("jo@example.com") == "email"
+    assert looks_personal("+44 7700 900123") == "phone"
+    assert looks_personal("10.0.0.12") == "ip"
+    assert looks_personal("Jane Miller") == "name"
+    for ok in ("ios", "Germany", "Jordan", "pro plan", "2026-11", "v5.2"):
+        assert looks_personal(ok) is None, ok

@@ -172,6 +172,10 @@ def _check_team(team: Any, **loc: Any) -> str:
 
 
 def _check_note(note: Any, required: bool, **loc: Any) -> str | None:
+    """The note as recorded: neutralised and with personal data redacted *here*, where it
+    enters, so that no report, notebook, e-mail or history row built from it can leak it."""
+    from insightlib.text.redact import redact
+
     text = _clean(note)
     if not text:
         if required:
@@ -179,7 +183,7 @@ def _check_note(note: Any, required: bool, **loc: Any) -> str | None:
         return None
     if len(text) > MAX_NOTE:
         raise InputError(f"the note is longer than {MAX_NOTE} characters.", **loc)
-    return text
+    return redact(text)
 
 
 def _verdict_row(cat, reports, insight_id, team, verdict, note, created, loc_id, loc_v, loc):

@@ -199,7 +199,12 @@ def _analyse(
         return _empty_result()
     segs = [c for c in config.segments if c in df.columns]
 
-    texts = redact_all(df["text"].tolist())
+    privacy = getattr(config, "privacy", None)
+    texts = redact_all(
+        df["text"].tolist(),
+        patterns=privacy.patterns if privacy else (),
+        names=privacy.names if privacy else (),
+    )
     df["period_start"] = period_starts(df["created_at"], period.grain)
     cur_start = pd.Timestamp(period.start)
     base_starts = [pd.Timestamp(period.previous(i).start) for i in range(n_base, 0, -1)]

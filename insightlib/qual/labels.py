@@ -43,6 +43,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from insightlib.text.redact import TOKEN_PATTERN
+
 __all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
 
 LABEL_SAMPLE = 400  # texts per theme read to choose its label
@@ -64,7 +66,7 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _CONTRACTIONS | _FILLERS | {"ll", "
 _LABEL_STARTERS = {"not", "no", "never", "can't", "cannot", "didn't", "doesn't", "won't"}
 _LABEL_STOP = STOP_WORDS - {"never", "not", "no"} | {"t", "s"}
 
-REDACTION = re.compile(r"\[(?:email|phone|card|iban|link|token)\]")
+REDACTION = TOKEN_PATTERN
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _VEC_TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?\b"
 

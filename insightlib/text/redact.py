@@ -6,14 +6,25 @@ Two functions do the work:
   controls (which can reorder a line so it reads differently from what it says), zero-width
   characters, Unicode tag characters and other control characters (tabs and newlines are
   kept). Every piece of user text that reaches an output goes through it.
-- :func:`redact` neutralises, then replaces personal data with a bracketed token:
-  ``[email]``, ``[phone]``, ``[card]``, ``[iban]``, ``[link]`` (a URL carrying a token or a
-  query string) and ``[token]`` (a free-standing API key or JWT-like secret). Quotes in every
-  report pass through it.
+- :func:`redact` neutralises, then replaces personal data with a bracketed token (see
+  :data:`TOKENS`): e-mail addresses (also written with spaces or "at"/"dot"), phone numbers,
+  payment cards (any spacing, any digit script), IBANs, IP addresses, links carrying a token or
+  query, free-standing secrets, people's names, street addresses, postcodes and booking or
+  order references (after a cue word such as "booking", or matching a pattern of
+  ``[privacy] patterns`` in insight.toml). Every piece of user text that reaches a shared output
+  passes through it: feedback as it is analysed, knowledge rows, notes and answers as they
+  are recorded, segment values as they are loaded.
 
-The rules lean towards over-redaction: a 13–19 digit run is a card whether or not it passes
-the Luhn check, and a run of 7–15 digits that is not obviously a date or a year range is a
-phone number. A lost order number is a smaller harm than a leaked card.
+The rules lean towards over-redaction where a miss would leak something (a 13–19 digit run is
+a card whether or not it passes the Luhn check), but spare what is plainly not personal: prices
+and ranges ("$700-1000 per person"), release versions ("69.0.3497.71"), dates and amounts.
+
+Names. A capitalised word is a first name when it is in the US census first-name lists (the
+``names`` package, read offline) and not an ordinary English word (the Dale–Chall easy words,
+VADER's lexicon, stop words, months); after a cue ("called", "named", "agent", "Mr", "Dear",
+"spoke to", "thanks to", …) any capitalised word counts, and a surname that follows a first
+name goes with it. Phone numbers of 7–9 digits count only after a cue word ("call", "phone",
+"number", …) or when ``phonenumbers`` judges them a valid number of a common region.
 
 Examples
 --------
@@ -31,11 +42,37 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
 
-__all__ = ["neutralise", "redact", "find_pii", "redact_all", "inert_markup", "TOKENS"]
+__all__ = [
+    "neutralise",
+    "redact",
+    "find_pii",
+    "redact_all",
+    "inert_markup",
+    "looks_personal",
+    "is_first_name",
+    "TOKENS",
+    "TOKEN_PATTERN",
+]
 
-TOKENS = ("[email]", "[phone]", "[card]", "[iban]", "[link]", "[token]")
+TOKENS = (
+    "[email]",
+    "[phone]",
+    "[card]",
+    "[iban]",
+    "[link]",
+    "[token]",
+    "[ip]",
+    "[name]",
+    "[address]",
+    "[postcode]",
+    "[ref]",
+)
+# a redaction token in text (labels and theme words never use one)
+TOKEN_PATTERN = re.compile(r"\[(?:" + "|".join(t[1:-1] for t in TOKENS) + r")\]")
 
 # --- invisible and control characters ----------------------------------------------------
 
@@ -93,31 +130,32 @@ _SECRET_WORD = re.compile(
     r"access|reset|magic|invite|ticket|sid)"
 )
 
+# e-mail: also with spaces around "@" ("jo.doe @ example.com") or "(at)" / "[dot]"
 _EMAIL = re.compile(
     r"""(?ix)
     (?<![\w.+-])
     [\w.+\-']{1,64}
-    (?:@|\s?[\(\[]\s?at\s?[\)\]]\s?)
+    (?:\s{0,3}@\s{0,3}|\s?[\(\[]\s?at\s?[\)\]]\s?)
     [\w\-]+(?:(?:\.|\s?[\(\[]\s?dot\s?[\)\]]\s?)[\w\-]+)*
     (?:\.|\s?[\(\[]\s?dot\s?[\)\]]\s?)[a-z]{2,24}
     \b
     """
 )
-
-# Upper-case IBAN shapes always go; mixed/lower-case ones only when the mod-97 check holds.
-# "jane at example dot com": only with a common top-level domain, to spare ordinary prose.
+_TLD = r"(?:com|net|org|edu|gov|io|co|uk|de|fr|es|it|nl|eu|at|ch|info|me)"
+# "jane at example dot com", "jane at example.com": only with a common top-level domain
 _EMAIL_WORDS = re.compile(
-    r"(?i)\b[\w.+\-]+\s+at\s+[\w\-]+(?:\s+dot\s+[\w\-]+)*\s+dot\s+"
-    r"(?:com|net|org|edu|gov|io|co|uk|de|fr|es|it|nl|eu|at|ch|info|me)\b"
+    rf"(?i)\b[\w.+\-]+\s+at\s+[\w\-]+(?:(?:\s+dot\s+|\.)[\w\-]+)*(?:\s+dot\s+|\.){_TLD}\b"
 )
 
+# Upper-case IBAN shapes always go; mixed/lower-case ones only when the mod-97 check holds.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \u00a0-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0-]?[A-Z0-9]{1,3})?\b")
 _IBAN_ANY = re.compile(
     r"(?i)\b[a-z]{2}\d{2}(?:[ \u00a0-]?[a-z0-9]{4}){2,7}(?:[ \u00a0-]?[a-z0-9]{1,3})?\b"
 )
 
-# A card: 13-19 digits, first digit 1-9, optional single space/dash/nbsp between digits.
-_CARD = re.compile(r"(?<![\w+])[1-9](?:[ \u00a0\-]?\d){12,18}(?![\w])")
+# A card: 13-19 digits of any script (\d is Unicode), separated by up to two spaces, dots,
+# dashes, slashes or no-break spaces; the first digit is not a zero (checked in code).
+_CARD = re.compile(r"(?<![\w+.])\d(?:[ \u00a0\u2009\u202f.\-/]{0,2}\d){12,18}(?![\w])")
 
 # A phone-like run: optional + or 00, digits with spaces, dashes, dots, slashes, parentheses.
 _PHONE = re.compile(
@@ -129,6 +167,21 @@ _PHONE = re.compile(
     (?![\w])
     """
 )
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:call(?:ed)?|phone|tel|telephone|mobile|cell|number|no|ring|text(?:ed)? me|"
+    r"whats ?app|sms|fax|contact)\b[\s.:#]*(?:\w+\s+){0,3}$"
+)
+_VERSION_CUE = re.compile(
+    r"(?i)(?:\b(?:version|ver|v|build|release|update|updated|upgrade|ios|android|chrome|"
+    r"windows|macos|firmware|app)\s*\.?\s*|\bv)$"
+)
+_PRICE_BEFORE = re.compile(r"(?i)(?:[$€£¥₹]|\b(?:usd|eur|gbp|rs|inr|aud|cad|chf))\s*$")
+_PRICE_AFTER = re.compile(
+    r"(?i)^\s*(?:[$€£¥₹%]|k\b|(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|per\b|a (?:night|"
+    r"month|year|person)|each\b|people\b|persons?\b|guests?\b|nights?\b|days?\b|hours?\b|"
+    r"minutes?\b|mins?\b|miles?\b|km\b|mb\b|gb\b|kb\b|photos?\b|files?\b|emails?\b|times?\b|"
+    r"stars?\b|reviews?\b|users?\b|items?\b|pages?\b|words?\b))"
+)
 _DATE = re.compile(
     r"""(?x)^(?:
       \d{4}[-./]\d{1,2}[-./]\d{1,2}            # 2026-11-16
@@ -137,12 +190,200 @@ _DATE = re.compile(
     | \d{1,2}[-./]\d{1,2}[-./]\d{2,4}\s?[-/]\s?\d{1,2}[-./]\d{1,2}[-./]\d{2,4}
     )$"""
 )
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
+    r"(?![\w.])"
+)
+_IPV6 = re.compile(
+    r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){1,7}(?::|(?::[0-9a-f]{1,4}){1,6}|[0-9a-f]{1,4})(?![\w:])"
+)
+
+# booking / order references: a cue word, then a code holding a digit
+_REF = re.compile(
+    r"""(?ix)
+    \b(?:booking|order|reservation|confirmation|reference|ref|pnr|ticket|invoice|tracking|
+       case|customer|member(?:ship)?|account|policy|claim|parcel|shipment|locator)
+    (?:\s+(?:no\.?|nr\.?|number|num|id|code|ref))?\s*[:#]?\s*
+    (?P<ref>[A-Z]{1,4}[\-/]?\d[A-Z0-9\-/]{4,}|\d{7,}|
+       (?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,})
+    (?![\w])
+    """
+)
+
+# street addresses (US/UK "221B Baker Street", EU "Hauptstraße 5", "12 rue de Rivoli") and
+# postcodes (UK "SW1A 1AA", US "CA 90210", after a cue "zip 10115", NL "1012 AB")
+_STREET_TYPE = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+    r"Terrace|Close|Crescent|Square|Sq|Highway|Hwy|Parkway|Pkwy|Gardens|Grove|Row|Mews|Hill)"
+)
+_CAP = r"[A-Z][a-zA-Z'\-]+"
+_ADDRESS_US = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?(?:-\d{{1,4}})?,?\s+(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
+    rf"(?:{_CAP}\s+){{1,3}}{_STREET_TYPE}\b\.?(?:\s+(?:Apt|Apartment|Suite|Unit|Flat|#)\.?\s*"
+    rf"\w{{1,5}})?"
+)
+_ADDRESS_EU = re.compile(
+    r"(?i)\b[a-zäöüß][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|"
+    r"straat|laan|gracht|plein|gatan|vej|vägen)\s+\d{1,4}[a-z]?\b"
+    r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|"
+    r"quai)\s+(?:(?:de|du|des|la|le|l')\s+)?[A-ZÀ-Ý][\w\-']+(?:\s+[A-ZÀ-Ý][\w\-']+)*"
+    r"|\b(?:calle|avenida|plaza|paseo|via|viale|corso|piazza|rua|travessa)\s+"
+    r"(?:(?:de|del|della|di|da|do|dos)\s+)?[A-ZÀ-Ý][\w\-']+(?:\s+[A-ZÀ-Ý][\w\-']+)*,?\s+\d{1,4}\b"
+)
+_ADDRESS_TAIL = re.compile(
+    r"^(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?,?\s*(?:(?:[A-Z][a-z]+\s?){1,3},?\s*)?"
+    r"(?:[A-Z]{2}\s+)?(?:(?:[A-Z]-)?\d{4,5}(?:-\d{4})?(?:\s+[A-Z][a-zäöüéèß]+)?|"
+    r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?"
+)
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b")
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
+).split()
+_US_ZIP = re.compile(rf"\b(?:{'|'.join(_US_STATES)})\s+\d{{5}}(?:-\d{{4}})?\b")
+_POSTCODE_CUE = re.compile(
+    r"(?i:\b(?:zip(?:\s?code)?|post\s?code|postal\s?code|plz|code postal|cap|cp)\s*:?\s*)"
+    r"(?P<pc>[A-Z0-9]{2,5}(?:[\s\-][A-Z0-9]{2,4})?)\b"
+)
+_NL_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\s+[A-Z][a-z]+")
+_EU_POSTCODE_CITY = re.compile(r"(?<=, )(?:[A-Z]-)?\d{4,5}\s+[A-Z][a-zäöüéèß]+(?:\s[A-Z][a-z]+)?")
+
+# --- names ---------------------------------------------------------------------------------
+
+_NAME_CUE = re.compile(
+    r"(?:\b(?:[Cc]alled|[Nn]amed|[Nn]ame is|[Nn]ame was|[Aa]gent|[Aa]dvisor|[Aa]dviser|"
+    r"[Rr]ep|[Rr]epresentative|[Dd]river|[Cc]ourier|[Mm]anager|[Ss]upervisor|[Tt]echnician|"
+    r"[Cc]onsultant|[Aa]ssistant|[Ss]poke (?:to|with)|[Tt]alked (?:to|with)|[Cc]hatted with|"
+    r"[Ss]peaking (?:to|with)|[Tt]hanks?(?: you)?(?: to)?|[Dd]ear|[Hh]i|[Hh]ello|[Ss]igned|"
+    r"[Rr]egards,?|[Ss]incerely,?|[Cc]heers,?)"
+    r"|\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra)\.?)"
+    r"\s+$"
+)
+_TITLES = frozenset("mr mrs ms miss mx dr prof sir herr frau mme mlle sr sra".split())
+_CAP_WORD = re.compile(
+    r"(?<![\w'’@.#/\-])[A-ZÀ-Þ][a-zß-ÿ]+(?:[\-'’][A-Z][a-zß-ÿ]+)?"
+    r"(?![\w@]|['’`´.]\s?(?:t|ll|re|ve|d|m)\b)"  # not "Don't", "Don.t", "Can't"
+)
+# words never taken for names, even capitalised: products, assistants, brands, places people
+# name without meaning a person
+_NOT_NAMES = frozenset(
+    "alexa siri cortana echo google gmail chrome drive teams apple android iphone ipad mac "
+    "windows microsoft office outlook zoom slack skype amazon prime netflix spotify uber "
+    "github testflight safari firefox edge opera samsung galaxy pixel huawei android "
+    "america china india georgia jordan paris london berlin sydney victoria florence "
+    "max min sky ok hi hey app apps dear thanks thank dino luna edison chanel macy files "
+    "asia africa europe israel carolina virginia florida dakota nevada austin houston "
+    "una buena bueno mi muy con sin amor bella linda bonita gracias jan soo bo north south "
+    "jesus christ god lord esta este nada easter marine numbers manual patience destiny genie "
+    "trinity cornell newton".split()
+) | frozenset(  # nationalities, languages, countries, regions that are also first names
+    "german english french spanish italian dutch irish scottish welsh british american "
+    "canadian mexican indian chinese japanese korean russian polish swiss swedish danish "
+    "norwegian finnish greek turkish arabic persian brazilian portuguese african asian "
+    "european latin christian muslim jewish catholic england france spain italy germany "
+    "ireland scotland wales canada mexico brazil russia japan korea egypt kenya chile peru "
+    "cuba india israel lebanon syria iran iraq holland".split()
+)
+_MONTHS_DAYS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
 
 
-_AT_WORD = re.compile(r"(?i)[\(\[]\s?at\s?[\)\]]")
-_LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{20,}")
-_IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
-_SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]{0,3}\d){6}")
+@lru_cache(maxsize=1)
+def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names that are not ordinary words, all surnames), lower case, read offline."""
+    first: set[str] = set()
+    last: set[str] = set()
+    try:
+        pkg = resources.files("names")
+        for fname in ("dist.male.first", "dist.female.first"):
+            for line in pkg.joinpath(fname).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    first.add(line.split()[0].lower())
+        for line in pkg.joinpath("dist.all.last").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                last.add(line.split()[0].lower())
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - a declared dependency
+        pass
+    return frozenset(first - _common_words()), frozenset(last)
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Ordinary English words (Dale–Chall easy words, VADER's lexicon, stop words, months)."""
+    words: set[str] = set(_NOT_NAMES) | set(_MONTHS_DAYS)
+    try:
+        easy = resources.files("textstat").joinpath("resources/en/easy_words.txt")
+        words |= set(easy.read_text(encoding="utf-8").split())
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
+        pass
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        words |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()}
+    except ImportError:  # pragma: no cover
+        pass
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words |= set(ENGLISH_STOP_WORDS)
+    words |= {"can", "will", "may", "mark", "bill", "ray", "art", "chase", "else", "even"}
+    return frozenset(words)
+
+
+def is_first_name(word: str) -> bool:
+    """True when ``word`` is a first name that is not also an ordinary English word.
+
+    >>> is_first_name("Gina"), is_first_name("Will"), is_first_name("Chrome")
+    (True, False, False)
+    """
+    return word.lower() in _name_lists()[0]
+
+
+def _find_names(text: str, extra_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of people's names: a first name, a cue and a capitalised word, a name + surname."""
+    first, last = _name_lists()
+    words = list(_CAP_WORD.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        m = words[i]
+        low = m.group().lower()
+        if low in _NOT_NAMES or low in _MONTHS_DAYS:
+            i += 1
+            continue
+        before = text[max(0, m.start() - 30) : m.start()]
+        cue = _NAME_CUE.search(before) is not None
+        is_name = (low in first and len(low) > 2) or low in extra_names
+        if not (is_name or cue):
+            i += 1
+            continue
+        if cue and not is_name:
+            # after a cue ("Thanks Google", "Mr. It"), only a capitalised word outside the
+            # common vocabulary that is a known first name or surname
+            if low in _common_words() or (low not in last and low not in first):
+                i += 1
+                continue
+        start, end = m.start(), m.end()
+        # a surname (or initial) right after: "John Smith", "Gina R."
+        j = i + 1
+        while j < len(words) and j <= i + 2:
+            nxt = words[j]
+            gap = text[end : nxt.start()]
+            if gap not in (" ", "\u00a0") or nxt.group().lower() in _NOT_NAMES:
+                break
+            nlow = nxt.group().lower()
+            if (nlow in last or nlow in first) and nlow not in _common_words():
+                end = nxt.end()
+                j += 1
+            else:
+                break
+        init = re.match(r" [A-Z]\.(?!\w)", text[end : end + 3])
+        if init:
+            end += 3
+        spans.append((start, end))
+        i = max(j, i + 1)
+    return spans
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -186,14 +427,60 @@ def _digits(s: str) -> str:
     return "".join(ch for ch in s if ch.isdigit())
 
 
+def _is_version(raw: str, before: str) -> bool:
+    """A release version such as 69.0.3497.71 or 4.2017.21210, not a phone number."""
+    if _VERSION_CUE.search(before):
+        return bool(re.fullmatch(r"\d+(?:\.\d+)+", raw))
+    if not re.fullmatch(r"\d+(?:\.\d+){2,}", raw):
+        return False
+    groups = raw.split(".")
+    return any(len(g) == 1 or len(g) > 4 for g in groups)
+
+
+def _is_range_or_price(raw: str, before: str, after: str) -> bool:
+    """ "$700-1000", "700-1000 per person", "3-4 days": an amount or a range, not a phone."""
+    if _PRICE_BEFORE.search(before) or _PRICE_AFTER.match(after):
+        return True
+    m = re.fullmatch(r"([1-9]\d{0,4})\s?[-–]\s?([1-9]\d{0,4})", raw)
+    return bool(m and int(m.group(1)) < int(m.group(2)) and not _PHONE_CUE.search(before))
+
+
+@lru_cache(maxsize=4096)
+def _valid_somewhere(digits: str) -> bool:
+    """Whether ``phonenumbers`` judges a 7–9 digit number valid in a common region."""
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - a declared dependency
+        return False
+    for region in ("US", "GB", "FR", "ES", "IT", "NL", "AU", "CA", "IN", "IE"):
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
 Span = tuple[str, int, int]
 
 
-def find_pii(text: str) -> list[Span]:
+@lru_cache(maxsize=64)
+def _compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+def find_pii(
+    text: str,
+    *,
+    patterns: Sequence[str] = (),
+    names: Iterable[str] = (),
+) -> list[Span]:
     """The PII spans of ``text`` as ``(kind, start, end)``, non-overlapping, in text order.
 
-    ``kind`` is the token name without brackets (``"email"``, ``"card"``, ...). ``text``
-    should already be neutralised (:func:`redact` does that).
+    ``kind`` is the token name without brackets (``"email"``, ``"card"``, ``"name"``, ...).
+    ``patterns`` are extra regular expressions of booking or order references (``[privacy]
+    patterns``); ``names`` extra names to redact (lower case). ``text`` should already be
+    neutralised (:func:`redact` does that).
     """
     spans: list[Span] = []
     taken = bytearray(len(text))
@@ -225,10 +512,18 @@ def find_pii(text: str) -> list[Span]:
         for m in _EMAIL.finditer(text):
             if "@" in m.group() or _AT_WORD.search(m.group()):
                 add("email", m.start(), m.end())
-    if " dot " in lower:
+    if " dot " in lower or " at " in lower:
         for m in _EMAIL_WORDS.finditer(text):
             add("email", m.start(), m.end())
-    if _IBAN_START.search(text):
+    for pat in _compile_patterns(tuple(patterns)):
+        for m in pat.finditer(text):
+            if m.end() > m.start():
+                add("ref", m.start(), m.end())
+    has_digit = _ANY_DIGIT.search(text) is not None
+    if has_digit:
+        for m in _REF.finditer(text):
+            add("ref", m.start("ref"), m.end("ref"))
+    if has_digit and _IBAN_START.search(text):
         for m in _IBAN.finditer(text):
             compact = re.sub(r"[\s\u00a0-]", "", m.group())
             if len(compact) >= 15 and sum(c.isdigit() for c in compact[4:]) >= 4:
@@ -244,46 +539,121 @@ def find_pii(text: str) -> list[Span]:
                 if cut <= 4:
                     break
                 raw = raw[:cut]
-    if _SEVEN_DIGITS.search(text):
+    if has_digit:
+        _addresses(text, add)
+        for m in _IPV4.finditer(text):
+            if not _VERSION_CUE.search(text[max(0, m.start() - 12) : m.start()]):
+                add("ip", m.start(), m.end())
+        if "::" in text or text.count(":") >= 5:
+            for m in _IPV6.finditer(text):
+                raw = m.group()
+                if "::" in raw or raw.count(":") >= 5:
+                    if re.search(r"[a-fA-F]|\d{3}", raw) or "::" in raw:
+                        add("ip", m.start(), m.end())
+    if has_digit and _SEVEN_DIGITS.search(text):
         for m in _CARD.finditer(text):
-            n = len(_digits(m.group()))
-            if 13 <= n <= 19:
-                add("card", m.start(), m.end())
+            raw = m.group()
+            digits = _digits(raw)
+            if 13 <= len(digits) <= 19 and int(digits[0]) != 0:
+                before = text[max(0, m.start() - 20) : m.start()]
+                if not _is_version(raw, before):
+                    add("card", m.start(), m.end())
         for m in _PHONE.finditer(text):
             raw = m.group().strip()
-            n = len(_digits(raw))
+            digits = _digits(raw)
+            n = len(digits)
             if n < 7 or n > 15:
                 continue
-            if _harmless_number(raw.lstrip("+")):  # a date, a date range, an amount
-                continue
             start = m.start() + (len(m.group()) - len(m.group().lstrip()))
-            add("phone", start, m.start() + len(m.group().rstrip()))
+            end = m.start() + len(m.group().rstrip())
+            before = text[max(0, start - 40) : start]
+            after = text[end : end + 20]
+            core = raw.lstrip("+")
+            if _harmless_number(core) or _is_version(core, before[-20:]):
+                continue
+            if _is_range_or_price(core, before[-12:], after):
+                continue
+            international = raw.startswith("+") or raw.startswith("00")
+            if n <= 9 and not international:
+                ascii_digits = "".join(str(int(c)) for c in digits)
+                if not (_PHONE_CUE.search(before) or _valid_somewhere(ascii_digits)):
+                    continue
+            add("phone", start, end)
     if long_run:
         for m in re.finditer(r"(?<![\w\-])[A-Za-z0-9_\-]{20,}(?![\w\-])", text):
             if _TOKEN_LIKE.fullmatch(m.group()):
                 add("token", m.start(), m.end())
+    extra = frozenset(n.lower() for n in names)
+    for start, end in _find_names(text, extra):
+        add("name", start, end)
     spans.sort(key=lambda s: s[1])
     return spans
 
 
-def redact(text: object) -> str:
-    """Neutralise ``text`` and replace PII with ``[email]``, ``[phone]``, ``[card]``,
-    ``[iban]``, ``[link]`` or ``[token]``.
+def _addresses(text: str, add: Callable[[str, int, int], None]) -> None:
+    """Street addresses (with a postcode and town after them) and postcodes."""
+    for pat in (_ADDRESS_US, _ADDRESS_EU):
+        for m in pat.finditer(text):
+            words = set(re.findall(r"[A-Za-z]+", m.group().lower()))
+            if words & _NOT_NAMES:  # "2 Google Drive accounts"
+                continue
+            tail = _ADDRESS_TAIL.match(text[m.end() :])
+            end = m.end() + (len(tail.group()) if tail else 0)
+            add("address", m.start(), end)
+    for pat in (_UK_POSTCODE, _US_ZIP, _NL_POSTCODE, _EU_POSTCODE_CITY):
+        for m in pat.finditer(text):
+            add("postcode", m.start(), m.end())
+    for m in _POSTCODE_CUE.finditer(text):
+        if _ANY_DIGIT.search(m.group("pc")):
+            add("postcode", m.start("pc"), m.end("pc"))
+
+
+_AT_WORD = re.compile(r"(?i)[\(\[]\s?at\s?[\)\]]")
+_LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{20,}")
+_IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
+_SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]{0,3}\d){6}")
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def redact(
+    text: object,
+    *,
+    patterns: Sequence[str] = (),
+    names: Iterable[str] = (),
+) -> str:
+    """Neutralise ``text`` and replace personal data with a token of :data:`TOKENS`.
+
+    ``patterns``: extra booking/order reference patterns (``[privacy] patterns``), replaced by
+    ``[ref]``; ``names``: extra names to redact.
 
     >>> redact("Call 555-123-4567 or (555) 123 4567")
     'Call [phone] or [phone]'
     >>> redact("Delivered on 2026-11-16, order took 45 minutes")
     'Delivered on 2026-11-16, order took 45 minutes'
+    >>> redact("The agent was called Gina, booking ref BK-482913, $700-1000 per person")
+    'The agent was called [name], booking ref [ref], $700-1000 per person'
     """
     clean = neutralise(text)
-    if not clean or not _MAYBE.search(clean):
+    if not clean:
         return clean
-    spans = find_pii(clean)
+    spans = find_pii(clean, patterns=patterns, names=names)
     if not spans:
         return clean
     out = _replace(clean, spans)
     # Safety sweep: digits left next to a redaction (two numbers run together) still go.
-    return _SWEEP.sub(lambda m: m.group() if _harmless_number(m.group()) else "[phone]", out)
+    return _SWEEP.sub(lambda m: _sweep(m, out), out)
+
+
+def _sweep(m: re.Match[str], text: str) -> str:
+    raw = m.group()
+    before = text[max(0, m.start() - 20) : m.start()]
+    if re.search(r"\][\s\-./]?$", before) or text[m.end() : m.end() + 2].lstrip("-. ")[:1] == "[":
+        return "[phone]"  # digits run together with a redaction: the rest of the same number
+    if _harmless_number(raw) or _is_version(raw, before):
+        return raw
+    if _is_range_or_price(raw, before[-12:], text[m.end() : m.end() + 20]):
+        return raw
+    return "[phone]"
 
 
 def _replace(text: str, spans: list[Span]) -> str:
@@ -297,7 +667,7 @@ def _replace(text: str, spans: list[Span]) -> str:
     return "".join(out)
 
 
-_SWEEP = re.compile(r"(?<![\w])\d(?:[ \u00a0().\-/]?\d){6,}(?![\w])")
+_SWEEP = re.compile(r"(?<![\w.])\d(?:[ \u00a0().\-/]?\d){6,}(?![\w])")
 
 
 def _harmless_number(raw: str) -> bool:
@@ -309,22 +679,46 @@ def _harmless_number(raw: str) -> bool:
     )
 
 
-# Quick pre-check: text without a digit, '@', URL or long run cannot hold PII we look for.
-_MAYBE = re.compile(r"\d|@|[\(\[]\s?at\s?[\)\]]|\sdot\s|://|www\.|[A-Za-z0-9_\-]{20,}", re.I)
-
-
-def redact_all(texts: Iterable[object]) -> list[str]:
+def redact_all(
+    texts: Iterable[object],
+    *,
+    patterns: Sequence[str] = (),
+    names: Iterable[str] = (),
+) -> list[str]:
     """:func:`redact` over many texts (identical texts are redacted once)."""
+    names = tuple(names)
     cache: dict[object, str] = {}
     out = []
     for t in texts:
         key = t if isinstance(t, str) else repr(t)
         r = cache.get(key)
         if r is None:
-            r = redact(t)
+            r = redact(t, patterns=patterns, names=names)
             cache[key] = r
         out.append(r)
     return out
+
+
+def looks_personal(value: object) -> str | None:
+    """The kind of personal data a *segment value* looks like, or ``None``.
+
+    Segment values are short labels ("ios", "Germany", "pro"); one that holds an e-mail, a
+    phone, card, IBAN, IP address, street address, postcode or a token is personal data
+    and must not become a segment of a report. Single words are not taken for names here
+    (countries and cities are often first names too: "Jordan", "Paris").
+
+    >>> looks_personal("jo@example.com"), looks_personal("Germany"), looks_personal("ios")
+    ('email', None, None)
+    """
+    clean = neutralise(value).strip()
+    if not clean:
+        return None
+    for kind, _, _ in find_pii(clean):
+        if kind != "name":
+            return kind
+    if len(clean.split()) >= 2 and any(k == "name" for k, _, _ in find_pii(clean)):
+        return "name"
+    return None
 
 
 _LINK_OPEN = re.compile(r"\]\s*\(")

@@ -8,6 +8,7 @@ grain, an optional theme codebook and optional audiences. Every problem is repor
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "AudienceSpec",
     "ThemeSpec",
     "DeliverySpec",
+    "PrivacySpec",
     "load_config",
     "METRIC_KINDS",
     "CONFIG_NAME",
@@ -42,6 +44,8 @@ _TOP_KEYS = (
     "themes",
     "audiences",
     "delivery",
+    "privacy",
+    "scores",
 )
 _METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
 _REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title")
@@ -141,6 +145,76 @@ class DeliverySpec:
 
 
 @dataclass(frozen=True)
+class PrivacySpec:
+    """The optional ``[privacy]`` table.
+
+    ``patterns``: regular expressions of booking or order references to redact as ``[ref]``
+    (besides those after a cue word such as "booking"); ``names``: extra names to redact
+    (staff, customers); ``segment_values``: ``"refuse"`` (default: a segment value that looks
+    like personal data stops the load with exit 2) or ``"redact"`` (it is replaced).
+    """
+
+    patterns: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    segment_values: str = "refuse"
+
+
+_SCALES = {"1-5": (1.0, 5.0), "0-10": (0.0, 10.0), "1-10": (1.0, 10.0), "0-5": (0.0, 5.0),
+           "1-7": (1.0, 7.0), "0-100": (0.0, 100.0)}  # fmt: skip
+
+
+def _privacy(raw: Any, file: str) -> PrivacySpec:
+    if raw is None:
+        return PrivacySpec()
+    if not isinstance(raw, dict):
+        raise ConfigError("[privacy] must be a table.", file=file)
+    _check_keys(raw, ("patterns", "names", "segment_values"), "[privacy]", file)
+    patterns = _str_list(raw.get("patterns", []), "[privacy] patterns", file)
+    for i, pat in enumerate(patterns):
+        try:
+            re.compile(pat)
+        except re.error as exc:
+            raise ConfigError(
+                f"[privacy] patterns[{i}] {pat!r} is not a valid regular expression: {exc}.",
+                file=file,
+            ) from None
+    mode = raw.get("segment_values", "refuse")
+    if mode not in ("refuse", "redact"):
+        raise ConfigError(
+            f"[privacy] segment_values must be 'refuse' or 'redact', got {mode!r}.", file=file
+        )
+    names = _str_list(raw.get("names", []), "[privacy] names", file)
+    return PrivacySpec(patterns, tuple(n.lower() for n in names), mode)
+
+
+def _scores(raw: Any, file: str) -> dict[str, tuple[float, float]]:
+    """``[scores]``: feedback source -> scale, written "1-5", "0-10", "1-10" or [low, high]."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError('[scores] must be a table, e.g. nps = "0-10".', file=file)
+    out: dict[str, tuple[float, float]] = {}
+    for source, value in raw.items():
+        where = f"[scores] {source}"
+        if isinstance(value, str) and value.replace(" ", "") in _SCALES:
+            out[source.lower()] = _SCALES[value.replace(" ", "")]
+        elif (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and value[0] < value[1]
+        ):
+            out[source.lower()] = (float(value[0]), float(value[1]))
+        else:
+            raise ConfigError(
+                f"{where} must be one of {', '.join(repr(k) for k in _SCALES)} or "
+                f"[low, high], got {value!r}.",
+                file=file,
+            )
+    return out
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated content of a workspace's ``insight.toml``."""
 
@@ -162,6 +236,11 @@ class Config:
     events_source: EventSource | None = None
     # [sources] timestamp_format: source name -> "iso", "day-first", "month-first" or a pattern
     timestamp_formats: dict[str, str] = field(default_factory=dict)
+    # [project] aliases: other names of the product or company (never a theme label)
+    aliases: tuple[str, ...] = ()
+    privacy: PrivacySpec = field(default_factory=lambda: PrivacySpec())
+    # [scores] per feedback source: the score scale (low, high), e.g. nps = "0-10"
+    score_scales: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def source(self, name: str) -> Path | None:
         return self.sources.get(name)
@@ -326,10 +405,11 @@ def load_config(workspace: str | Path) -> Config:
     project = raw.get("project", {})
     if not isinstance(project, dict):
         raise ConfigError("[project] must be a table.", file=file)
-    _check_keys(project, ("name", "description"), "[project]", file)
+    _check_keys(project, ("name", "description", "aliases"), "[project]", file)
     name = _str(project.get("name", root.name), "[project] name", file)
     if "description" in project:
         _text(project["description"], "[project] description", file)
+    aliases = _str_list(project.get("aliases", []), "[project] aliases", file)
 
     src_raw = raw.get("sources")
     if not isinstance(src_raw, dict) or "events" not in src_raw:
@@ -514,4 +594,7 @@ def load_config(workspace: str | Path) -> Config:
         themes=themes,
         audiences=audiences,
         delivery=delivery,
+        aliases=aliases,
+        privacy=_privacy(raw.get("privacy"), file),
+        score_scales=_scores(raw.get("scores"), file),
     )

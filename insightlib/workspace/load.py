@@ -630,7 +630,56 @@ def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tu
         r[0] for r in con.execute(f"SELECT DISTINCT CAST(event AS VARCHAR) FROM {rel}").fetchall()
     }
     _metric_events_occur(cfg, names, name)
+    _personal_segments_parquet(con, rel, cfg, name)
     return lo.date(), hi.date()
+
+
+def _personal_segments(df: pd.DataFrame, cfg: Config, name: str) -> None:
+    """Refuse (or, with ``[privacy] segment_values = "redact"``, redact in place) segment values
+    that look like personal data: a segment value is printed in every report."""
+    from insightlib.text.redact import looks_personal, redact
+
+    for col in cfg.segments:
+        if col not in df.columns:
+            continue
+        values = df[col].dropna().astype(str).unique()
+        bad = {v: k for v in values if (k := looks_personal(v)) is not None}
+        if not bad:
+            continue
+        if cfg.privacy.segment_values == "redact":
+            swap = {v: redact(v) for v in bad}
+            df[col] = df[col].map(lambda v, swap=swap: swap.get(v, v) if isinstance(v, str) else v)
+            continue
+        first = df.index[df[col].astype("string").isin(list(bad))][0]
+        raise DataError(
+            f"segment value looks like personal data ({bad[str(df.at[first, col])]}); segment "
+            "values appear in every report. Remove it, map it to a category, or set "
+            '[privacy] segment_values = "redact" in insight.toml.',
+            file=name,
+            column=col,
+            row=int(df.index.get_loc(first)) + 1,
+        )
+
+
+def _personal_segments_parquet(con: Any, rel: str, cfg: Config, name: str) -> None:
+    """:func:`_personal_segments` for a Parquet events file, through DuckDB (values only)."""
+    from insightlib.text.redact import looks_personal
+
+    for col in cfg.segments:
+        rows = con.execute(
+            f'SELECT CAST("{col}" AS VARCHAR) AS v, min(file_row_number) FROM {rel} '
+            f'WHERE "{col}" IS NOT NULL GROUP BY 1 LIMIT 100000'
+        ).fetchall()
+        for value, row in sorted(rows, key=lambda r: r[1]):
+            kind = looks_personal(value)
+            if kind is not None:
+                raise DataError(
+                    f"segment value looks like personal data ({kind}); segment values appear "
+                    "in every report. Remove it or map it to a category before the export.",
+                    file=name,
+                    column=col,
+                    row=int(row) + 1,
+                )
 
 
 def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
@@ -689,6 +738,7 @@ def _load_events(
     out["event"] = valid["event"].astype(str)
     for col in cfg.segments:
         out[col] = df[col].astype("string").str.strip().replace("", pd.NA).astype(object)
+    _personal_segments(out, cfg, name)
     for col in sorted({m.column for m in cfg.metrics.values() if m.column}):
         out[col] = _numeric(df, col, name)
     _metric_events_occur(cfg, set(out["event"].unique()), name)
@@ -753,6 +803,7 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]], notes: list[st
     for col in cols:
         if col not in df.columns:
             df[col] = pd.NA
+    _personal_segments(df, cfg, name)
     files["feedback"] = {"path": name, "sha256": sha256_file(path), "rows": len(df)}
     return df.reset_index(drop=True)
 
