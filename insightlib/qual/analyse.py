@@ -23,7 +23,7 @@ baseline share ``x_b / n_b`` (the ``baseline_periods`` periods before it, defaul
 ``[report] baseline_periods``). A two-proportion z-test whose variance is inflated by the
 period-to-period overdispersion seen in the baseline (``phi = max(1, Pearson chi² / (B - 1))``
 over the baseline periods: a theme that swings from week to week needs a bigger jump to
-count); Fisher's exact test when an expected cell count is below 5. Benjamini–Hochberg across
+count); Fisher's exact test (two-sided mid-p) when an expected cell count is below 5. Benjamini–Hochberg across
 the themes tested gives the q-values. A theme is flagged when ``q <= alpha`` and:
 
 - emerging: at least :data:`MIN_THEME_COUNT` texts in the current period and a current share
@@ -82,7 +82,7 @@ __all__ = [
 
 MIN_THEME_COUNT = 5
 MIN_RATIO = 1.5
-MIN_FEEDBACK = 30
+MIN_FEEDBACK = 20
 MIN_THEME_SHARE = 0.015
 N_QUOTES = 3
 
@@ -210,7 +210,12 @@ def _analyse(
     base_starts = [pd.Timestamp(period.previous(i).start) for i in range(n_base, 0, -1)]
     current = (df["period_start"] == cur_start).to_numpy()
 
-    senti = feedback_sentiment(texts, df["score"] if "score" in df.columns else None, df["source"])
+    senti = feedback_sentiment(
+        texts,
+        df["score"] if "score" in df.columns else None,
+        df["source"],
+        getattr(config, "score_scales", None) or None,
+    )
     df["sentiment"] = senti["sentiment"].to_numpy()
 
     baseline = df["period_start"].isin(base_starts).to_numpy()
@@ -223,8 +228,9 @@ def _analyse(
         frozen=frozen,
         codebook=config.themes,
         min_share=MIN_THEME_SHARE,
-        min_current=max(2 * MIN_THEME_COUNT, math.ceil(0.03 * int(current.sum()))),
+        min_current=max(MIN_THEME_COUNT, math.ceil(0.03 * int(current.sum()))),
         polarity=senti["text_sentiment"].to_numpy(),
+        exclude=(config.project, *getattr(config, "aliases", ())),
     )
     df["theme"] = ts.assignment
     df["has_text"] = _has_text(texts)
@@ -331,8 +337,10 @@ def _build_themes(
         }
         quotes: list[Quote] = []
         if count and t.id in ts.centroids:
+            # quotes from the reported period; older ones only when it has none
+            in_period = rows[is_cur[rows]]
             picked = pick_quotes(
-                rows,
+                in_period if len(in_period) else rows,
                 ts.vectors,
                 ts.centroids[t.id],
                 texts,
@@ -401,13 +409,21 @@ def _test(x_c: int, n_c: int, x_b: int, n_b: int, phi: float) -> tuple[float, fl
     pooled = (x_c + x_b) / (n_c + n_b)
     expected = min(n_c * pooled, n_b * pooled, n_c * (1 - pooled), n_b * (1 - pooled))
     if expected < 5:
-        _, p = stats.fisher_exact([[x_c, n_c - x_c], [x_b, n_b - x_b]])
-        return float(p), lo, hi, "Fisher's exact test"
+        return _mid_p_two_sided(x_c, n_c, x_b, n_b), lo, hi, "Fisher's exact test (mid-p)"
     se0 = math.sqrt(phi * pooled * (1 - pooled) * (1 / n_c + 1 / n_b))
     if se0 == 0:
         return 1.0, lo, hi, "two-proportion z-test"
     z = diff / se0
     return float(2 * stats.norm.sf(abs(z))), lo, hi, "two-proportion z-test"
+
+
+def _mid_p_two_sided(x_c: int, n_c: int, x_b: int, n_b: int) -> float:
+    """Two-sided mid-p of Fisher's exact test: twice the smaller one-sided mid-p."""
+    n, k = n_c + n_b, x_c + x_b
+    pmf = stats.hypergeom.pmf(x_c, n, k, n_c)
+    greater = stats.hypergeom.sf(x_c, n, k, n_c) + 0.5 * pmf
+    less = stats.hypergeom.cdf(x_c - 1, n, k, n_c) + 0.5 * pmf
+    return float(min(1.0, 2 * min(greater, less)))
 
 
 def _cohen_h(a: float, b: float) -> float:

@@ -178,12 +178,22 @@ def label_topics(
     vocab: np.ndarray,
     x: sparse.csr_matrix,
     polarity: np.ndarray | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> None:
     """Give each discovered topic a verbatim phrase label and a slug id (in place).
 
     Candidates are the phrases of a sample of the topic's texts (:func:`phrases`), scored as
     the module docstring says. ``polarity`` is the sentiment of each text (``NaN`` where
-    unknown); without it labels are chosen without the tone factor.
+    unknown); without it labels are chosen without the tone factor. ``exclude`` holds the
+    words of the product's and company's names (lower case).
+
+    A label must *name* something (:func:`_names_something`): at least one of its content
+    words is not a word of feeling ("great", "love", "terrible"), not a generic product word
+    ("app", "product") or the product's own name, not a person's first name, not a proper
+    noun (a place, a company: a word written capitalised inside sentences) and, for a
+    one-word label, not a verb ("told", "know"). A theme none of whose candidates names
+    anything is the catch-all of its tone: "general praise", "general complaints" or
+    "mixed comments" (themes that get the same label merge).
     """
     if not any(not t.codebook for t in topics):
         return
@@ -209,6 +219,8 @@ def label_topics(
         sizes.append(max(len(sample), 1))
         weights.append(len(g) / max(len(sample), 1))
     index = {str(term): i for i, term in enumerate(vocab)}
+    proper = _proper_nouns(texts, np.concatenate([_sample(g, texts, 200) for g in groups]))
+    blocked = frozenset(exclude) | _GENERIC
 
     def covered(words: list[str], g: int) -> int:
         bits = word_bits[g]
@@ -226,7 +238,11 @@ def label_topics(
         top_w = float(cent.max()) if cent.size else 0.0
         min_docs = min(MIN_VERBATIM, max(1, sizes[k] // 10))
         tone = _topic_tone(t.rows, polarity)
-        cands = [p for p, c in phrase_df[k].most_common(400) if c >= min_docs]
+        cands = [
+            p
+            for p, c in phrase_df[k].most_common(400)
+            if c >= min_docs and _names_something(p.split(" "), blocked, proper)
+        ]
         # a label holds one of the theme's top words, where any candidate does
         top = {w for term in _top_terms(cent, vocab, TOP_WORDS) for w in term.split()}
         cands = [p for p in cands if top & set(p.split(" "))] or cands
@@ -257,10 +273,83 @@ def label_topics(
                 best = (score, phrase)
         if best is not None:
             label = best[1]
-        else:
-            label = _top_terms(cent, vocab, 1)[0] if cent.any() else "other feedback"
+        else:  # nothing specific to name: the catch-all of the theme's tone
+            label = (
+                "general praise"
+                if tone >= TONE_CLEAR
+                else "general complaints"
+                if tone <= -TONE_CLEAR
+                else "mixed comments"
+            )
         t.label = _surface_form(label, [texts[i] for i in _sample(t.rows, texts, 200)])
         t.id = slug(label)
+
+
+# generic words of any product's feedback: they name no theme on their own
+_GENERIC = frozenset(
+    "app apps application applications product products service services company program "
+    "software thing things stuff version update updates feature features use using used "
+    "user users people time times day days way lot work works working worked star stars "
+    "review reviews rating phone iphone ipad device everything anything something nothing "
+    "job experience option options".split()
+)
+# common verbs (base, past, participle and -s forms): a one-word label is never one
+_VERBS = frozenset(
+    "know knew known knows told tell tells telling said say says saying get gets got getting "
+    "gotten go goes went gone going make makes made making take takes took taken taking "
+    "give gives gave given giving come comes came coming see sees saw seen seeing try tries "
+    "tried trying want wants wanted need needs needed keep keeps kept put puts let lets "
+    "think thinks thought look looks looked find finds found call calls called ask asks asked "
+    "feel feels felt leave leaves left seem seems seemed show shows showed shown help helps "
+    "helped start starts started turn turns turned stop stops stopped open opens opened "
+    "close closes closed fix fixes fixed change changes changed like likes liked love loves "
+    "loved hate hates hated use uses used work works worked do does did done have has had "
+    "be is are was were been being can could would should will shall may might must "
+    "download downloaded install installed delete deleted send sends sent receive received "
+    "sign signed log logged click clicked tap tapped load loads loaded".split()
+)
+
+
+def _names_something(words: list[str], blocked: frozenset[str], proper: frozenset[str]) -> bool:
+    """Whether a candidate label names a subject (see :func:`label_topics`)."""
+    from insightlib.qual.sentiment import _analyzer
+    from insightlib.text.redact import is_first_name
+
+    lex = _analyzer().lexicon
+    content = [w for w in _content(words) if w not in _NEGATIONS]
+    if any(is_first_name(w) for w in words):
+        return False
+    if len(content) == 1 and len(words) == 1 and (content[0] in _VERBS or content[0] in proper):
+        return False
+    specific = [
+        w
+        for w in content
+        if w not in blocked and abs(lex.get(w, 0.0)) < 1.5 and w not in proper and len(w) > 2
+    ]
+    if not specific:
+        return False
+    if all(w in _VERBS for w in specific) and len(words) <= 2:
+        return False  # "told", "doesn't work": a verb alone names no subject
+    return True
+
+
+def _proper_nouns(texts: Sequence[str], rows: np.ndarray) -> frozenset[str]:
+    """Words written capitalised in most of their occurrences inside sentences (at least 3):
+    places, companies, people ("Chrome", "London")."""
+    upper: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for i in rows:
+        text = texts[i]
+        for m in WORD.finditer(text):
+            raw = m.group()
+            before = text[max(0, m.start() - 3) : m.start()]
+            if m.start() == 0 or re.search(r"[.!?:\n]\s*$", before) or not raw[:1].isalpha():
+                continue
+            low = raw.lower().replace("’", "'")
+            total[low] += 1
+            if raw[0].isupper() and not raw.isupper():
+                upper[low] += 1
+    return frozenset(w for w, n in total.items() if n >= 3 and upper[w] >= 0.7 * n)
 
 
 def _topic_tone(rows: np.ndarray, polarity: np.ndarray | None) -> float:

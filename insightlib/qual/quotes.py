@@ -58,7 +58,10 @@ def cut_quote(text: str, terms: Sequence[str] = (), limit: int = QUOTE_CHARS) ->
             break
     body = " ".join(sentences[lo:hi])
     if len(body) > limit - 2:
-        body = body[: limit - 2].rsplit(" ", 1)[0].rstrip(",;:-") + " …"
+        head = body[: limit - 2]
+        if body[limit - 2 : limit - 1].strip() and " " in head:  # never cut inside a word
+            head = head.rsplit(" ", 1)[0]
+        body = head.rstrip(",;:- ") + " …"
         return ("… " if lo > 0 else "") + body
     return ("… " if lo > 0 else "") + body + (" …" if hi < len(sentences) else "")
 
@@ -79,7 +82,8 @@ def pick_quotes(
 
     Typicality is the cosine similarity to ``centroid``, plus 0.1 × the share of the label's
     content words the text holds, plus ``bonus`` (per row; the caller favours recent texts),
-    minus 0.3 for texts of fewer than 3 words. Candidates are the ``pool`` most typical
+    minus 0.3 for texts of fewer than 3 words. Where any text holds a content word of the
+    label, only those texts are quoted (a quote is about its theme). Candidates are the ``pool`` most typical
     distinct texts; the first pick is the most typical, each next one maximises
     ``(1 - diversity) × typicality - diversity × similarity to those picked``, and texts too
     close to a pick (cosine >= 0.6) are skipped, unless that would leave a single quote.
@@ -95,10 +99,15 @@ def pick_quotes(
     )
     typical = sims + 0.1 * cover + (0.0 if bonus is None else bonus[rows])
     typical = typical - 0.3 * (n_words < 3)
+    # about the theme: where any text holds a word of the label, only such texts are quoted
+    about = cover > 0 if (cover > 0).any() else np.ones(len(rows), dtype=bool)
+    typical = np.where(about, typical, -np.inf)
     order = np.lexsort((rows, -typical))
     seen: set[str] = set()
     cand: list[int] = []
     for j in order:
+        if not about[j]:
+            break
         key = " ".join(words[j])
         if not key or key in seen:
             continue

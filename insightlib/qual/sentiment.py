@@ -10,10 +10,11 @@ Scale: every sentiment is in ``[-1, 1]``.
 - Text: VADER's ``compound`` score. Texts are cut at :data:`MAX_CHARS` characters first (a long
   interview note gets the sentiment of its opening); texts longer than :data:`LONG_TEXT`
   characters get the mean score of their sentences; identical texts are scored once.
-- Score: an NPS answer (0–10, sources whose name contains ``nps``) maps to ``(score - 5) / 5``;
-  stars (1–5, sources whose name contains ``review``, ``rating`` or ``star``) to
-  ``(stars - 3) / 2``. For other sources, a score column whose values all lie in 1–5 is read as
-  stars and one in 0–10 as an NPS-like scale; anything else is ignored.
+- Score: mapped linearly from its source's scale to [-1, 1], the middle of the scale being 0
+  (``(score - 5) / 5`` on 0–10, ``(stars - 3) / 2`` on 1–5, ``(score - 5.5) / 4.5`` on 1–10).
+  The scale is declared per source in ``[scores]`` of insight.toml (a value outside it stops
+  the load, exit 2) or read from the source's own range (:func:`scale_for`), never guessed
+  from the source's name.
 - Domain lexicon (:data:`DOMAIN_LEXICON`): VADER is built for social media and reads most
   product complaints as neutral ("the SMS code never arrives", "my delivery was 40 minutes
   late", "the promo code doesn't work" all score 0). A small list of complaint and praise
@@ -45,6 +46,7 @@ import pandas as pd
 __all__ = [
     "text_sentiment",
     "score_sentiment",
+    "scale_for",
     "feedback_sentiment",
     "looks_english",
     "domain_valence",
@@ -253,24 +255,43 @@ def _score(analyzer, text: str) -> float:  # type: ignore[no-untyped-def]
     )
 
 
-def _scale_for(source: str, values: pd.Series) -> str | None:
-    name = source.lower()
-    if "nps" in name:
-        return "nps"
-    if any(word in name for word in ("review", "rating", "star")):
-        return "stars"
-    v = values.dropna()
+def scale_for(
+    source: str, values: pd.Series, declared: dict[str, tuple[float, float]] | None = None
+) -> tuple[float, float] | None:
+    """The score scale ``(low, high)`` of one feedback source.
+
+    Declared in ``[scores]`` of insight.toml (``nps = "0-10"``), or read from the data's range:
+    values all within 1–5 are stars (1–5); with a 0 among values up to 10, 0–10; from 1 up to
+    10 without a 0, 1–10 (a source named "nps" with values within 0–10 is 0–10). Values beyond
+    10 (or below 0) fit no known scale and are ignored (``None``).
+
+    >>> scale_for("app_review", pd.Series([1, 5, 10]))
+    (1.0, 10.0)
+    >>> scale_for("survey", pd.Series([4, 5, 2]))
+    (1.0, 5.0)
+    """
+    if declared and source.lower() in declared:
+        return declared[source.lower()]
+    v = pd.to_numeric(values, errors="coerce").dropna()
     if v.empty:
         return None
-    if v.between(1, 5).all():
-        return "stars"
-    if v.between(0, 10).all():
-        return "nps"
-    return None
+    lo, hi = float(v.min()), float(v.max())
+    if lo < 0 or hi > 10:
+        return None
+    if "nps" in source.lower() or lo < 1:
+        return (0.0, 10.0)
+    if hi <= 5:
+        return (1.0, 5.0)
+    return (1.0, 10.0)
 
 
-def score_sentiment(scores: pd.Series, sources: pd.Series) -> np.ndarray:
-    """The row's score mapped to ``[-1, 1]`` (see the module docstring); ``NaN`` without one."""
+def score_sentiment(
+    scores: pd.Series,
+    sources: pd.Series,
+    scales: dict[str, tuple[float, float]] | None = None,
+) -> np.ndarray:
+    """The row's score mapped linearly from its source's scale (:func:`scale_for`) to
+    ``[-1, 1]`` (the scale's middle is 0); ``NaN`` without a score or a known scale."""
     scores = pd.to_numeric(pd.Series(scores).reset_index(drop=True), errors="coerce")
     sources = pd.Series(sources).reset_index(drop=True).astype("string").fillna("")
     out = np.full(len(scores), np.nan)
@@ -278,19 +299,21 @@ def score_sentiment(scores: pd.Series, sources: pd.Series) -> np.ndarray:
         return out
     for source, idx in scores.groupby(sources, sort=True).groups.items():
         values = scores.loc[idx]
-        scale = _scale_for(str(source), values)
-        if scale == "nps":
-            mapped = ((values.clip(0, 10) - 5.0) / 5.0).to_numpy(dtype=float)
-        elif scale == "stars":
-            mapped = ((values.clip(1, 5) - 3.0) / 2.0).to_numpy(dtype=float)
-        else:
+        scale = scale_for(str(source), values, scales)
+        if scale is None:
             continue
+        lo, hi = scale
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        mapped = ((values.clip(lo, hi) - mid) / half).to_numpy(dtype=float)
         out[np.asarray(idx, dtype=int)] = mapped
     return out
 
 
 def feedback_sentiment(
-    texts: Sequence[str], scores: pd.Series | None = None, sources: pd.Series | None = None
+    texts: Sequence[str],
+    scores: pd.Series | None = None,
+    sources: pd.Series | None = None,
+    scales: dict[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """Per-row sentiment: columns ``text_sentiment``, ``score_sentiment``, ``sentiment``.
 
@@ -298,7 +321,7 @@ def feedback_sentiment(
     """
     text_s = text_sentiment(texts)
     if scores is not None and sources is not None:
-        score_s = score_sentiment(scores, sources)
+        score_s = score_sentiment(scores, sources, scales)
     else:
         score_s = np.full(len(text_s), np.nan)
     both = np.vstack([text_s, score_s])

@@ -15,9 +15,10 @@
    used to fit (the current period's first, then a fixed hash-ordered sample); every text is
    assigned to the topic vector closest to it (cosine >= :data:`MIN_SIMILARITY`, otherwise it
    stays unthemed).
-3. **New complaints** (:func:`_surge_topics`). Words whose share of the current period's texts
-   jumped against the baseline (a one-sided proportion test per word, BH q <= 0.001, at least
-   twice the baseline share) and that no topic is about yet form a topic of their own; the
+3. **New complaints** (:func:`_surge_topics`). Words and two-word phrases whose share of the
+   current period's texts jumped against the baseline (held by at least 5 current texts, at
+   least twice the baseline share, Fisher's exact one-sided mid-p, Benjamini–Hochberg q <= 0.05
+   across the candidates) and that no topic is about yet form a topic of their own; the
    texts holding them join it. So a complaint that is small against the whole history, or that
    shares a word with an old theme ("SMS *code*" against "promo *code*"), still gets its theme.
 4. **Merging and tone.** Topics with close member centroids (cosine >= :data:`MERGE_SIMILARITY`)
@@ -84,9 +85,10 @@ NMF_ITER = 400
 NMF_TOL = 1e-4
 MIN_TOPIC = 5  # fewest texts of a discovered theme
 MIN_EPOCH_TEXTS = 200  # fewest texts before the epoch for the frozen model
-MIN_FEEDBACK_SURGE = 30
+MIN_FEEDBACK_SURGE = 20  # fewest current (and baseline) texts for the surge pass
+MIN_SURGE_TEXTS = 5  # fewest current texts holding a surging word or phrase
 SURGE_RATIO = 2.0
-SURGE_Q = 0.001
+SURGE_Q = 0.05
 SURGE_JACCARD = 0.1
 CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its core words
 CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
@@ -272,8 +274,12 @@ def find_themes(
     min_share: float = 0.015,
     min_current: int = 5,
     polarity: np.ndarray | None = None,
+    exclude: Sequence[str] = (),
 ) -> ThemeSet:
     """Codebook matching, discovery, merging, labels and ids for ``texts`` (already redacted).
+
+    ``exclude``: the product's and company's names (``[project] name`` and ``aliases``),
+    which never make a label on their own.
 
     Parameters
     ----------
@@ -314,7 +320,8 @@ def find_themes(
 
     cb = match_codebook(pd.Series(clean), codebook).to_numpy(dtype=object, copy=True)
     cb[~has_text] = None
-    args = dict(cb=cb, codebook=codebook, polarity=polarity, min_share=min_share)
+    product = frozenset(w for name in exclude for w in re.findall(r"[^\W_]+", name.lower()))
+    args = dict(cb=cb, codebook=codebook, polarity=polarity, min_share=min_share, exclude=product)
     model = _discover(clean, has_text, current, baseline, min_current=min_current, **args)
     if frozen is not None:
         scope = has_text & np.asarray(frozen, dtype=bool)
@@ -350,6 +357,7 @@ def _discover(
     polarity: np.ndarray | None,
     min_share: float,
     min_current: int,
+    exclude: frozenset[str] = frozenset(),
 ) -> _Model:
     """Vectorise, factorise, assign, merge and label the texts in ``scope``."""
     min_size = max(MIN_TOPIC, math.ceil(min_share * int(scope.sum())))
@@ -371,7 +379,7 @@ def _discover(
         h = _nmf_topics(xa[fit_free], _n_topics(int(free.sum())))
     else:
         h = np.zeros((0, xa.shape[1]), dtype=np.float32)
-    surge, surge_words = _surge_topics(x, xa, free, current, baseline, h, vocab, min_current)
+    surge, surge_holds = _surge_topics(x, xa, free, current, baseline, h, vocab, clean, min_current)
     n_nmf = len(h)
     if len(surge):
         h = np.vstack([h, surge])
@@ -380,10 +388,8 @@ def _discover(
     free_pos = np.flatnonzero(free)
     scores = np.asarray(xa[free_pos] @ h.T) if len(h) else np.zeros((len(free_pos), 0))
     # a text holding a surging new word belongs to that new topic, like a codebook keyword
-    binary = (x[free_pos] > 0).tocsc()
-    for g, words in enumerate(surge_words):
-        holds = np.asarray(binary[:, words].sum(axis=1)).ravel() > 0
-        scores[holds, n_nmf + g] = 2.0
+    for g, holds in enumerate(surge_holds):
+        scores[holds[free_pos], n_nmf + g] = 2.0
     alive = np.ones(len(h), dtype=bool)
     best = np.full(len(free_pos), -1)
     for _ in range(20):
@@ -395,6 +401,7 @@ def _discover(
         sizes = np.bincount(best[best >= 0], minlength=len(h))
         cur_sizes = np.bincount(best[(best >= 0) & current[free_pos]], minlength=len(h))
         small = alive & (sizes < min_size) & (cur_sizes < min_current)
+        small[n_nmf:] &= cur_sizes[n_nmf:] < MIN_SURGE_TEXTS  # a new complaint may be small
         if not small.any():
             break
         # dissolve the smaller half first, so that neighbours can absorb their texts
@@ -442,7 +449,7 @@ def _discover(
             or (r in standing and len(rows) >= MIN_TOPIC)
         ):
             topics.append(Topic("", "", (), rows, False))
-    label_topics(topics, clean, scope, vocab, x, polarity)
+    label_topics(topics, clean, scope, vocab, x, polarity, exclude=exclude)
     return _Model(_dedupe_ids(topics), x, vocab)
 
 
@@ -515,6 +522,41 @@ def _tone_split(
     return [p for p in pieces if len(p)]
 
 
+def mid_p_greater(x_c: np.ndarray, n_c: int, x_b: np.ndarray, n_b: int) -> np.ndarray:
+    """One-sided mid-p of Fisher's exact test that the current share exceeds the baseline's.
+
+    Conditional on the total count ``K = x_c + x_b``, ``x_c`` is hypergeometric (``n_c`` draws
+    from ``n_c + n_b`` texts, ``K`` of them holding the word); the mid-p is
+    ``P(X > x_c) + P(X = x_c) / 2`` (less conservative than Fisher's p, close to nominal size).
+
+    >>> float(mid_p_greater(np.array([6]), 29, np.array([3]), 124)[0]) < 0.001
+    True
+    """
+    x_c = np.asarray(x_c, dtype=np.int64)
+    k = x_c + np.asarray(x_b, dtype=np.int64)
+    n = n_c + n_b
+    return stats.hypergeom.sf(x_c, n, k, n_c) + 0.5 * stats.hypergeom.pmf(x_c, n, k, n_c)
+
+
+def _phrase_matrix(clean: list[str], rows: np.ndarray, fit_rows: np.ndarray, min_df: int):
+    """Binary two-word phrase features (stop words dropped) of ``rows``, fitted on ``fit_rows``."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(
+        token_pattern=_VEC_TOKEN,
+        stop_words=sorted(STOP_WORDS),
+        ngram_range=(2, 2),
+        min_df=min_df,
+        binary=True,
+        dtype=np.float32,
+    )
+    try:
+        vec.fit([clean[i] for i in fit_rows])
+    except ValueError:  # no phrase reaches min_df
+        return None, np.array([])
+    return vec.transform([clean[i] for i in rows]).tocsr(), vec.get_feature_names_out()
+
+
 def _surge_topics(
     x: sparse.csr_matrix,
     xa: sparse.csr_matrix,
@@ -523,57 +565,75 @@ def _surge_topics(
     baseline: np.ndarray,
     h: np.ndarray,
     vocab: np.ndarray,
+    clean: list[str],
     min_current: int,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Topic vectors for words that surged in the current period and no topic is about.
+    """Topic vectors for words and phrases that surged in the current period, no topic's yet.
 
-    A word surges when the share of current-period texts holding it is at least
-    :data:`SURGE_RATIO` times its baseline share, at least ``min_current`` current texts hold
-    it, and a one-sided two-proportion test gives a Benjamini–Hochberg q below
-    :data:`SURGE_Q` across all words tested. Surging words that share texts (Jaccard >=
-    :data:`SURGE_JACCARD`) form a group, possibly through a word a topic already owns (one of
-    its top five words, such as "code"). A group's *new* words are its surging words that no
-    topic owns and that mostly (at least half of their texts) occur in the current period.
-    Each group with new words becomes a topic: its vector is the centroid of the current texts
-    holding a new word, without the words other topics own (so that "promo code" texts are not
-    pulled in by "code"), and every text holding a new word joins it, as with a codebook
-    keyword. This is how a new complaint that is small against the whole history gets a theme
-    of its own. Returns the vectors and each group's new-word indices.
+    Candidates are the words and two-word phrases that at least :data:`MIN_SURGE_TEXTS`
+    current texts hold (and a hundredth of them), whose current share is at least
+    :data:`SURGE_RATIO` times the baseline share. Each gets an exact one-sided test
+    (:func:`mid_p_greater`: Fisher's mid-p), and Benjamini–Hochberg across the candidates
+    keeps those with q <= :data:`SURGE_Q`. So 6 of 29 reviews against 3 of 124 is found;
+    the per-period theme test in :mod:`insightlib.qual.analyse` then decides whether it is
+    reported. Surging features that share texts (Jaccard >= :data:`SURGE_JACCARD`) form a
+    group, possibly through a word a topic already owns (one of its top five words, such as
+    "code"). A group's *new* features are its surging ones that no topic owns (a phrase is
+    owned when all its words are) and that mostly (at least half of their texts) occur in the
+    current period. Each group with new features becomes a topic: its vector is the centroid
+    of the current texts holding one, without the words other topics own (so that "promo
+    code" texts are not pulled in by "code"), and every current or baseline text holding a
+    new feature (and every older one holding a new word) joins it, as with a codebook
+    keyword. Returns the vectors and, per group, a mask of the texts that join it.
     """
     cur, base = free & current, free & baseline
     n_c, n_b = int(cur.sum()), int(base.sum())
     empty: tuple[np.ndarray, list[np.ndarray]] = (np.zeros((0, xa.shape[1]), np.float32), [])
     if n_c < MIN_FEEDBACK_SURGE or n_b < MIN_FEEDBACK_SURGE or x.shape[1] == 0:
         return empty
+    floor = max(MIN_SURGE_TEXTS, math.ceil(0.01 * n_c))
+    window = np.flatnonzero(cur | base)
     binary = (x > 0).astype(np.float32).tocsr()
-    x_c = np.asarray(binary[cur].sum(axis=0)).ravel()
-    x_b = np.asarray(binary[base].sum(axis=0)).ravel()
-    x_all = np.asarray(binary[free].sum(axis=0)).ravel()
-    tested = x_c >= max(MIN_TOPIC, min_current)
+    words_w = binary[window]
+    phr, phr_names = _phrase_matrix(clean, window, np.flatnonzero(cur), floor)
+    feats = words_w if phr is None else sparse.hstack([words_w, phr], format="csr")
+    names = np.concatenate([vocab.astype(str), np.asarray(phr_names, dtype=str)])
+    in_cur = cur[window]
+    x_c = np.asarray(feats[in_cur].sum(axis=0)).ravel()
+    x_b = np.asarray(feats[~in_cur].sum(axis=0)).ravel()
+    p_c, p_b = x_c / n_c, x_b / n_b
+    tested = (x_c >= floor) & (p_c >= SURGE_RATIO * p_b)
     if not tested.any():
         return empty
-    p_c, p_b = x_c / n_c, x_b / n_b
-    pooled = (x_c + x_b) / (n_c + n_b)
-    se = np.sqrt(np.maximum(pooled * (1 - pooled) * (1 / n_c + 1 / n_b), 1e-12))
-    p = stats.norm.sf((p_c - p_b) / se)
+    p = np.ones(len(x_c))
+    p[tested] = mid_p_greater(x_c[tested], n_c, x_b[tested], n_b)
     q = np.ones_like(p)
-    q[tested] = stats.false_discovery_control(p[tested], method="bh")
-    surging = tested & (q <= SURGE_Q) & (p_c >= SURGE_RATIO * p_b)
+    q[tested] = stats.false_discovery_control(np.clip(p[tested], 0, 1), method="bh")
+    surging = tested & (q <= SURGE_Q)
     if not surging.any():
         return empty
-    owned = np.zeros(len(vocab), dtype=bool)
     nv = len(vocab)
+    owned_word = np.zeros(nv, dtype=bool)
     for row in h:
-        owned[np.argsort(-row[:nv], kind="stable")[:5]] = True
-    words = np.flatnonzero(surging)
+        owned_word[np.argsort(-row[:nv], kind="stable")[:5]] = True
+    index = {w: i for i, w in enumerate(vocab.astype(str))}
+    owned = np.concatenate(
+        [
+            owned_word,
+            np.array(
+                [all(owned_word[index[w]] if w in index else False for w in n.split())
+                 for n in names[nv:]], dtype=bool),
+        ]
+    )  # fmt: skip
+    feats_idx = np.flatnonzero(surging)
     if not (surging & ~owned).any():
         return empty
-    cur_pos = np.flatnonzero(cur)
-    docs = binary[cur_pos][:, words].T.tocsr()  # words × current texts
+    cur_local = np.flatnonzero(in_cur)
+    docs = feats[cur_local][:, feats_idx].T.tocsr()  # features × current texts
     inter = np.asarray((docs @ docs.T).todense())
     size = np.diag(inter)
     jaccard = inter / np.maximum(size[:, None] + size[None, :] - inter, 1)
-    parent = list(range(len(words)))
+    parent = list(range(len(feats_idx)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -581,27 +641,35 @@ def _surge_topics(
             i = parent[i]
         return i
 
-    for i in range(len(words)):
-        for j in range(i + 1, len(words)):
+    for i in range(len(feats_idx)):
+        for j in range(i + 1, len(feats_idx)):
             if jaccard[i, j] >= SURGE_JACCARD:
                 parent[find(j)] = find(i)
+    x_all_words = np.asarray(binary[free].sum(axis=0)).ravel()
+    x_all = np.concatenate([x_all_words, x_c[nv:] + x_b[nv:]])
     vectors = []
     groups: list[np.ndarray] = []
-    for root in sorted({find(i) for i in range(len(words))}):
+    for root in sorted({find(i) for i in range(len(feats_idx))}):
         new = [
-            words[i]
-            for i in range(len(words))
-            if find(i) == root and not owned[words[i]] and x_c[words[i]] >= x_all[words[i]] / 2
-        ]
+            feats_idx[i]
+            for i in range(len(feats_idx))
+            if find(i) == root and not owned[feats_idx[i]] and x_c[feats_idx[i]] >= x_all[feats_idx[i]] / 2
+        ]  # fmt: skip
         if not new:
             continue
-        rows = cur_pos[np.asarray(binary[cur_pos][:, new].sum(axis=1)).ravel() > 0]
-        if len(rows) < max(MIN_TOPIC, min_current):
+        hold_w = np.asarray(feats[:, new].sum(axis=1)).ravel() > 0
+        rows = window[hold_w & in_cur]
+        if len(rows) < floor:
             continue
+        holds = np.zeros(len(free), dtype=bool)
+        holds[window[hold_w]] = True
+        new_words = [f for f in new if f < nv]
+        if new_words:  # older texts holding a new word join too
+            holds |= free & (np.asarray(binary[:, new_words].sum(axis=1)).ravel() > 0)
         c = np.asarray(xa[rows].mean(axis=0)).ravel()
-        c[: len(vocab)][owned] = 0.0  # words other topics own ("code") must not pull their texts
+        c[:nv][owned_word] = 0.0  # words other topics own ("code") must not pull their texts
         vectors.append(c / max(np.linalg.norm(c), 1e-12))
-        groups.append(np.asarray(new))
+        groups.append(holds & free)
     if not vectors:
         return empty
     return np.array(vectors, dtype=np.float32), groups

@@ -634,6 +634,22 @@ def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tu
     return lo.date(), hi.date()
 
 
+def _scores_in_scale(df: pd.DataFrame, cfg: Config, name: str) -> None:
+    """A score outside its source's scale declared in ``[scores]`` stops the load."""
+    for source, (lo, hi) in sorted(cfg.score_scales.items()):
+        mine = df["source"].astype(str).str.lower() == source
+        bad = mine & df["score"].notna() & ~df["score"].between(lo, hi)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"score {df['score'].iloc[pos]:g} of source {source!r} is outside its scale "
+                f"{lo:g}–{hi:g} declared in [scores] of insight.toml.",
+                file=name,
+                column="score",
+                row=pos + 1,
+            )
+
+
 def _personal_segments(df: pd.DataFrame, cfg: Config, name: str) -> None:
     """Refuse (or, with ``[privacy] segment_values = "redact"``, redact in place) segment values
     that look like personal data: a segment value is printed in every report."""
@@ -800,6 +816,7 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]], notes: list[st
     df["source"] = df["source"].astype(str).str.lower()
     if "score" in df.columns:
         df["score"] = _numeric(df, "score", name)
+        _scores_in_scale(df, cfg, name)
     for col in cols:
         if col not in df.columns:
             df[col] = pd.NA
