@@ -47,7 +47,7 @@ from insightlib.text.redact import TOKEN_PATTERN
 
 __all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
 
-LABEL_SAMPLE = 400  # texts per theme read to choose its label
+LABEL_SAMPLE = 250  # texts per theme read to choose its label
 
 _CONTRACTIONS = {
     "didn't", "don't", "doesn't", "can't", "won't", "isn't", "wasn't", "aren't", "weren't",
@@ -121,8 +121,10 @@ def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> tuple[str
 
 
 @lru_cache(maxsize=65536)
-def phrases(text: str, max_len: int = 5) -> frozenset[str]:
-    """Candidate labels of a text: content words and 2–5-word runs, verbatim up to case."""
+def phrases(text: str, max_len: int = 4) -> frozenset[str]:
+    """Candidate labels of a text: content words and 2–4-word runs, verbatim up to case
+    (from its first :data:`ANALYSIS_PREFIX` characters)."""
+    text = text[:ANALYSIS_PREFIX]
     out: set[str] = set()
     run: list[str] = []
 
@@ -339,17 +341,17 @@ def _proper_nouns(texts: Sequence[str], rows: np.ndarray) -> frozenset[str]:
     upper: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for i in rows:
-        text = texts[i]
-        for m in WORD.finditer(text):
-            raw = m.group()
-            before = text[max(0, m.start() - 3) : m.start()]
-            if m.start() == 0 or re.search(r"[.!?:\n]\s*$", before) or not raw[:1].isalpha():
-                continue
-            low = raw.lower().replace("’", "'")
-            total[low] += 1
+        text = texts[i][:ANALYSIS_PREFIX]
+        # words inside sentences: after a letter, digit or comma and a space
+        for raw in _INSIDE.findall(text):
+            total[raw.lower()] += 1
             if raw[0].isupper() and not raw.isupper():
-                upper[low] += 1
+                upper[raw.lower()] += 1
     return frozenset(w for w, n in total.items() if n >= 3 and upper[w] >= 0.7 * n)
+
+
+_INSIDE = re.compile(r"(?<=[\w,;] )([^\W\d_][^\W_]*)")
+ANALYSIS_PREFIX = 1500
 
 
 def _topic_tone(rows: np.ndarray, polarity: np.ndarray | None) -> float:
@@ -431,7 +433,9 @@ def _surface_form(label: str, texts: Sequence[str]) -> str:
         for m in WORD.finditer(text):
             raw = m.group()
             low = raw.lower().replace("’", "'")
-            sentence_start = prev_end is None or re.search(r"[.!?]\s*$", text[: m.start()])
+            sentence_start = prev_end is None or re.search(
+                r"[.!?]\s*$", text[max(0, m.start() - 4) : m.start()]
+            )
             if low in forms and not sentence_start:
                 forms[low][raw.replace("’", "'")] += 1
             prev_end = m.end()

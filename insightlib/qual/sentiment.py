@@ -191,7 +191,7 @@ def looks_english(text: str) -> bool:
     >>> looks_english("The driver was late again"), looks_english("Der Fahrer kam zu spät")
     (True, False)
     """
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in _WORD.findall(text[:600])]
     letters = [ch for w in words for ch in w]
     if letters and sum(1 for ch in letters if ch < "\u0250") < 0.5 * len(letters):
         return False
@@ -243,13 +243,22 @@ def _score(analyzer, text: str) -> float:  # type: ignore[no-untyped-def]
     """VADER compound of a text; long texts are the mean over their sentences.
 
     VADER's negation check is quadratic in the number of words of what it is given, and the
-    VADER authors recommend sentence-level scores for paragraphs anyway.
+    VADER authors recommend sentence-level scores for paragraphs anyway. Consecutive short
+    sentences are scored together, up to :data:`LONG_TEXT` characters at a time.
     """
     text = _GREETING.sub("", _SIGNOFF.sub("", text)) or text
     if len(text) <= LONG_TEXT:
         return _with_domain(float(analyzer.polarity_scores(text)["compound"]), text)
     parts = [p for p in _SENTENCE.split(text) if p.strip()][:MAX_SENTENCES]
-    chunks = [c[:LONG_TEXT] for c in parts] or [text[:LONG_TEXT]]
+    # consecutive short sentences are scored together, up to LONG_TEXT characters a call
+    chunks: list[str] = []
+    for part in parts:
+        part = part[:LONG_TEXT]
+        if chunks and len(chunks[-1]) + 1 + len(part) <= LONG_TEXT:
+            chunks[-1] = chunks[-1] + " " + part
+        else:
+            chunks.append(part)
+    chunks = chunks or [text[:LONG_TEXT]]
     return float(
         np.mean([_with_domain(float(analyzer.polarity_scores(c)["compound"]), c) for c in chunks])
     )

@@ -94,8 +94,8 @@ CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its c
 CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
 AFFECT_VALENCE = 2.5  # VADER valence from which a word is a feeling, not a topic
 CORE_TONE = 0.35  # topics merge on a shared core word only if their tones are this close
-FIT_ROWS = 12_000  # distinct texts used to fit the vocabulary and NMF
-MAX_FEATURES = 20_000
+FIT_ROWS = 6_000  # distinct texts used to fit the vocabulary and NMF
+MAX_FEATURES = 10_000
 MIN_SIMILARITY = 0.12  # cosine(text, topic vector) needed to join a topic
 MERGE_SIMILARITY = 0.7  # cosine between member centroids above which topics merge
 TONE_STRONG = 0.25  # |sentiment| from which a text counts as praise or complaint
@@ -645,6 +645,16 @@ def _surge_topics(
         for j in range(i + 1, len(feats_idx)):
             if jaccard[i, j] >= SURGE_JACCARD:
                 parent[find(j)] = find(i)
+    # the topic each window text is closest to, and which topics surged themselves: a group
+    # whose texts mostly sit in a topic that surged is part of that complaint, not a new one
+    if len(h):
+        sims = np.asarray(xa[window] @ h.T)
+        near = np.where(sims.max(axis=1) >= MIN_SIMILARITY, sims.argmax(axis=1), -1)
+    else:
+        near = np.full(len(window), -1)
+    t_c = np.bincount(near[in_cur & (near >= 0)], minlength=len(h)) / n_c
+    t_b = np.bincount(near[~in_cur & (near >= 0)], minlength=len(h)) / n_b
+    topic_surged = t_c >= SURGE_RATIO * np.maximum(t_b, 1e-9)
     x_all_words = np.asarray(binary[free].sum(axis=0)).ravel()
     x_all = np.concatenate([x_all_words, x_c[nv:] + x_b[nv:]])
     vectors = []
@@ -661,6 +671,12 @@ def _surge_topics(
         rows = window[hold_w & in_cur]
         if len(rows) < floor:
             continue
+        homes = near[hold_w & in_cur]
+        homes = homes[homes >= 0]
+        if len(homes):
+            top = int(np.bincount(homes).argmax())
+            if topic_surged[top] and (homes == top).sum() >= 0.5 * len(rows):
+                continue  # a new wording of a complaint a topic already holds
         holds = np.zeros(len(free), dtype=bool)
         holds[window[hold_w]] = True
         new_words = [f for f in new if f < nv]

@@ -352,9 +352,11 @@ def _find_names(text: str, extra_names: frozenset[str] = frozenset()) -> list[tu
         if low in _NOT_NAMES or low in _MONTHS_DAYS:
             i += 1
             continue
-        before = text[max(0, m.start() - 30) : m.start()]
-        cue = _NAME_CUE.search(before) is not None
         is_name = (low in first and len(low) > 2) or low in extra_names
+        if not is_name and low not in last:
+            i += 1
+            continue
+        cue = _NAME_CUE.search(text[max(0, m.start() - 30) : m.start()]) is not None
         if not (is_name or cue):
             i += 1
             continue
@@ -540,7 +542,8 @@ def find_pii(
                     break
                 raw = raw[:cut]
     if has_digit:
-        _addresses(text, add)
+        if _ADDRESS_HINT.search(text):
+            _addresses(text, add)
         for m in _IPV4.finditer(text):
             if not _VERSION_CUE.search(text[max(0, m.start() - 12) : m.start()]):
                 add("ip", m.start(), m.end())
@@ -613,6 +616,12 @@ _LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{20,}")
 _IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]{0,3}\d){6}")
 _ANY_DIGIT = re.compile(r"\d")
+# cheap pre-check for addresses and postcodes: a street word, a postcode cue or a UK/US shape
+_ADDRESS_HINT = re.compile(
+    rf"\b{_STREET_TYPE}\b|(?i:stra(?:ß|ss)e|str\.|weg\b|gasse|platz|allee|straat|laan|rue\b|"
+    r"avenue|calle|via\b|viale|piazza|rua\b|zip|post\s?code|postal|plz\b|cap\b|cp\b)"
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|, \d{4,5} "
+)
 
 
 def redact(
