@@ -47,7 +47,7 @@ from insightlib.text.redact import TOKEN_PATTERN
 
 __all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
 
-LABEL_SAMPLE = 250  # texts per theme read to choose its label
+LABEL_SAMPLE = 200  # texts per theme read to choose its label
 
 _CONTRACTIONS = {
     "didn't", "don't", "doesn't", "can't", "won't", "isn't", "wasn't", "aren't", "weren't",
@@ -351,7 +351,7 @@ def _proper_nouns(texts: Sequence[str], rows: np.ndarray) -> frozenset[str]:
 
 
 _INSIDE = re.compile(r"(?<=[\w,;] )([^\W\d_][^\W_]*)")
-ANALYSIS_PREFIX = 1500
+ANALYSIS_PREFIX = 1200
 
 
 def _topic_tone(rows: np.ndarray, polarity: np.ndarray | None) -> float:
@@ -428,17 +428,17 @@ def _surface_form(label: str, texts: Sequence[str]) -> str:
     """The label with each word in its most common case inside sentences ("iPhone", "SMS")."""
     words = label.split(" ")
     forms: dict[str, Counter[str]] = {w: Counter() for w in words}
+    alts = "|".join(re.escape(w).replace("'", "['’]") for w in sorted(set(words), key=len)[::-1])
+    pattern = re.compile(rf"(?<![\w'’])(?:{alts})(?![\w'’])", re.IGNORECASE)
     for text in texts:
-        prev_end = None
-        for m in WORD.finditer(text):
+        for m in pattern.finditer(text[:ANALYSIS_PREFIX]):
             raw = m.group()
             low = raw.lower().replace("’", "'")
-            sentence_start = prev_end is None or re.search(
-                r"[.!?]\s*$", text[max(0, m.start() - 4) : m.start()]
-            )
-            if low in forms and not sentence_start:
+            # inside a sentence: not at the start of the text nor after . ! ?
+            if m.start() == 0 or re.search(r"[.!?]\s*$", text[max(0, m.start() - 4) : m.start()]):
+                continue
+            if low in forms:
                 forms[low][raw.replace("’", "'")] += 1
-            prev_end = m.end()
     out = []
     for w in words:
         common = forms[w].most_common()

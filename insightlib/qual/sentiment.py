@@ -54,7 +54,7 @@ __all__ = [
     "MAX_CHARS",
 ]
 
-MAX_CHARS = 2000
+MAX_CHARS = 800
 LONG_TEXT = 300  # longer texts are scored sentence by sentence
 MAX_SENTENCES = 20
 

@@ -85,6 +85,7 @@ NMF_ITER = 400
 NMF_TOL = 1e-4
 MIN_TOPIC = 5  # fewest texts of a discovered theme
 MIN_EPOCH_TEXTS = 200  # fewest texts before the epoch for the frozen model
+EPOCH_ROWS = 4_000  # the frozen model reads at most this many texts (a fixed sample)
 MIN_FEEDBACK_SURGE = 20  # fewest current (and baseline) texts for the surge pass
 MIN_SURGE_TEXTS = 5  # fewest current texts holding a surging word or phrase
 SURGE_RATIO = 2.0
@@ -324,9 +325,11 @@ def find_themes(
     args = dict(cb=cb, codebook=codebook, polarity=polarity, min_share=min_share, exclude=product)
     model = _discover(clean, has_text, current, baseline, min_current=min_current, **args)
     if frozen is not None:
-        scope = has_text & np.asarray(frozen, dtype=bool)
+        full = has_text & np.asarray(frozen, dtype=bool)
+        n_full = int((full & (cb == None)).sum())  # noqa: E711
+        scope = _epoch_sample(clean, full)
         n_free = int((scope & (cb == None)).sum())  # noqa: E711
-        if n_free >= MIN_EPOCH_TEXTS and n_free >= 0.2 * int(has_text.sum()):
+        if n_full >= MIN_EPOCH_TEXTS and n_full >= 0.2 * int(has_text.sum()):
             none = np.zeros(n, dtype=bool)
             old = _discover(clean, scope, none, none, min_current=10**9, **args)
             _inherit(model.topics, old.topics, scope, n_free / max(int((cb == None).sum()), 1))  # noqa: E711
@@ -339,6 +342,19 @@ def find_themes(
         if not t.codebook and t.id in centroids:
             t.terms = _top_terms(centroids[t.id], model.vocab)
     return ThemeSet(topics, assignment, model.x, centroids, model.vocab)
+
+
+def _epoch_sample(texts: Sequence[str], scope: np.ndarray) -> np.ndarray:
+    """At most :data:`EPOCH_ROWS` texts of ``scope``, chosen by a hash of their content (the
+    same texts in every run of the epoch, so the epoch model stays the same)."""
+    pos = np.flatnonzero(scope)
+    if len(pos) <= EPOCH_ROWS:
+        return scope
+    h = _stable_hash([texts[i] for i in pos])
+    keep = pos[np.sort(np.argsort(h, kind="stable")[:EPOCH_ROWS])]
+    out = np.zeros(len(scope), dtype=bool)
+    out[keep] = True
+    return out
 
 
 def epoch_start(day: date) -> date:

@@ -143,6 +143,7 @@ _EMAIL = re.compile(
 )
 _TLD = r"(?:com|net|org|edu|gov|io|co|uk|de|fr|es|it|nl|eu|at|ch|info|me)"
 # "jane at example dot com", "jane at example.com": only with a common top-level domain
+_TLD_HINT = re.compile(rf"\.{_TLD}\b")
 _EMAIL_WORDS = re.compile(
     rf"(?i)\b[\w.+\-]+\s+at\s+[\w\-]+(?:(?:\s+dot\s+|\.)[\w\-]+)*(?:\s+dot\s+|\.){_TLD}\b"
 )
@@ -514,7 +515,7 @@ def find_pii(
         for m in _EMAIL.finditer(text):
             if "@" in m.group() or _AT_WORD.search(m.group()):
                 add("email", m.start(), m.end())
-    if " dot " in lower or " at " in lower:
+    if " dot " in lower or (" at " in lower and _TLD_HINT.search(lower)):
         for m in _EMAIL_WORDS.finditer(text):
             add("email", m.start(), m.end())
     for pat in _compile_patterns(tuple(patterns)):
