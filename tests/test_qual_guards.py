@@ -74,7 +74,16 @@ def findings(counts, n_cur, n_base, themes=None, alpha=0.05):
 
 
 def test_the_documented_thresholds() -> None:
-    assert (A.MIN_THEME_COUNT, A.MIN_RATIO, A.MIN_FEEDBACK) == (5, 1.5, 30)
+    assert (A.MIN_THEME_COUNT, A.MIN_RATIO, A.MIN_FEEDBACK) == (5, 1.5, 20)
+
+
+def _mid_p(table: list[list[int]]) -> float:
+    """Reference two-sided mid-p: twice the smaller one-sided Fisher p less half P(X = x)."""
+    (a, b), (c, d) = table
+    point = st.hypergeom.pmf(a, a + b + c + d, a + c, a + b)
+    greater = st.fisher_exact(table, alternative="greater")[1] - 0.5 * point
+    less = st.fisher_exact(table, alternative="less")[1] - 0.5 * point
+    return min(1.0, 2 * min(greater, less))
 
 
 def test_five_text_minimum_for_an_emerging_theme() -> None:
@@ -85,8 +94,9 @@ def test_five_text_minimum_for_an_emerging_theme() -> None:
     five = findings({**steady, "outage": (5, [0] * 4)}, 400, [400] * 4)
     assert list(five) == ["outage"] and five["outage"].kind == "emerging_theme"
     f = five["outage"]
-    _, p = st.fisher_exact([[5, 395], [0, 1600]])
-    assert f.p_value == pytest.approx(p) and f.method.startswith("Fisher's exact test")
+    p = _mid_p([[5, 395], [0, 1600]])
+    assert f.p_value == pytest.approx(p) and f.method.startswith("Fisher's exact test (mid-p)")
+    assert f.p_value <= st.fisher_exact([[5, 395], [0, 1600]])[1]  # mid-p: never more
     assert f.baseline == 0 and f.change_rel is None and f.direction == "up"
     assert f.details["count_current"] == 5 and f.details["count_baseline"] == 0
 
@@ -124,22 +134,22 @@ def test_ten_expected_texts_for_a_fading_theme() -> None:
     assert ten["late"].current == 0 and ten["late"].change_rel == pytest.approx(-1.0)
 
 
-def test_thirty_texts_in_the_current_window() -> None:
-    # 12 of 29 texts against 10% before: a large, significant rise, but fewer than 30 texts
+def test_twenty_texts_in_the_current_window() -> None:
+    # 12 of 19 texts against 10% before: a large, significant rise, but fewer than 20 texts
     base = [100] * 4
-    few = findings({"late": (12, [10] * 4)}, 29, base)
+    few = findings({"late": (12, [10] * 4)}, 19, base)
     assert few == {}
-    assert A._test(12, 29, 40, 400, 1.0)[0] < 0.001
-    enough = findings({"late": (12, [10] * 4)}, 30, base)
-    assert list(enough) == ["late"] and enough["late"].n_current == 30
+    assert A._test(12, 19, 40, 400, 1.0)[0] < 0.001
+    enough = findings({"late": (12, [10] * 4)}, 20, base)
+    assert list(enough) == ["late"] and enough["late"].n_current == 20
 
 
-def test_thirty_texts_in_the_baseline_window() -> None:
-    # the baseline holds 29 texts (7 + 7 + 7 + 8): too few to compare with
-    few = findings({"late": (60, [1, 0, 0, 0])}, 200, [7, 7, 7, 8])
+def test_twenty_texts_in_the_baseline_window() -> None:
+    # the baseline holds 19 texts (5 + 5 + 5 + 4): too few to compare with
+    few = findings({"late": (60, [1, 0, 0, 0])}, 200, [5, 5, 5, 4])
     assert few == {}
-    enough = findings({"late": (60, [1, 0, 0, 0])}, 200, [7, 7, 7, 9])
-    assert list(enough) == ["late"] and enough["late"].n_baseline == 30
+    enough = findings({"late": (60, [1, 0, 0, 0])}, 200, [5, 5, 5, 5])
+    assert list(enough) == ["late"] and enough["late"].n_baseline == 20
 
 
 def test_overdispersion_stops_a_theme_that_swings_every_week() -> None:
@@ -174,10 +184,10 @@ def test_overdispersion_and_share_test_against_references() -> None:
     z = 0.075 / math.sqrt(4 * pooled * (1 - pooled) * (1 / 300 + 1 / 1200))
     assert A._test(60, 300, 150, 1200, 4.0)[0] == pytest.approx(2 * st.norm.sf(z))
     assert A._test(60, 300, 150, 1200, 4.0)[1] == pytest.approx(0.075 - 1.96 * 2 * se)
-    # an expected cell below 5: Fisher's exact test
+    # an expected cell below 5: Fisher's exact test, two-sided mid-p
     p_f, _, _, m_f = A._test(3, 40, 1, 400, 1.0)
-    assert m_f == "Fisher's exact test" and p_f == pytest.approx(
-        st.fisher_exact([[3, 37], [1, 399]])[1]
+    assert m_f == "Fisher's exact test (mid-p)" and p_f == pytest.approx(
+        _mid_p([[3, 37], [1, 399]])
     )
     assert A._test(3, 40, 1, 400, 1.0)[0] != A._test(3, 40, 1, 40, 1.0)[0]
     # every text has the theme: no variance, p = 1

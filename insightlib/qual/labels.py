@@ -335,6 +335,20 @@ def _names_something(words: list[str], blocked: frozenset[str], proper: frozense
     return True
 
 
+def subject_words(label: str, blocked: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The words of a label that say what it is about, singular ("browser" of "great
+    browsers"): content words that are not feelings, generic product words or ``blocked``."""
+    from insightlib.qual.sentiment import _analyzer
+
+    lex = _analyzer().lexicon
+    out = set()
+    for w in _content(label.lower().split()):
+        if w in _NEGATIONS or w in _GENERIC or w in blocked or abs(lex.get(w, 0.0)) >= 1.5:
+            continue
+        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return frozenset(out)
+
+
 def _proper_nouns(texts: Sequence[str], rows: np.ndarray) -> frozenset[str]:
     """Words written capitalised in most of their occurrences inside sentences (at least 3):
     places, companies, people ("Chrome", "London")."""

@@ -65,6 +65,7 @@ from insightlib.qual.labels import (
     _stable_hash,
     _top_terms,
     label_topics,
+    subject_words,
 )
 from insightlib.workspace.config import ThemeSpec
 
@@ -404,8 +405,10 @@ def _discover(
     free_pos = np.flatnonzero(free)
     scores = np.asarray(xa[free_pos] @ h.T) if len(h) else np.zeros((len(free_pos), 0))
     # a text holding a surging new word belongs to that new topic, like a codebook keyword
+    held = np.zeros(len(clean), dtype=bool)  # texts of a new complaint: kept whole
     for g, holds in enumerate(surge_holds):
         scores[holds[free_pos], n_nmf + g] = 2.0
+        held |= holds
     alive = np.ones(len(h), dtype=bool)
     best = np.full(len(free_pos), -1)
     for _ in range(20):
@@ -436,7 +439,7 @@ def _discover(
     merged = {r: np.sort(np.concatenate(g)) for r, g in groups.items()}
     keys = sorted(merged)
     found = [r for r in keys if r >= pinned]
-    pieces = _tone_split([merged[r] for r in found], x, polarity, min_size)
+    pieces = _tone_split([merged[r] for r in found], x, polarity, min_size, held)
     # the pieces of a split topic get fresh keys after the existing ones
     next_key = (max(keys) + 1) if keys else 0
     for r in found:
@@ -466,6 +469,7 @@ def _discover(
         ):
             topics.append(Topic("", "", (), rows, False))
     label_topics(topics, clean, scope, vocab, x, polarity, exclude=exclude)
+    topics = _merge_same_subject(topics, polarity, current, exclude)
     return _Model(_dedupe_ids(topics), x, vocab)
 
 
@@ -474,6 +478,7 @@ def _tone_split(
     x: sparse.csr_matrix,
     polarity: np.ndarray | None,
     min_size: int,
+    held: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Part praise from complaints inside each discovered topic; returns the new topics.
 
@@ -489,7 +494,8 @@ def _tone_split(
     :data:`MIN_SIMILARITY`) or, with none, leave it (unthemed) — if the topic has a clear
     tone (mean sentiment at least half of :data:`TONE_STRONG` either way, or twice as many
     texts of one tone as of the other): a topic of mixed opinions ("good service but
-    pricey") keeps its texts. Groups come back in order,
+    pricey") keeps its texts. A topic most of whose texts are ``held`` (they hold a word or
+    phrase of a new complaint) is left whole. Groups come back in order,
     a split topic's negative part first; empty groups are dropped.
     """
     if polarity is None or not groups:
@@ -499,6 +505,9 @@ def _tone_split(
     strays: list[np.ndarray] = []
     for rows in groups:
         if not len(rows):
+            continue
+        if held is not None and held[rows].mean() >= 0.5:
+            pieces.append(rows)  # a new complaint stays whole, whatever else its texts say
             continue
         t = tone[rows]
         pos, neg = rows[t >= TONE_STRONG], rows[t <= -TONE_STRONG]
@@ -773,6 +782,52 @@ def _core_merge(
                 if ri != rj:
                     parent[max(ri, rj)] = min(ri, rj)
     return [find(i) for i in range(n)]
+
+
+def _merge_same_subject(
+    topics: list[Topic],
+    polarity: np.ndarray | None,
+    current: np.ndarray,
+    exclude: frozenset[str],
+) -> list[Topic]:
+    """Merge discovered topics whose labels name the same subject ("great browser", "good
+    browser", "favorite browser"; :func:`insightlib.qual.labels.subject_words`, one set
+    inside the other) when their tones are close (:data:`CORE_TONE`) and neither is a new
+    complaint the other is not (the freshness guard of :func:`_core_merge`). The merged theme
+    keeps the label of its largest part."""
+    found = [t for t in topics if not t.codebook and len(t.rows)]
+    if len(found) < 2:
+        return topics
+    tone = np.zeros(len(current)) if polarity is None else np.nan_to_num(polarity, nan=0.0)
+    keys = [subject_words(t.label, exclude) for t in found]
+    tones = [float(tone[t.rows].mean()) for t in found]
+    fresh = [float(current[t.rows].mean()) for t in found]
+    parent = list(range(len(found)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(found)):
+        for j in range(i + 1, len(found)):
+            if not keys[i] or not keys[j] or not (keys[i] <= keys[j] or keys[j] <= keys[i]):
+                continue
+            hi, lo = max(fresh[i], fresh[j]), min(fresh[i], fresh[j])
+            if abs(tones[i] - tones[j]) > CORE_TONE or (hi >= 0.5 and hi >= 2.5 * lo):
+                continue
+            parent[find(j)] = find(i)
+    merged: dict[int, list[Topic]] = {}
+    for i, t in enumerate(found):
+        merged.setdefault(find(i), []).append(t)
+    keep = {id(t) for t in topics if t.codebook or not len(t.rows)}
+    out = [t for t in topics if id(t) in keep]
+    for parts in merged.values():
+        main = max(parts, key=lambda t: (len(t.rows), t.label))
+        main.rows = np.unique(np.concatenate([t.rows for t in parts]))
+        out.append(main)
+    return out
 
 
 def _inherit(topics: list[Topic], old: list[Topic], scope: np.ndarray, old_share: float) -> None:
