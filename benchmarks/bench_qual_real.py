@@ -9,7 +9,8 @@ twins) it runs :func:`insightlib.qual.analyse.analyse_feedback` on one app's rev
 
 - **label purity**: per theme, the share of its texts holding a content word of its label
   (any form of it: "crash" for "crashes"), averaged over themes (target ≥ 60%);
-- **duplicate themes**: pairs of themes whose labels share a content word;
+- **duplicate themes**: pairs of themes whose labels share a subject word
+  (:func:`insightlib.qual.labels.subject_words`: not a feeling, a generic or product word);
 - **emerging themes**: the ``emerging_theme`` findings, and whether one is about the known
   event (at least 30% of the theme's current-period texts match the README's keyword rule);
   in quiet periods the count of emerging themes (target: at most one);
@@ -33,7 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from insightlib.qual.analyse import analyse_feedback  # noqa: E402
-from insightlib.qual.labels import STOP_WORDS  # noqa: E402
+from insightlib.qual.labels import STOP_WORDS, subject_words  # noqa: E402
 from insightlib.text.redact import find_pii  # noqa: E402
 from insightlib.workspace.config import Config  # noqa: E402
 from insightlib.workspace.periods import parse_period  # noqa: E402
@@ -128,7 +129,8 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
     texts = dict(zip(fb["id"], fb["text"], strict=True))
     asg = res.assignments
     purities, dups, quotes_in, quotes_all, outputs = [], [], 0, 0, []
-    words = [(t, _stems(content_words(t.label))) for t in res.themes if t.count]
+    product = frozenset(w.lower() for a in ALIASES[app] for w in a.split())
+    words = [(t, subject_words(t.label, product)) for t in res.themes if t.count]
     for i, (a, wa) in enumerate(words):
         for b, wb in words[i + 1 :]:
             if wa & wb:

@@ -180,7 +180,8 @@ _PRICE_BEFORE = re.compile(r"(?i)(?:[$€£¥₹]|\b(?:usd|eur|gbp|rs|inr|aud|ca
 _PRICE_AFTER = re.compile(
     r"(?i)^\s*(?:[$€£¥₹%]|k\b|(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|per\b|a (?:night|"
     r"month|year|person)|each\b|people\b|persons?\b|guests?\b|nights?\b|days?\b|hours?\b|"
-    r"minutes?\b|mins?\b|miles?\b|km\b|mb\b|gb\b|kb\b|photos?\b|files?\b|emails?\b|times?\b|"
+    r"minutes?\b|mins?\b|ms\b|seconds?\b|secs?\b|miles?\b|km\b|mb\b|gb\b|kb\b|bytes\b|"
+    r"photos?\b|files?\b|emails?\b|messages?\b|times?\b|"
     r"stars?\b|reviews?\b|users?\b|items?\b|pages?\b|words?\b))"
 )
 _DATE = re.compile(
@@ -188,6 +189,7 @@ _DATE = re.compile(
       \d{4}[-./]\d{1,2}[-./]\d{1,2}            # 2026-11-16
     | \d{1,2}[-./]\d{1,2}[-./]\d{2,4}          # 16.11.2026, 11/16/26
     | (?:19|20)\d{2}\s?[-/]\s?(?:19|20)\d{2}   # 2019-2026
+    | (?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])   # 20260512
     | \d{1,2}[-./]\d{1,2}[-./]\d{2,4}\s?[-/]\s?\d{1,2}[-./]\d{1,2}[-./]\d{2,4}
     )$"""
 )
@@ -455,7 +457,22 @@ def _valid_somewhere(digits: str) -> bool:
         import phonenumbers
     except ImportError:  # pragma: no cover - a declared dependency
         return False
-    for region in ("US", "GB", "FR", "ES", "IT", "NL", "AU", "CA", "IN", "IE"):
+    for region in (
+        "US",
+        "GB",
+        "FR",
+        "ES",
+        "IT",
+        "NL",
+        "AU",
+        "CA",
+        "IN",
+        "IE",
+        "DK",
+        "NO",
+        "HK",
+        "SG",
+    ):
         try:
             if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
                 return True
