@@ -33,6 +33,10 @@ METRICS = {
         "support_contacts", "count", "Support", event="support_contact", good="down"
     ),
 }
+DEFAULT_METRICS = tuple(METRICS)
+# distinct users of one event (kept out of the default set the quant tests were tuned on)
+METRICS["buyers"] = MetricSpec("buyers", "distinct_users", "Buyers", event="purchase")
+METRICS["cart_viewers"] = MetricSpec("cart_viewers", "distinct_users", "Carts", event="view_cart")
 
 
 def config(
@@ -41,7 +45,7 @@ def config(
     grain: str = "week",
     min_volume: int = 100,
 ) -> Config:
-    names = metrics or tuple(METRICS)
+    names = metrics or DEFAULT_METRICS
     return Config(
         root=Path("."),
         path=Path("insight.toml"),

@@ -8,12 +8,13 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import pytest
-from quantdata import config, make_events
+from quantdata import METRICS, config, make_events
 
 from insightlib.errors import DataError, InputError
 from insightlib.quant import engine
 from insightlib.workspace.config import Config
 
+ALL = tuple(METRICS)  # every kind, and distinct users with and without an event
 FIELDS = ["users", "numerator", "denominator", "value", "sumsq", "cross", "densq", "sumsq_values"]
 
 
@@ -52,7 +53,8 @@ def reference(
                 r = {"metric": m.name, "period_start": p, "segment": key, "users": users}
                 r.update(cross=np.nan, densq=np.nan, sumsq_values=np.nan)
                 if m.kind == "distinct_users":
-                    r.update(numerator=users, denominator=users, value=users, sumsq=users)
+                    n = g.loc[g["event"] == m.event, "user_id"].nunique() if m.event else users
+                    r.update(numerator=n, denominator=users, value=n, sumsq=n)
                 elif m.kind == "count":
                     per = g[g["event"] == m.event].groupby("user_id").size()
                     n = per.sum()
@@ -101,7 +103,7 @@ def assert_same(got: pd.DataFrame, ref: pd.DataFrame, fields: list[str] = FIELDS
 
 @pytest.fixture(scope="module")
 def daily_reference(events: pd.DataFrame) -> pd.DataFrame:
-    ref = reference(events, config(), "day", pairs=False, per_event=True)
+    ref = reference(events, config(metrics=ALL), "day", pairs=False, per_event=True)
     return ref[ref["period_start"] >= date(2026, 9, 7)]
 
 
@@ -113,7 +115,7 @@ def events() -> pd.DataFrame:
 
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
 def test_metric_series_matches_pandas(events: pd.DataFrame, grain: str) -> None:
-    cfg = config()
+    cfg = config(metrics=ALL)
     if grain == "day":  # two weeks are enough (and the reference is slow)
         events = events[events["timestamp"] < pd.Timestamp("2026-09-14", tz="UTC")]
     got = engine.metric_series(engine.connect(events), cfg, grain)
@@ -124,13 +126,13 @@ def test_metric_series_matches_pandas(events: pd.DataFrame, grain: str) -> None:
 
 def test_stable_users_take_the_fast_path_with_the_same_numbers() -> None:
     df = make_events(seed=5, n_users=250, days=21)
-    cfg = config()
+    cfg = config(metrics=ALL)
     got = engine.metric_series(engine.connect(df), cfg, "week")
     assert_same(got, reference(df, cfg, "week"))
 
 
 def test_unknown_segment_values_are_their_own_segment(events: pd.DataFrame) -> None:
-    got = engine.metric_series(engine.connect(events), config(), "week", pairs=False)
+    got = engine.metric_series(engine.connect(events), config(metrics=ALL), "week", pairs=False)
     assert "country=(unknown)" in set(got["segment"])
     assert not got["segment"].str.contains("&").any()
 
@@ -139,7 +141,7 @@ def test_unknown_segment_values_are_their_own_segment(events: pd.DataFrame) -> N
 def test_series_and_daily_match_pandas(
     events: pd.DataFrame, daily_reference: pd.DataFrame, grain: str
 ) -> None:
-    cfg = config()
+    cfg = config(metrics=ALL)
     t = engine.connect(events)
     first = date(2026, 9, 7)
     series, daily = engine.series_and_daily(t, cfg, grain, None, None, daily_from=first)
@@ -238,13 +240,13 @@ def test_bad_input_is_reported() -> None:
 
 
 def test_only_aggregates_come_back(events: pd.DataFrame) -> None:
-    got = engine.metric_series(engine.connect(events), config(), "week")
+    got = engine.metric_series(engine.connect(events), config(metrics=ALL), "week")
     # one row per metric, segment and week: nothing per user or per event comes back
     assert list(got.columns) == list(engine.SERIES_COLUMNS)
     assert not got.duplicated(["metric", "segment", "period_start"]).any()
     cells = got.groupby(["segment", "period_start"]).ngroups
-    assert len(got) == cells * len(config().metrics)
-    assert set(got["metric"]) == set(config().metrics)
+    assert len(got) == cells * len(config(metrics=ALL).metrics)
+    assert set(got["metric"]) == set(config(metrics=ALL).metrics)
     assert all(d == d - timedelta(days=d.weekday()) for d in got["period_start"])  # Mondays
     users = set(events["user_id"].astype(str))
     assert not users & set(got["segment"].astype(str).str.split("[=&]", regex=True).explode())
@@ -254,3 +256,47 @@ def test_only_aggregates_come_back(events: pd.DataFrame) -> None:
     combos = 1 + sum(e[c].nunique(dropna=False) for c in cols)
     combos += sum(e[[a, b]].drop_duplicates().shape[0] for a, b in combinations(cols, 2))
     assert cells <= combos * e["w"].nunique() < len(events) / 3
+
+
+# Every metric key is applied: a tiny week computed by hand. User a buys twice (10 + 5), b only
+# browses, c buys once (7) and has a refund row of 100 in the same revenue column, which no
+# metric filtered on "purchase" may count.
+HAND = pd.DataFrame(
+    {
+        "timestamp": pd.to_datetime(
+            ["2026-11-16T10:00Z"] * 3 + ["2026-11-17T10:00Z"] * 2 + ["2026-11-18T10:00Z"] * 2,
+            utc=True,
+        ),
+        "user_id": ["a", "a", "a", "b", "b", "c", "c"],
+        "event": ["visit", "purchase", "purchase", "visit", "view_cart", "purchase", "refund"],
+        "revenue": [np.nan, 10.0, 5.0, np.nan, np.nan, 7.0, 100.0],
+    }
+)
+HAND_VALUES = {  # metric: (numerator, denominator, value) by hand
+    "active_users": (3, 3, 3),  # a, b, c
+    "buyers": (2, 3, 2),  # a, c (not b, not the refund)
+    "cart_viewers": (1, 3, 1),  # b
+    "orders": (3, 3, 3),  # three purchase rows
+    "revenue": (22.0, 3, 22.0),  # 10 + 5 + 7, not the refund's 100
+    "order_value": (22.0, 3, 22.0 / 3),  # mean of 10, 5, 7
+    "checkout_conversion": (0, 1, 0.0),  # b viewed the cart, nobody of those bought
+}
+
+
+@pytest.mark.parametrize("metric", sorted(HAND_VALUES))
+@pytest.mark.parametrize("grain", ["day", "week"])
+def test_every_kind_applies_its_event_filter_by_hand(metric: str, grain: str) -> None:
+    cfg = config(segments=(), metrics=(metric,))
+    if grain == "day":
+        _, got = engine.series_and_daily(
+            engine.connect(HAND), cfg, "week", None, None, daily_from=date(2026, 11, 16)
+        )
+        got = got.groupby("metric")[["numerator"]].sum()
+        assert float(got.loc[metric, "numerator"]) == pytest.approx(HAND_VALUES[metric][0])
+        return
+    got = engine.metric_series(engine.connect(HAND), cfg, grain)
+    assert len(got) == 1
+    row = got.iloc[0]
+    num, den, value = HAND_VALUES[metric]
+    assert (row["numerator"], row["denominator"]) == pytest.approx((num, den))
+    assert row["value"] == pytest.approx(value)

@@ -53,7 +53,7 @@ values; ``sum`` and ``mean``).
 ====================  =================  =================  ==========================
 kind                  numerator          denominator        value
 ====================  =================  =================  ==========================
-``distinct_users``    active users       active users       numerator
+``distinct_users``    users (with E)     active users       numerator
 ``count``             events named E     active users       numerator
 ``sum``               sum of column      active users       numerator
 ``mean``              sum of column      values counted     numerator / denominator
@@ -238,8 +238,13 @@ class _Plan:
         self.values: list[tuple[str, str]] = []  # (event, column) summed per user
         self.value_col = {c: f"v{j}" for j, c in enumerate(_value_columns(config))}
         self.steps: list[tuple[str, str]] = []  # conversions: (from, to)
+        self.distinct: list[str] = []  # distinct users who did event E
         for m in self.metrics:
-            if m.kind == "count":
+            if m.kind == "distinct_users" and m.event:
+                self._event(m.event)
+                if m.event not in self.distinct:
+                    self.distinct.append(m.event)
+            elif m.kind == "count":
                 self._event(m.event)
             elif m.kind in ("sum", "mean") and (m.event, m.column) not in self.values:
                 self.values.append((m.event, m.column))  # type: ignore[arg-type]
@@ -251,7 +256,9 @@ class _Plan:
 
     @property
     def step_events(self) -> list[str]:
-        return list(dict.fromkeys(e for pair in self.steps for e in pair))
+        """Events whose days are tracked per user (conversion steps, distinct users of E)."""
+        steps = [e for pair in self.steps for e in pair]
+        return list(dict.fromkeys([*steps, *self.distinct]))
 
     def _event(self, name: str | None) -> None:
         if name and name not in self.events:
@@ -305,8 +312,13 @@ class _Plan:
             f, t = u[self.n(a)] > 0, u[self.n(b)] > 0
             out[f"c{c}_den"] = f.ifelse(1, 0).sum()  # CASE: PostgreSQL casts no bool to int8
             out[f"c{c}_num"] = (f & t).ifelse(1, 0).sum()
+        for e in self.distinct:
+            out[f"du{self.events.index(e)}"] = (u[self.n(e)] > 0).ifelse(1, 0).sum()
         for d in range(n_slots):
             out[f"u_{d}"] = ((u.m_all >> d) & 1).sum()
+            for e in self.distinct:
+                i = self.events.index(e)
+                out[f"dd{i}_{d}"] = ((u[f"m{i}"] >> d) & 1).sum()
             for c, (a, b) in enumerate(self.steps):
                 first = u[f"m{self.events.index(a)}"]
                 both = first & u[f"m{self.events.index(b)}"]
@@ -443,7 +455,10 @@ def _series(
         wide = pd.concat([wide, *parts], ignore_index=True)
         wide = wide.groupby(["p", "segment"], as_index=False, sort=False).sum(numeric_only=True)
     daily = _unslot(wide, plan, grain, n_slots, daily_from, end) if n_slots else pd.DataFrame()
-    keep = [c for c in wide.columns if not (c.startswith("u_") or "_den_" in c or "_num_" in c)]
+    slot_cols = ("u_", "dd")
+    keep = [
+        c for c in wide.columns if not (c.startswith(slot_cols) or "_den_" in c or "_num_" in c)
+    ]
     return wide[keep], daily
 
 
@@ -489,6 +504,9 @@ def _unslot(
         for c in range(len(plan.steps)):
             f[f"c{c}_den"] = wide[f"c{c}_den_{d}"]
             f[f"c{c}_num"] = wide[f"c{c}_num_{d}"]
+        for e in plan.distinct:
+            i = plan.events.index(e)
+            f[f"du{i}"] = wide[f"dd{i}_{d}"]
         ok = (day.dt.date >= first) & (day.dt.date <= (end or date.max)) & (f["users"] > 0)
         if grain == "month":
             ok &= day.dt.month == days.dt.month
@@ -511,7 +529,11 @@ def _long(wide: pd.DataFrame, plan: _Plan, grain: str, per_event: bool = False) 
     frames = []
     for m in plan.metrics:
         cross = densq = ssv = ev = nan
-        if m.kind == "distinct_users":
+        if m.kind == "distinct_users" and m.event:
+            # users who did E; each counts once, so the sum of squares is the count
+            num = col(f"du{plan.events.index(m.event)}")
+            den, sq = users, num
+        elif m.kind == "distinct_users":
             num, den, sq = users, users, users
         elif m.kind == "count":
             c = plan.n(m.event)

@@ -97,7 +97,7 @@ def floor_var(kind: str, row: np.ndarray) -> float:
 def volume(kind: str, row: np.ndarray) -> float:
     """The units behind a value: users (distinct, conversion senders), events (count, sum, mean)."""
     if kind == "distinct_users":
-        return float(row[U])
+        return float(row[NUM])
     if kind == "conversion":
         return float(row[DEN])
     return float(row[EV])
