@@ -89,8 +89,11 @@ from insightlib.workspace.periods import Period, period_of
 __all__ = ["QuantResult", "analyse", "TREND_PERIODS", "ANOMALY_WEEKS"]
 
 TAU_HISTORY = 4
+TAU_MIN_VOLUME = 20  # series used to estimate the usual wobble: at least this many units
 DRIVER_SHARE = 0.5
 MAX_DRIVERS = 8
+WATCH_REL = 0.2  # a move this large that is not significant goes on the watch list
+SCOREBOARD_PERIODS = 12
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,12 @@ class QuantResult:
     daily: pd.DataFrame
     tests: pd.DataFrame
     n_tests: int
+    # series too small to tell a doubling from noise (overall and per segment value), once each
+    too_small: tuple[dict[str, Any], ...] = ()
+    # large overall moves that are not significant ("worth watching"), with their interval
+    watch: tuple[dict[str, Any], ...] = ()
+    # every metric overall: current, baseline, change, interval, status, recent values
+    scoreboard: tuple[dict[str, Any], ...] = ()
 
 
 # ============================================================================================
@@ -113,7 +122,7 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
     grain = period.grain
     first, last = engine.data_range(table)
     _check_coverage(first, last, period)
-    n_prior = max(config.baseline_periods + TAU_HISTORY, TREND_PERIODS - 1)
+    n_prior = max(config.baseline_periods + TAU_HISTORY, TREND_PERIODS, SCOREBOARD_PERIODS) - 1
     plist = [period.previous(i) for i in range(n_prior, 0, -1)] + [period]
     plist = [p for p in plist if p.start >= first]
     dstart = max(first, period.start - timedelta(weeks=ANOMALY_WEEKS))
@@ -124,7 +133,20 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
     ctx = Context(config, period, plist, series, daily, dstart)
     findings = ctx.run()
     tests = ctx.tests_frame()
-    return QuantResult(tuple(findings), series, daily, tests, len(tests))
+    return QuantResult(
+        tuple(findings),
+        series,
+        daily,
+        tests,
+        len(tests),
+        too_small=tuple(ctx.too_small()),
+        watch=tuple(ctx.watch(findings)),
+        scoreboard=tuple(ctx.scoreboard(findings)),
+    )
+
+
+def _volume_unit(kind: str) -> str:
+    return {"distinct_users": "users", "conversion": "users"}.get(kind, "events")
 
 
 def _check_coverage(first: date, last: date, period: Period) -> None:
@@ -187,6 +209,7 @@ class Context:
         self.cubes = {m: Cube(series, m, self.dates) for m in config.metrics}
         self.dcubes = {m: Cube(daily, m, self.ddates) for m in config.metrics}
         self.tau2: dict[str, float] = {}
+        self.detect: dict[tuple[str, str], S.Detect] = {}
         self.history_z: dict[tuple[str, str], list[float]] = {}
 
     # ----------------------------------------------------------------------------------------
@@ -197,6 +220,11 @@ class Context:
             timeseries.anomaly_tests(self, m)
         for fam in ("change", "trend", "anomaly"):
             tests = [t for t in self.tests if t.family == fam]
+            for t in tests:  # too small to ever be significant: out of the family (Tarone)
+                if t.min_p > self.alpha:
+                    t.q = 1.0
+                    t.note = "too small to reach significance"
+            tests = [t for t in tests if t.min_p <= self.alpha]
             if tests:
                 q = S.bh(np.array([t.p for t in tests]))
                 for t, qv in zip(tests, q, strict=True):
@@ -218,17 +246,6 @@ class Context:
             return None
         return self.days[target] / self.days[idx]
 
-    def guard(self, m: MetricSpec, cur: np.ndarray, base: np.ndarray) -> tuple[bool, float, float]:
-        """Minimum volume in both windows; returns (ok, n_current, n_baseline)."""
-        base = np.atleast_2d(base)
-        n_cur = S.volume(m.kind, cur)
-        n_base = float(np.mean([S.volume(m.kind, r) for r in base]))
-        mv = self.config.min_volume
-        if m.kind in ("count", "sum"):
-            users = float(np.mean(base[:, S.U]))
-            return n_base >= mv and cur[S.U] >= mv and users >= mv, n_cur, n_base
-        return n_cur >= mv and n_base >= mv, n_cur, n_base
-
     # ----------------------------------------------------------------------------------------
     # Changes
     # ----------------------------------------------------------------------------------------
@@ -243,8 +260,8 @@ class Context:
                 continue
             sc = self.scale(m, base, h)
             for key, rows in cube.rows.items():
-                ok, _, _ = self.guard(m, rows[h], rows[base])
-                if not ok:
+                vols = [S.volume(m.kind, rows[i]) for i in (h, *base)]
+                if min(vols) < TAU_MIN_VOLUME:
                     continue
                 c, vc = S.point(m.kind, rows[h])
                 b, vb = S.baseline(m.kind, rows[base], sc)
@@ -269,9 +286,20 @@ class Context:
         if not self.base_idx:
             return
         ci = len(self.dates) - 1
+        sc = self.scale(m, self.base_idx, ci)
         for key, rows in cube.rows.items():
-            ok, n_cur, n_base = self.guard(m, rows[ci], rows[self.base_idx])
-            if not ok:
+            cur, base = rows[ci], rows[self.base_idx]
+            n_cur = S.volume(m.kind, cur)
+            n_base = float(np.mean([S.volume(m.kind, r) for r in base]))
+            # every series is tested (the tests hold at small counts); how big it would have
+            # to be to tell a doubling is kept for the "too small to tell" line
+            det = S.detectable(m.kind, cur, base, sc, self.tau2[m.name])
+            self.detect[(m.name, key)] = det
+            if n_cur <= 0 and n_base <= 0:
+                continue
+            if cur[S.U] <= 0 or base[:, S.U].sum() <= 0:
+                continue  # a segment value that appeared or vanished (a renaming, a new market)
+            if m.kind == "mean" and (cur[S.EV] < 2 or base[:, S.EV].sum() < 2):
                 continue
             c = self.change(m, rows)
             if c is None:
@@ -279,7 +307,8 @@ class Context:
             self.tests.append(
                 Test(
                     "change", m.name, key, self.period.start, c.current, c.baseline, c.diff,
-                    c.rel, c.p, sign(c.diff), n_cur, n_base, obj=c,
+                    c.rel, c.p, sign(c.diff), n_cur, n_base, obj=c, extra={"detect": det},
+                    min_p=S.min_attainable_p(m.kind, cur, base, sc),
                 )
             )  # fmt: skip
 
@@ -530,6 +559,105 @@ class Context:
             drivers=drivers,
             details=details,
         )
+
+    # ----------------------------------------------------------------------------------------
+    # Too small, watch list, scoreboard
+    # ----------------------------------------------------------------------------------------
+    def too_small(self) -> list[dict[str, Any]]:
+        """Series too small to tell a doubling from noise: every metric overall and each
+        segment value (pairs are not listed), once each, with about how many units a period
+        they would need. Nothing is dropped silently: these are still tested."""
+        out = []
+        for (metric, key), det in self.detect.items():
+            if det.ok or level(key) > 1:
+                continue
+            out.append(
+                {
+                    "metric": metric,
+                    "label": self.config.metrics[metric].label,
+                    "segment": dict(segment_from_key(key)),
+                    "volume": det.volume,
+                    "need": det.need if math.isfinite(det.need) else None,
+                    "unit": _volume_unit(self.config.metrics[metric].kind),
+                }
+            )
+        return out
+
+    def watch(self, findings: list[Finding]) -> list[dict[str, Any]]:
+        """Large overall moves (at least :data:`WATCH_REL`) that are not significant, in a
+        series big enough to tell: worth watching, with their 95% interval."""
+        told = {f.metric for f in findings if not f.segment}
+        out = []
+        for t in self.tests:
+            if t.family != "change" or t.key != "all" or t.metric in told or self.sig(t):
+                continue
+            det = t.extra.get("detect")
+            if det is None or not det.ok or t.rel is None or abs(t.rel) < WATCH_REL:
+                continue
+            c: S.Change = t.obj
+            out.append(
+                {
+                    "metric": t.metric,
+                    "label": self.config.metrics[t.metric].label,
+                    "current": c.current,
+                    "baseline": c.baseline,
+                    "change_abs": c.diff,
+                    "change_rel": c.rel,
+                    "ci_low": c.ci_low,
+                    "ci_high": c.ci_high,
+                    "p_value": t.p,
+                    "q_value": t.q,
+                }
+            )
+        return sorted(out, key=lambda w: -abs(w["change_rel"]))
+
+    def scoreboard(self, findings: list[Finding]) -> list[dict[str, Any]]:
+        """Every metric overall (``segment: {}``): this period against its baseline, the 95%
+        interval of the change, a status word and the last :data:`SCOREBOARD_PERIODS`
+        periods' values (``None`` for gaps), oldest first."""
+        watch = {w["metric"] for w in self.watch(findings)}
+        small = {x["metric"] for x in self.too_small() if not x["segment"]}
+        out = []
+        for m in self.config.metrics.values():
+            rows = self.cubes[m.name].get("all")
+            t = self.tests_by("change", m.name, "all")
+            c: S.Change | None = t.obj if t is not None else None
+            own = [f for f in findings if f.metric == m.name and not f.segment]
+            if own:
+                status = "rising" if own[0].direction == "up" else "falling"
+            elif m.name in small:
+                status = "too small to tell"
+            elif m.name in watch:
+                status = "worth watching"
+            elif c is None:
+                status = "no data"
+            else:
+                status = "steady"
+            recent = []
+            for i in range(max(0, len(self.dates) - SCOREBOARD_PERIODS), len(self.dates)):
+                v, _ = S.point(m.kind, rows[i])
+                ok = self.valid[i] and math.isfinite(v)
+                recent.append({"period": self.plist[i].label, "value": v if ok else None})
+            out.append(
+                {
+                    "metric": m.name,
+                    "label": m.label,
+                    "kind": m.kind,
+                    "unit": m.unit,
+                    "good": m.good,
+                    "segment": {},
+                    "current": c.current if c else None,
+                    "baseline": c.baseline if c else None,
+                    "change_abs": c.diff if c else None,
+                    "change_rel": c.rel if c else None,
+                    "interval": [c.ci_low, c.ci_high] if c else None,
+                    "p_value": t.p if t else None,
+                    "q_value": t.q if t else None,
+                    "status": status,
+                    "recent": recent,
+                }
+            )
+        return out
 
     def tests_by(self, family: str, metric: str, key: str) -> Test | None:
         for t in self.tests:

@@ -41,6 +41,7 @@ class Test:
     n_base: float = 0.0
     q: float = 1.0
     eligible: bool = True  # may become a finding (trends: only when sustained)
+    min_p: float = 0.0  # the smallest p-value the test could give at this size (Tarone)
     obj: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     reported: str = ""

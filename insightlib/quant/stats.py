@@ -35,6 +35,11 @@ __all__ = [
     "normal_p",
     "t_p",
     "t_crit",
+    "binom_p",
+    "min_attainable_p",
+    "dispersion",
+    "Detect",
+    "detectable",
 ]
 
 FIELDS = ("users", "numerator", "denominator", "events", "sumsq", "cross", "densq", "sumsq_values")
@@ -59,6 +64,79 @@ def t_p(t: float, dof: float) -> float:
 def t_crit(dof: float) -> float:
     """The 97.5% quantile of Student's t (for 95% intervals)."""
     return float(special.stdtrit(dof, 0.975))
+
+
+def binom_p(x: float, n: float, p0: float) -> float:
+    """Exact two-sided binomial test of ``x`` successes in ``n`` trials against ``p0``.
+
+    ``x`` and ``n`` may be non-integer (effective counts of an overdispersed count, see
+    :func:`dispersion`): the tails are regularised incomplete beta functions, which agree with
+    the binomial distribution at integers. Two-sided as twice the smaller tail (capped at 1).
+    """
+    if not (n > 0 and 0 < p0 < 1) or not math.isfinite(x) or not math.isfinite(n):
+        return 1.0
+    x = min(max(x, 0.0), n)
+    upper = 1.0 if x <= 0 else float(special.betainc(x, n - x + 1.0, p0))  # P(X >= x)
+    lower = 1.0 if x >= n else float(1.0 - special.betainc(x + 1.0, n - x, p0))  # P(X <= x)
+    return min(1.0, 2.0 * min(upper, lower))
+
+
+def dispersion(kind: str, rows: np.ndarray) -> float:
+    """How much more a count or sum varies than a Poisson count of the same size (>= 1).
+
+    The per-user sum of squares over the total (``sumsq / numerator``): 1 when every user adds
+    one event, larger when heavy users (or large amounts) make the number jumpy. Dividing the
+    numbers by it gives *effective counts* that an exact Poisson test can use. Distinct users: 1.
+    """
+    rows = np.atleast_2d(rows)
+    num = float(rows[:, NUM].sum())
+    if kind == "distinct_users" or num <= 0:
+        return 1.0
+    return max(1.0, float(rows[:, SQ].sum()) / num)
+
+
+def _exact_additive_p(
+    kind: str, cur: np.ndarray, base_rows: np.ndarray, scale: np.ndarray | None
+) -> float | None:
+    """Exact conditional test of a count (or an overdispersed count, or a sum) against its
+    baseline: given the total of the current and baseline periods, the current period's part is
+    binomial with the share of time it covers (Poisson rates are equal under no change)."""
+    base_rows = np.atleast_2d(base_rows)
+    if np.any(base_rows[:, NUM] < 0) or cur[NUM] < 0:
+        return None
+    phi = dispersion(kind, np.vstack([base_rows, cur]))
+    s = np.ones(len(base_rows)) if scale is None else np.asarray(scale, dtype=float)
+    p0 = 1.0 / (1.0 + float(np.sum(1.0 / s)))
+    x = float(cur[NUM]) / phi
+    y = float(base_rows[:, NUM].sum()) / phi
+    if x + y <= 0:
+        return None
+    return binom_p(x, x + y, p0)
+
+
+def min_attainable_p(
+    kind: str, cur: np.ndarray, base_rows: np.ndarray, scale: np.ndarray | None = None
+) -> float:
+    """The smallest p-value the change test of a count could give, whatever the split of its
+    total between the current and baseline periods (Tarone's bound; 0 for other kinds).
+
+    A series whose total is so small that even "all of it now" or "none of it now" would not
+    be significant cannot be a finding; leaving it out of the multiple-testing family is valid
+    (the total says nothing about the split when nothing changed) and keeps many tiny segment
+    series from diluting the tests that can find something.
+    """
+    if kind not in ADDITIVE:
+        return 0.0
+    base_rows = np.atleast_2d(base_rows)
+    if np.any(base_rows[:, NUM] < 0) or cur[NUM] < 0:
+        return 0.0
+    phi = dispersion(kind, np.vstack([base_rows, cur]))
+    s = np.ones(len(base_rows)) if scale is None else np.asarray(scale, dtype=float)
+    p0 = 1.0 / (1.0 + float(np.sum(1.0 / s)))
+    n = (float(cur[NUM]) + float(base_rows[:, NUM].sum())) / phi
+    if n <= 0:
+        return 1.0
+    return min(binom_p(n, n, p0), binom_p(0.0, n, p0))
 
 
 def point(kind: str, row: np.ndarray) -> tuple[float, float]:
@@ -163,10 +241,18 @@ def change_test(
         pp = (float(cur[NUM]) + float(pooled[NUM])) / (n1 + n0)
         se0 = math.sqrt(max(pp * (1 - pp) * (1 / n1 + 1 / n0) + extra, 1e-300))
         p = normal_p(diff / se0)
+        x1, x0 = float(cur[NUM]), float(pooled[NUM])
+        if min(n1 * pp, n1 * (1 - pp), n0 * pp, n0 * (1 - pp)) < 10:  # small: Fisher's exact
+            from scipy.stats import fisher_exact
+
+            table = [[round(x1), round(n1 - x1)], [round(x0), round(n0 - x0)]]
+            p = max(p, float(fisher_exact(table).pvalue))
+            method = "two-proportion z-test and Fisher's exact test"
+        else:
+            method = "two-proportion z-test"
         effect = 2 * math.asin(math.sqrt(min(max(c, 0), 1))) - 2 * math.asin(
             math.sqrt(min(max(b, 0), 1))
         )
-        method = "two-proportion z-test"
     elif kind == "mean":
         pooled = np.atleast_2d(base_rows).sum(axis=0)
         n1, n0 = max(float(cur[U]), 2.0), max(float(pooled[U]), 2.0)
@@ -182,13 +268,21 @@ def change_test(
         effect = diff / sd if sd > 0 else None
         method = "Welch t-test on per-user (clustered) means"
     else:
-        p = normal_p(diff / se)
+        # both must hold: the normal test with the usual wobble (tau2) and the exact test of
+        # the (effective) counts, which stays valid at small numbers
+        # the variance under "no change": the baseline level with the series' dispersion
+        phi = dispersion(kind, np.vstack([np.atleast_2d(base_rows), cur]))
+        se0 = math.sqrt(max(phi * abs(b) + vb + extra, 1e-300))
+        p = normal_p(diff / se0) if b > 0 else normal_p(diff / se)
+        exact = _exact_additive_p(kind, cur, base_rows, scale)
+        if exact is not None:
+            p = max(p, exact)
         effect = math.log(c / b) if c > 0 and b > 0 else None
         method = (
-            "Poisson rate test"
+            "exact Poisson rate test"
             if kind == "distinct_users"
-            else "rate test with per-user (overdispersed) variance"
-        )
+            else "exact rate test of effective counts (per-user overdispersion)"
+        ) + (" and the usual period-to-period wobble" if tau2 > 0 else "")
     return Change(c, b, diff, rel, se, p, diff - crit * se, diff + crit * se, effect, method)
 
 
@@ -408,3 +502,56 @@ def decompose(
         "baseline": r0,
         "total": np.array([c.sum()]),
     }
+
+
+@dataclass(frozen=True)
+class Detect:
+    """Whether a series is big enough to tell a doubling (or a halving) from noise."""
+
+    ok: bool
+    volume: float  # units behind one baseline period (events, users, values)
+    need: float  # about how many units a period it would need (inf: never, with its wobble)
+    z: float  # the z a doubling would reach
+
+
+def detectable(
+    kind: str,
+    cur: np.ndarray,
+    base_rows: np.ndarray,
+    scale: np.ndarray | None = None,
+    tau2: float = 0.0,
+) -> Detect:
+    """Could the change test see this series double (halve, for shares above one half)?
+
+    The expected z of such a move from the baseline, with the sampling noise of its size and
+    the metric's usual wobble; below 1.96 (a doubling would not even be significant on its
+    own) the series is *too small to tell*. ``need`` scales the volume to where it would be
+    (sampling noise shrinks with the square root of the volume).
+    """
+    base_rows = np.atleast_2d(base_rows)
+    k = len(base_rows)
+    vol = float(np.mean([volume(kind, r) for r in base_rows]))
+    b, vb = baseline(kind, base_rows, scale)
+    if not math.isfinite(b) or vol <= 0 or b == 0:
+        return Detect(False, max(vol, 0.0), math.inf, 0.0)
+    if kind in ADDITIVE:
+        phi = dispersion(kind, np.vstack([base_rows, cur]))
+        diff, var = abs(b), phi * abs(b) * (2.0 + 1.0 / k)
+    elif kind == "conversion":
+        r2 = 2 * b if b <= 0.5 else b / 2
+        n1 = float(base_rows[:, DEN].sum()) / k
+        diff = abs(r2 - b)
+        var = r2 * (1 - r2) / max(n1, 1e-9) + vb
+    else:  # mean: one period holds about 1/k of the baseline's values; doubling doubles sd
+        if float(base_rows[:, U].sum()) < 2 or vb <= 0:
+            return Detect(False, vol, math.inf, 0.0)
+        diff, var = abs(b), 4.0 * vb * k + vb
+    z0 = diff / math.sqrt(max(var, 1e-300))
+    z = diff / math.sqrt(max(var + tau2 * b * b, 1e-300))
+    if z >= Z975:
+        return Detect(True, vol, vol, z)
+    if tau2 * b * b >= (diff / Z975) ** 2:  # its usual wobble alone hides a doubling
+        return Detect(False, vol, math.inf, z)
+    room = (diff / Z975) ** 2 - tau2 * b * b  # variance a doubling may have
+    need = vol * var / room if z0 > 0 else math.inf
+    return Detect(False, vol, need, z)
