@@ -86,3 +86,52 @@ def in_segment(col: str, value: str, factor: float, since: date, until: date | N
         return np.where(users[col].to_numpy() == value, factor, 1.0)
 
     return rate
+
+
+def funnel(
+    seed: int,
+    days: int,
+    n_users: int = 6000,
+    start: date = START,
+    p_active: float = 0.1,
+    convert: dict[str, float] | None = None,
+    activity: Rate | None = None,
+    conversion: Rate | None = None,
+) -> pd.DataFrame:
+    """``visit`` for active users and ``purchase`` for a share of them that depends on their
+    channel (``convert``: channel -> probability); ``activity`` and ``conversion`` multiply
+    the probabilities per day and user."""
+    rng = np.random.default_rng(seed)
+    convert = convert or {"organic": 0.3, "paid": 0.1, "email": 0.4}
+    users = pd.DataFrame({"user_id": np.array([f"u{i:05d}" for i in range(n_users)])})
+    for col, (vals, p) in (("country", COUNTRIES), ("channel", CHANNELS)):
+        users[col] = rng.choice(np.array(vals, dtype=object), size=n_users, p=p)
+    base_conv = users["channel"].map(convert).to_numpy(dtype=float)
+    frames = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        a = p_active * np.ones(n_users) * (activity(day, users) if activity else 1.0)
+        c = base_conv * (conversion(day, users) if conversion else 1.0)
+        active = np.flatnonzero(rng.random(n_users) < np.clip(a, 0, 1))
+        buy = active[rng.random(len(active)) < np.clip(c[active], 0, 1)]
+        for name, idx in (("visit", active), ("purchase", buy)):
+            f = users.iloc[idx].reset_index(drop=True)
+            f["event"] = name
+            secs = rng.integers(0, 86_400, len(idx))
+            f["timestamp"] = pd.Timestamp(day, tz="UTC") + pd.to_timedelta(secs, unit="s")
+            f["amount"] = np.nan
+            frames.append(f)
+    df = pd.concat(frames, ignore_index=True)
+    return df[["timestamp", "user_id", "event", "country", "channel", "amount"]]
+
+
+def newcomers(col: str, value: str, share: float, since: date) -> Rate:
+    """Users of ``col == value`` among the last ``share`` of ids are absent before ``since``
+    and active like everyone from then on: more visitors of that kind, each behaving as before."""
+
+    def rate(day: date, users: pd.DataFrame) -> np.ndarray | float:
+        n = len(users)
+        late = (np.arange(n) >= n * (1 - share)) & (users[col].to_numpy() == value)
+        return np.where(late & (day < since), 0.0, 1.0)
+
+    return rate

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
-from scenarios import START, events, in_segment, scenario_config
+from scenarios import START, events, funnel, in_segment, newcomers, scenario_config
 
 from insightlib.model import segment_key
 from insightlib.quant import changes as quant
@@ -60,3 +61,161 @@ def test_too_small_to_tell_is_listed_once_with_what_it_needs() -> None:
     assert len(t) == 1  # tested all the same
     board = {r["metric"]: r for r in res.scoreboard}
     assert board["refunds"]["status"] == "too small to tell"
+
+
+# ============================================================================================
+# Watch list and scoreboard
+# ============================================================================================
+def test_a_large_move_that_is_not_significant_is_worth_watching() -> None:
+    """Refunds +40% on about 12 a week: too uncertain to be a finding, too big for silence."""
+    from insightlib.quant import notes
+
+    eff = in_segment("country", "US", 2.0, CURRENT.start)
+    hits = 0
+    for seed in range(20, 26):
+        df = events(seed, 7 * WEEKS, n_users=3000, rates={"refund": (12 / 7, eff)})
+        res = quant.analyse(df, scenario_config(SMALL), CURRENT)
+        if keys(res, "refunds"):
+            continue  # significant after all: a finding, not a watch item
+        w = [x for x in res.watch if x["metric"] == "refunds"]
+        t = res.tests[(res.tests["metric"] == "refunds") & (res.tests["segment"] == "all")]
+        rel = float(t["change_rel"].iloc[0])
+        small = any(x["metric"] == "refunds" and not x["segment"] for x in res.too_small)
+        assert bool(w) == (abs(rel) >= quant.WATCH_REL and not small)
+        if w:
+            hits += 1
+            assert w[0]["ci_low"] < w[0]["change_abs"] < w[0]["ci_high"]
+            line = notes.watch_lines(w, "week")[0]
+            assert line.startswith("Refunds: +") and "could be anything from" in line
+            board = {r["metric"]: r for r in res.scoreboard}
+            assert board["refunds"]["status"] == "worth watching"
+    assert hits >= 2
+
+
+def test_scoreboard_has_every_metric_with_its_recent_values() -> None:
+    df = events(4, 7 * 14, n_users=3000, rates={"refund": (25 / 7, None)})
+    cur = period_of(START + timedelta(weeks=13), "week")
+    res = quant.analyse(df, scenario_config(SMALL), cur)
+    rows = {r["metric"]: r for r in res.scoreboard}
+    assert set(rows) == set(SMALL)
+    r = rows["refunds"]
+    ts = df["timestamp"].dt.tz_convert(None)
+    weekly = df[df["event"] == "refund"].groupby(ts.dt.to_period("W")).size()
+    assert r["current"] == weekly.iloc[-1]
+    assert r["baseline"] == pytest.approx(weekly.iloc[-5:-1].mean())
+    assert r["change_abs"] == pytest.approx(r["current"] - r["baseline"])
+    assert r["interval"][0] < r["change_abs"] < r["interval"][1]
+    assert len(r["recent"]) == 12 and r["recent"][-1]["value"] == r["current"]
+    assert [x["value"] for x in r["recent"]] == list(weekly.iloc[-12:].astype(float))
+    assert r["segment"] == {} and r["status"] in ("steady", "worth watching", "rising", "falling")
+
+
+# ============================================================================================
+# Concentration
+# ============================================================================================
+SALES = {
+    "orders": MetricSpec("orders", "count", "Orders", event="purchase"),
+    "revenue": MetricSpec(
+        "revenue", "sum", "Revenue", event="purchase", column="amount", unit="USD"
+    ),
+}
+
+
+def _sales(seed: int) -> object:
+    return events(seed, 7 * WEEKS, n_users=3000, rates={"purchase": (300 / 7, None)},
+                  values={"purchase": 40.0})  # fmt: skip
+
+
+def _said(res: quant.QuantResult) -> list[str]:
+    from insightlib.quant import notes
+
+    lines = notes.watch_lines(res.watch, "week")
+    for f in res.findings:
+        if "concentration" in f.details:
+            lines.append(notes.concentration_phrase(f.details["concentration"], "USD", "sum"))
+    return [x for x in lines if "one-off" in x]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_one_bulk_order_is_told_as_one_order_never_a_trend(seed: int) -> None:
+    df = _sales(seed)
+    bulk = df[df["event"] == "purchase"].iloc[[-1]].copy()
+    bulk["amount"] = 40000.0
+    df = pd.concat([df, bulk], ignore_index=True)
+    res = quant.analyse(df, scenario_config(SALES), CURRENT)
+    said = _said(res)
+    assert any("One order of $40,000" in x for x in said), (said, res.watch)
+    assert not any(f.kind == "trend" and f.metric == "revenue" for f in res.findings)
+    w = next(x for x in res.watch if x["metric"] == "revenue")
+    truth = 40000.0 / w["change_abs"]  # the bulk order against the whole rise
+    assert w["concentration"]["largest_event_share"] == pytest.approx(truth)
+
+
+def test_two_heavy_customers_make_most_of_a_rise_in_orders() -> None:
+    df = _sales(2)
+    rows = df[
+        (df["event"] == "purchase") & (df["timestamp"] >= pd.Timestamp(CURRENT.start, tz="UTC"))
+    ]
+    heavy = pd.concat([rows.iloc[[0]]] * 70 + [rows.iloc[[1]]] * 60, ignore_index=True)
+    df = pd.concat([df, heavy], ignore_index=True)
+    res = quant.analyse(df, scenario_config(SALES), CURRENT)
+    conc = [x.get("concentration") for x in res.watch if x["metric"] == "orders"]
+    conc += [f.details.get("concentration") for f in res.findings if f.metric == "orders"]
+    conc = [c for c in conc if c]
+    assert conc and conc[0]["users"] <= 2 and conc[0]["share"] >= 0.5, (res.watch, res.findings)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8])
+def test_null_sales_say_nothing_about_one_offs(seed: int) -> None:
+    res = quant.analyse(_sales(seed), scenario_config(SALES), CURRENT)
+    assert not _said(res)
+    assert len(res.findings) <= 1
+
+
+# ============================================================================================
+# Mix versus rate
+# ============================================================================================
+FUNNEL = {
+    "conversion": MetricSpec(
+        "conversion", "conversion", "Conversion", from_event="visit", to_event="purchase"
+    )
+}
+RATES = {"organic": 0.3, "paid": 0.05, "email": 0.4}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_more_visitors_from_a_low_converting_channel_is_a_mix_shift(seed: int) -> None:
+    from insightlib.quant import notes
+
+    df = funnel(seed, 7 * WEEKS, n_users=8000, convert=RATES,
+                activity=newcomers("channel", "paid", 0.7, CURRENT.start))  # fmt: skip
+    res = quant.analyse(df, scenario_config(FUNNEL), CURRENT)
+    f = next(f for f in res.findings if f.metric == "conversion" and not f.segment)
+    assert f.direction == "down"
+    mix = f.details["mix_shift"]
+    assert mix["segment"] == {"channel": "paid"} and mix["share_now"] > mix["share_before"]
+    # the shares are the truth: paid visitors' share of all visitors, now and before
+    visits = df[df["event"] == "visit"]
+    wk = visits["timestamp"] >= pd.Timestamp(CURRENT.start, tz="UTC")
+    now = visits[wk].drop_duplicates("user_id")
+    assert mix["share_now"] == pytest.approx((now["channel"] == "paid").mean())
+    assert not [g for g in res.findings if g.segment]  # no segment's rate "fell"
+    said = notes.mix_phrase(mix, "conversion")
+    assert "from paid (channel)" in said and "no channel's own rate changed" in said
+
+
+def test_a_real_rate_drop_in_one_channel_is_not_a_mix_shift() -> None:
+    drop = in_segment("channel", "paid", 0.3, CURRENT.start)
+    df = funnel(1, 7 * WEEKS, n_users=8000, convert={"organic": 0.3, "paid": 0.3, "email": 0.4},
+                conversion=drop)  # fmt: skip
+    res = quant.analyse(df, scenario_config(FUNNEL), CURRENT)
+    assert any(f.segment == (("channel", "paid"),) for f in res.findings), res.findings
+    assert not any("mix_shift" in f.details for f in res.findings)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+def test_null_funnels_stay_quiet(seed: int) -> None:
+    res = quant.analyse(funnel(seed, 7 * WEEKS, n_users=8000, convert=RATES),
+                        scenario_config(FUNNEL), CURRENT)  # fmt: skip
+    assert len(res.findings) <= 1
+    assert not any("mix_shift" in f.details for f in res.findings)

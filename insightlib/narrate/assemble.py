@@ -245,6 +245,10 @@ def build_document(
     n_feedback = (files.get("feedback") or {}).get("rows")
     if n_feedback is None and getattr(qual, "assignments", None) is not None:
         n_feedback = len(qual.assignments)
+    from insightlib.quant import notes as qnotes
+
+    watch = qnotes.watch_lines(getattr(quant, "watch", ()) or (), period.grain)
+    too_small = qnotes.too_small_line(getattr(quant, "too_small", ()) or (), period.grain)
     text = digest(
         board,
         config,
@@ -253,6 +257,7 @@ def build_document(
         n_tests=n_tests,
         glossary=gloss,
         has_feedback=bool(n_feedback),
+        watch=watch,
     )
     text = inert_markup(text)  # it is pasted into chat and e-mail: no live markup from user text
     params = {
@@ -302,7 +307,11 @@ def build_document(
             "n_feedback": n_feedback,
             "nothing_found": not insights,
             "text": summary_text(board, len(insights), period.grain),
+            "watch": watch,
+            "too_small": too_small,
         },
+        # every metric overall: the scoreboard (quant/changes.py, Context.scoreboard)
+        "metrics": qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ()),
         "insights": [i.to_dict() for i in insights],
         "themes": [_theme_dict(t) for t in themes],
         "questions": [_question_dict(q) for q in questions],

@@ -43,8 +43,12 @@ def digest(
     n_tests: int | None = None,
     glossary: Sequence[Term] = (),
     has_feedback: bool = True,
+    watch: Sequence[str] = (),
 ) -> str:
-    """The chat/e-mail summary: at most 150 words, plain English, from the board's insights."""
+    """The chat/e-mail summary: at most 150 words, plain English, from the board's insights.
+
+    ``watch`` holds "worth watching" lines (large moves that are not significant), told when
+    nothing else stood out instead of "nothing unusual"."""
     gloss = tuple(glossary)
     kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
     title = config.title or f"{config.project} {kind} insights".strip()
@@ -58,10 +62,21 @@ def digest(
         )
         read = " and read what customers wrote" if has_feedback else ""
         body = f"Nothing unusual {this_period(period.grain)}. {checked}{read}; nothing stood out."
+        for n in (2, 1):  # as many "worth watching" lines as the digest's limits allow
+            if len(watch) < n:
+                continue
+            text = (
+                f"No clear change {this_period(period.grain)}. {checked}{read}. Worth watching: "
+                + " ".join(watch[:n])
+            )
+            if lint_text(apply_plain(f"{head}\n{text}\n{foot}", gloss), gloss, DIGEST_LIMITS).ok:
+                body = text
+                break
         if n_tests == 0:  # honest about what could not be concluded
             body = (
-                f"Too little data to test for a change {this_period(period.grain)}. No number we track "
-                f"had {config.min_volume} users or events, so we cannot say if anything changed."
+                f"Too little data to test for a change {this_period(period.grain)}. No number we "
+                "track had data in both this and earlier periods, so we cannot say if anything "
+                "changed."
             )
         if not has_feedback:
             body += (

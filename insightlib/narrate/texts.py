@@ -278,6 +278,20 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
             )
             cores.append(f"{label}{_place(ins)} {verb} {tf.pct_change(ins.change_rel)} {this}")
     out = []
+    mix = ins.details.get("mix_shift")
+    if mix:  # the segment mix moved, not a segment's rate: say that, never "X's rate fell"
+        from insightlib.quant.notes import mix_phrase
+
+        said = mix_phrase(mix, ins.metric_kind, ins.unit)
+        out += [f"{core}. {said}" for core in cores]
+        out += [f"{core}." for core in cores]
+        return out
+    conc = ins.details.get("concentration")
+    if conc:  # a few users (or one order) make most of it: say so, with the figure
+        from insightlib.quant.notes import concentration_phrase
+
+        said = concentration_phrase(conc, ins.unit, ins.metric_kind)
+        out += [f"{core}. {said}" for core in cores]
     for core in cores:
         if mostly:
             out.append(f"{core}{mostly}.")

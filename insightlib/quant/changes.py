@@ -93,6 +93,8 @@ TAU_MIN_VOLUME = 20  # series used to estimate the usual wobble: at least this m
 DRIVER_SHARE = 0.5
 MAX_DRIVERS = 8
 WATCH_REL = 0.2  # a move this large that is not significant goes on the watch list
+CONCENTRATED_USERS = 3  # "a few": at most this many users ...
+CONCENTRATED_SHARE = 0.5  # ... making at least this share of a change
 SCOREBOARD_PERIODS = 12
 
 
@@ -131,6 +133,7 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
     )
 
     ctx = Context(config, period, plist, series, daily, dstart)
+    ctx.table = table
     findings = ctx.run()
     tests = ctx.tests_frame()
     return QuantResult(
@@ -210,6 +213,8 @@ class Context:
         self.dcubes = {m: Cube(daily, m, self.ddates) for m in config.metrics}
         self.tau2: dict[str, float] = {}
         self.detect: dict[tuple[str, str], S.Detect] = {}
+        self.table: Any = None  # the events (Ibis), for per-user looks at a change
+        self.concentration: dict[tuple[str, str], dict[str, Any]] = {}
         self.history_z: dict[tuple[str, str], list[float]] = {}
 
     # ----------------------------------------------------------------------------------------
@@ -229,6 +234,7 @@ class Context:
                 q = S.bh(np.array([t.p for t in tests]))
                 for t, qv in zip(tests, q, strict=True):
                     t.q = float(qv)
+        self._concentration()
         findings: list[Finding] = []
         for m in self.config.metrics.values():
             trends = timeseries.trend_findings(self, m)
@@ -411,6 +417,56 @@ class Context:
                 )
         return out
 
+    def _mix_shift(self, m: MetricSpec, cube: Cube, t: Test) -> dict[str, Any] | None:
+        """An overall rate or mean that moved mainly because the mix of segments moved.
+
+        For each segment column: the decomposition's mix part (see :func:`stats.decompose`);
+        when it makes at least half of the change and no value of that column moved
+        significantly on its own (its own change test), the change is a mix shift. The segment
+        named is the one whose share grew most among those on the side of the move (for a fall:
+        a rate below the old overall rate)."""
+        ci = len(self.dates) - 1
+        sc = self.scale(m, self.base_idx, ci)
+        best: dict[str, Any] | None = None
+        for col in self.config.segments:
+            keys = cube.keys_of((col,))
+            if len(keys) < 2:
+                continue
+            cur = np.array([cube.get(k)[ci] for k in keys])
+            base = np.array([[cube.get(k)[i] for k in keys] for i in self.base_idx])
+            dec = S.decompose(m.kind, cur, base, sc)
+            total = float(dec["total"][0])
+            mix = float(np.nansum(dec["mix"]))
+            if not total or mix / total < 0.5:
+                continue
+            moved = [
+                k for k in keys
+                if (x := self.tests_by("change", m.name, k)) is not None and self.sig(x)
+            ]  # fmt: skip
+            if moved:
+                continue
+            n1, n0 = cur[:, S.DEN], base.sum(axis=0)[:, S.DEN]
+            w1, w0 = n1 / n1.sum(), n0 / n0.sum()
+            r0 = dec["baseline"]
+            big_r0 = float(np.nansum(w0 * np.nan_to_num(r0)))
+            side = (r0 - big_r0) * t.direction > 0
+            grew = np.where(side & np.isfinite(r0), w1 - w0, -np.inf)
+            j = int(np.argmax(grew))
+            if not np.isfinite(grew[j]) or grew[j] <= 0:
+                continue
+            cand = {
+                "column": col,
+                "segment": dict(segment_from_key(keys[j])),
+                "share_before": float(w0[j]),
+                "share_now": float(w1[j]),
+                "segment_rate": float(r0[j]),
+                "overall_rate_before": big_r0,
+                "mix_share": mix / total,
+            }
+            if best is None or cand["mix_share"] > best["mix_share"]:
+                best = cand
+        return best
+
     def _explained_by_anomaly(self, m: MetricSpec, key: str, t: Test) -> bool:
         days = [
             a
@@ -517,6 +573,13 @@ class Context:
             "missing_periods": self.missing,
             "metric_kind": m.kind,
         }
+        conc = self.concentration.get((m.name, t.key))
+        if conc is not None:
+            details["concentration"] = conc
+        if t.key == "all" and m.is_ratio:
+            mix = self._mix_shift(m, cube, t)
+            if mix is not None:
+                details["mix_shift"] = mix
         start = timeseries.onset(self, m, t.key, t.direction) if level(t.key) <= 1 else None
         if start is not None:
             details["onset"] = start
@@ -561,6 +624,81 @@ class Context:
         )
 
     # ----------------------------------------------------------------------------------------
+    # Concentration: a few users (or one order) make most of a count or sum change
+    # ----------------------------------------------------------------------------------------
+    def _concentration(self) -> None:
+        """For every significant change or trend of a count or sum (overall and per segment
+        value): the smallest number of users, at most :data:`CONCENTRATED_USERS`, whose own
+        change makes at least :data:`CONCENTRATED_SHARE` of the change this period. Such a
+        move is told with that figure and is never a trend (the trend test is set aside)."""
+        if self.table is None:
+            return
+        ci = len(self.dates) - 1
+        for m in self.config.metrics.values():
+            if m.kind not in ("count", "sum"):
+                continue
+            keys = {
+                t.key
+                for t in self.tests
+                if t.metric == m.name and t.family in ("change", "trend") and level(t.key) <= 1
+                and (
+                    t.q <= self.alpha
+                    or (t.family == "change" and t.key == "all" and abs(t.rel or 0) >= WATCH_REL)
+                )
+            }  # fmt: skip
+            if not keys:
+                continue
+            first = self.plist[self.base_idx[0]].start
+            per_user = engine.user_contributions(
+                self.table, self.config, m.name, self.period.grain, first, self.period.end
+            )
+            for key in sorted(keys):
+                conc = self._concentrated(m, per_user, key, ci)
+                if conc is None:
+                    continue
+                self.concentration[(m.name, key)] = conc
+                for t in self.tests:
+                    if t.family == "trend" and t.metric == m.name and t.key == key:
+                        t.eligible = False
+                        t.note = "a few users make most of the move: not a trend"
+
+    def _concentrated(
+        self, m: MetricSpec, per_user: pd.DataFrame, key: str, ci: int
+    ) -> dict[str, Any] | None:
+        sub = per_user
+        for col, val in segment_from_key(key):
+            sub = sub[sub[col].astype(str) == str(val)]
+        cur_day = self.dates[ci]
+        base_days = [self.dates[i] for i in self.base_idx]
+        k = len(base_days)
+        cur = sub[sub["p"] == cur_day].set_index("user_id")
+        base = sub[sub["p"].isin(base_days)].groupby("user_id")["num"].sum() / k
+        users = cur.index.union(base.index)
+        contrib = cur["num"].reindex(users, fill_value=0.0) - base.reindex(users, fill_value=0.0)
+        total = float(contrib.sum())
+        if not total or len(contrib) < 2:
+            return None
+        d = 1.0 if total > 0 else -1.0
+        ranked = (contrib * d).sort_values(ascending=False)
+        top = ranked.iloc[:CONCENTRATED_USERS].cumsum() / abs(total)
+        hit = np.flatnonzero(top.to_numpy() >= CONCENTRATED_SHARE)
+        if not len(hit):
+            return None
+        n = int(hit[0]) + 1
+        out: dict[str, Any] = {
+            "users": n,
+            "share": float(top.iloc[n - 1]),
+            "amount": float(ranked.iloc[:n].sum() * d),
+            "total_change": total,
+            "active_users": int(len(cur)),
+        }
+        if d > 0 and len(cur):
+            big = float(cur["top"].max())
+            out["largest_event"] = big
+            out["largest_event_share"] = big / total
+        return out
+
+    # ----------------------------------------------------------------------------------------
     # Too small, watch list, scoreboard
     # ----------------------------------------------------------------------------------------
     def too_small(self) -> list[dict[str, Any]]:
@@ -579,6 +717,7 @@ class Context:
                     "volume": det.volume,
                     "need": det.need if math.isfinite(det.need) else None,
                     "unit": _volume_unit(self.config.metrics[metric].kind),
+                    "kind": self.config.metrics[metric].kind,
                 }
             )
         return out
@@ -599,6 +738,8 @@ class Context:
                 {
                     "metric": t.metric,
                     "label": self.config.metrics[t.metric].label,
+                    "unit": self.config.metrics[t.metric].unit,
+                    "kind": self.config.metrics[t.metric].kind,
                     "current": c.current,
                     "baseline": c.baseline,
                     "change_abs": c.diff,
@@ -609,6 +750,9 @@ class Context:
                     "q_value": t.q,
                 }
             )
+            conc = self.concentration.get((t.metric, "all"))
+            if conc is not None:
+                out[-1]["concentration"] = conc
         return sorted(out, key=lambda w: -abs(w["change_rel"]))
 
     def scoreboard(self, findings: list[Finding]) -> list[dict[str, Any]]:
@@ -651,6 +795,7 @@ class Context:
                     "change_abs": c.diff if c else None,
                     "change_rel": c.rel if c else None,
                     "interval": [c.ci_low, c.ci_high] if c else None,
+                    "baseline_periods": [self.plist[i].label for i in self.base_idx],
                     "p_value": t.p if t else None,
                     "q_value": t.q if t else None,
                     "status": status,

@@ -577,3 +577,33 @@ def _long(wide: pd.DataFrame, plan: _Plan, grain: str, per_event: bool = False) 
         )
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["metric", "segment", "period_start"], ignore_index=True)
+
+
+def user_contributions(
+    events: ir.Table,
+    config: Config,
+    metric: str,
+    grain: str,
+    start: date,
+    end: date,
+) -> pd.DataFrame:
+    """Per user and period of ``grain`` (``start`` to ``end``): the user's part of a count or
+    sum metric (``num``), their largest single event (``top``: 1 for counts, the largest value
+    for sums) and their segment values (columns named as in ``insight.toml``; the smallest when
+    a user's values changed). Only users with a part come back.
+
+    Used to tell whether a few users (or one order) make most of a change.
+    """
+    m = config.metrics[metric]
+    if m.kind not in ("count", "sum"):
+        raise InputError(f"user contributions are for count and sum metrics, not {m.kind}.")
+    t = _prepare(events, config, start, end)
+    t = t.filter(t.event == m.event).mutate(p=_period(t.ts, grain))
+    if m.kind == "count":
+        t = t.mutate(x=ibis.literal(1.0, "float64"))
+    else:
+        t = t.mutate(x=t[f"v{_value_columns(config).index(m.column)}"].fill_null(0.0))
+    segs = {c: t[f"g{i}"].min() for i, c in enumerate(config.segments)}
+    out = t.group_by(["p", "user_id"]).aggregate(num=t.x.sum(), top=t.x.max(), **segs).execute()
+    out["p"] = pd.to_datetime(out["p"]).dt.date
+    return out

@@ -535,7 +535,7 @@ def detectable(
     if not math.isfinite(b) or vol <= 0 or b == 0:
         return Detect(False, max(vol, 0.0), math.inf, 0.0)
     if kind in ADDITIVE:
-        phi = dispersion(kind, np.vstack([base_rows, cur]))
+        phi = dispersion(kind, base_rows)  # the usual jumpiness, not this period's outlier
         diff, var = abs(b), phi * abs(b) * (2.0 + 1.0 / k)
     elif kind == "conversion":
         r2 = 2 * b if b <= 0.5 else b / 2

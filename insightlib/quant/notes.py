@@ -1,0 +1,127 @@
+"""Plain sentences for what the quantitative step found beside its findings: the watch list
+(large moves that are not significant), the series too small to tell, and the scoreboard rows
+carried in ``insights.json`` under ``metrics``. Every number comes from
+:class:`insightlib.quant.changes.QuantResult`; narration only places these lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from insightlib.text import numbers as tf
+
+__all__ = [
+    "watch_lines",
+    "too_small_line",
+    "metrics_rows",
+    "concentration_phrase",
+    "mix_phrase",
+]
+
+_PER = {"day": "a day", "week": "a week", "month": "a month"}
+
+
+def _signed_pct(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return ("+" if x > 0 else "−" if x < 0 else "") + tf.pct_change(x)
+
+
+def watch_lines(watch: Sequence[dict[str, Any]], grain: str) -> list[str]:
+    """One "worth watching" line per large move that is not significant, with its interval
+    (relative to the baseline): "Orders: +30% on the usual level, but it could be anything
+    from −5% to +65%, so not yet a finding."""
+    out = []
+    for w in watch:
+        b = w["baseline"]
+        lo, hi = (w["ci_low"] / b, w["ci_high"] / b) if b else (math.nan, math.nan)
+        line = (
+            f"{w['label']}: {_signed_pct(w['change_rel'])} on the usual level, but it could be "
+            f"anything from {_signed_pct(lo)} to {_signed_pct(hi)}, so not yet a finding."
+        )
+        conc = w.get("concentration")
+        if conc:
+            line += f" {concentration_phrase(conc, w.get('unit'), w.get('kind'))}"
+        out.append(line)
+    return out
+
+
+def concentration_phrase(conc: dict[str, Any], unit: str | None, kind: str | None) -> str:
+    """ "One order of $40,000 makes 81% of the rise." / "Two customers make 64% of the fall."
+
+    The largest single event is named when it alone makes most of the change; else the few
+    users. Not a trend, and said so."""
+    rise = "rise" if conc["total_change"] > 0 else "fall"
+    big = conc.get("largest_event_share")
+    if kind == "sum" and big is not None and big >= 0.5:
+        v = tf.value_text(conc["largest_event"], kind, unit)
+        if big >= 0.995:
+            return f"One order of {v} is the whole {rise}: a one-off, not a trend."
+        return f"One order of {v} makes {tf.pct(big, 0)} of the {rise}: a one-off, not a trend."
+    n = conc["users"]
+    who = "One customer" if n == 1 else f"{tf.count(n).capitalize()} customers"
+    verb = "makes" if n == 1 else "make"
+    return (
+        f"{who} {verb} {tf.pct(min(conc['share'], 1.0), 0)} of the {rise}: a one-off, not a trend."
+    )
+
+
+def too_small_line(items: Sequence[dict[str, Any]], grain: str) -> str:
+    """One line naming the metrics too small to tell a doubling from noise (and how many
+    segment series were), with about how many a period they would need; "" when none."""
+    per = _PER.get(grain, f"a {grain}")
+    overall = [x for x in items if not x["segment"]]
+    segs = [x for x in items if x["segment"]]
+    parts = []
+    for x in overall:
+        need = x.get("need")
+        needs = f"needs about {tf.count(math.ceil(need))} {per}" if need else "too jumpy"
+        vol = tf.count(round(x["volume"]))
+        what = (
+            f"about {vol}"
+            if x.get("unit") == "events" and x.get("kind") == "count"
+            else (f"from about {vol} {x.get('unit', 'events')}")
+        )
+        parts.append(f"{x['label']} ({what} {per}; {needs})")
+    if not parts and not segs:
+        return ""
+    text = "Too small to tell whether they changed: " + "; ".join(parts) if parts else ""
+    if segs:
+        n = len(segs)
+        tail = f"{n} segment series {'is' if n == 1 else 'are'} too small to tell (still checked)"
+        text = f"{text}. Also, {tail}" if text else f"{tail[0].upper()}{tail[1:]}"
+    return text + "."
+
+
+def metrics_rows(scoreboard: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scoreboard rows for ``insights.json`` (JSON-safe: non-finite numbers become null)."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float):
+            return v if math.isfinite(v) else None
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        return v
+
+    return [clean(dict(r)) for r in scoreboard]
+
+
+def mix_phrase(mix: dict[str, Any], kind: str | None, unit: str | None = None) -> str:
+    """ "It moved because more of the mix came from paid (45% of users, from 30%), which
+    converts less; no channel's own rate changed."""
+    col = mix["column"].replace("_", " ")
+    value = ", ".join(str(v) for v in mix["segment"].values())
+    low = mix["segment_rate"] < mix["overall_rate_before"]
+    if kind == "conversion":
+        noun, how = "users", ("convert less" if low else "convert more")
+    else:
+        noun, how = "values", ("are lower" if low else "are higher")
+    return (
+        f"The mix moved, not the rates: {tf.pct(mix['share_now'], 0)} of {noun} now come from "
+        f"{value} ({col}), up from {tf.pct(mix['share_before'], 0)}, and they {how}; no "
+        f"{col}'s own rate changed."
+    )
