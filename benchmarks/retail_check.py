@@ -129,7 +129,7 @@ def truth(src: Path) -> pd.DataFrame:
 
 
 def report(ws: Path, label: str) -> dict:
-    from insightlib import fuse
+    from insightlib.narrate import assemble
     from insightlib.qual import analyse as qual
     from insightlib.quant import changes as quant
     from insightlib.quant import engine
@@ -140,7 +140,7 @@ def report(ws: Path, label: str) -> dict:
     per = parse_period(label)
     q = quant.analyse(engine.connect(w.events), w.config, per)
     ql = qual.analyse_feedback(w.feedback, w.config, per)
-    return fuse.build_document(
+    return assemble.build_document(
         quant=q, qual=ql, knowledge=w.knowledge, glossary=w.glossary, config=w.config,
         period=per, provenance={"files": w.files}, check=False,
     )  # fmt: skip

@@ -1172,8 +1172,10 @@ def fuse(
     order = sorted(drafts, key=lambda d: (-d[0].score, d[0].id))
     for ins, f in order:
         ins = replace(ins, related=tuple(sorted(rel[ins.id])))
+        seasonal = bool((f.details or {}).get("seasonal", {}).get("in_line"))  # asks no team
         needs = (
             not ins.explained
+            and not seasonal
             and ins.score >= QUESTION_MIN_SCORE
             and (ins.kind in CHANGE_KINDS or (ins.kind == "emerging_theme" and not ins.related))
         )

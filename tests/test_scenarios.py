@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -219,3 +220,95 @@ def test_null_funnels_stay_quiet(seed: int) -> None:
                         scenario_config(FUNNEL), CURRENT)  # fmt: skip
     assert len(res.findings) <= 1
     assert not any("mix_shift" in f.details for f in res.findings)
+
+
+# ============================================================================================
+# Seasonality
+# ============================================================================================
+SEASON = {
+    "active_users": MetricSpec("active_users", "distinct_users", "Active users"),
+    "orders": MetricSpec("orders", "count", "Orders", event="purchase"),
+}
+XMAS = period_of(date(2026, 11, 30), "week")  # 2026-W49; last year: 2025-W49 (1 Dec 2025)
+
+
+def _season(f1: float, f2: float):
+    def rate(day: date, users: object) -> float:
+        if date(2025, 12, 1) <= day <= date(2025, 12, 24):
+            return f1
+        if date(2026, 11, 30) <= day <= date(2026, 12, 24):
+            return f2
+        return 1.0
+
+    return rate
+
+
+def _two_years(seed: int, f1: float, f2: float) -> quant.QuantResult:
+    s = _season(f1, f2)
+    df = events(seed, 700, n_users=1500, rates={"purchase": (60 / 7, s)}, activity=s)
+    return quant.analyse(df, scenario_config(SEASON), XMAS)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_same_rise_as_last_year_is_the_season(seed: int) -> None:
+    from insightlib.quant import notes
+
+    res = _two_years(seed, 1.5, 1.5)
+    told = [f for f in res.findings if not f.segment]
+    assert told, res.findings
+    for f in told:
+        s = f.details["seasonal"]
+        assert s["in_line"] and s["last_year_period"] == "2025-W49", s
+        assert s["last_year_change_rel"] > 0.1 and f.score < 0.35
+        assert "the usual season" in notes.seasonal_phrase(s, "week")
+    board = {r["metric"]: r for r in res.scoreboard}
+    assert any(r["status"] == "seasonal" for r in board.values())
+
+
+def test_a_rise_beyond_last_years_is_news_with_the_season_separated() -> None:
+    from insightlib.quant import notes
+
+    res = _two_years(0, 1.5, 2.5)
+    f = next(f for f in res.findings if f.metric == "active_users" and not f.segment)
+    s = f.details["seasonal"]
+    assert not s["in_line"] and s["beyond_season_rel"] > 0.1
+    assert math.isclose(
+        1 + s["change_rel"], (1 + s["last_year_change_rel"]) * (1 + s["beyond_season_rel"])
+    )
+    assert "beyond the season" in notes.seasonal_phrase(s, "week")
+    assert f.score > 0.5  # news ranks as news
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_two_flat_years_stay_quiet(seed: int) -> None:
+    res = _two_years(seed, 1.0, 1.0)
+    assert len(res.findings) <= 1, [(f.kind, f.metric, f.segment) for f in res.findings]
+
+
+def test_seasonal_findings_ask_no_team() -> None:
+    from insightlib.narrate import assemble
+    from insightlib.qual import analyse as qual
+
+    res = _two_years(0, 1.5, 1.5)
+    cfg = scenario_config(SEASON)
+    empty = pd.DataFrame(columns=["id", "created_at", "source", "text"])
+    doc = assemble.build_document(
+        quant=res, qual=qual.analyse_feedback(empty, cfg, XMAS), knowledge=None, glossary=None,
+        config=cfg, period=XMAS, check=False,
+    )  # fmt: skip
+    assert doc["insights"] and not doc["questions"]
+    assert doc["metrics"] and {r["metric"] for r in doc["metrics"]} == set(SEASON)
+
+
+def test_public_holidays_of_a_country_segment() -> None:
+    from insightlib.quant import notes
+
+    days = notes.public_holidays((("country", "DE"),), [(date(2026, 12, 21), date(2026, 12, 27))])
+    assert [d["date"] for d in days] == ["2026-12-25", "2026-12-26"]
+    uk = notes.public_holidays(
+        (("country", "United Kingdom"),), [(date(2011, 4, 18), date(2011, 4, 24))]
+    )
+    assert [d["name"] for d in uk] == ["Good Friday"]
+    assert (
+        notes.public_holidays((("plan", "DE"),), [(date(2026, 12, 21), date(2026, 12, 27))]) == []
+    )

@@ -28,6 +28,7 @@ and place, not proof of cause.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -200,6 +201,23 @@ def _about(x: float) -> str:
     return f"about {tf.count(tf.round_half_up(x))}"
 
 
+def _seasonal(ins: Insight, grain: str, sentences: list[str]) -> list[str]:
+    """Each sentence followed by what last year did over the same periods (seasonality)."""
+    season = ins.details.get("seasonal")
+    days = [d for d in ins.details.get("holidays", []) if d["date"] >= ins.window_start.isoformat()]
+    if days:
+        d = days[0]
+        when = tf.day(dt.date.fromisoformat(d["date"]))
+        said = f"It coincided with {d['name']} in {tf.country_name(d['country'])} ({when})."
+        sentences = [f"{x} {said}" for x in sentences] + sentences
+    if not season:
+        return sentences
+    from insightlib.quant.notes import seasonal_phrase
+
+    said = seasonal_phrase(season, grain)
+    return [f"{x} {said}" for x in sentences] + sentences
+
+
 def _what_candidates(ins: Insight, grain: str) -> list[str]:
     """First sentences, richest first: what happened and how much."""
     up = _up(ins)
@@ -245,7 +263,7 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
             )
         out.append(f"{label}{_place(ins)} {keep} {moving}: {_v(ins, ins.current)} {this}.")
         out.append(f"{label}{_place(ins)} {keep} {moving}.")
-        return out
+        return _seasonal(ins, grain, out)
     noun = _conv_noun(ins)
     drv = _key_driver(ins) if not ins.segment else None
     mostly = f", mostly {tf.where(drv.segment)}" if drv is not None else ""
@@ -278,6 +296,8 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
             )
             cores.append(f"{label}{_place(ins)} {verb} {tf.pct_change(ins.change_rel)} {this}")
     out = []
+    if ins.details.get("seasonal") or ins.details.get("holidays"):
+        return _seasonal(ins, grain, [f"{core}." for core in cores])
     mix = ins.details.get("mix_shift")
     if mix:  # the segment mix moved, not a segment's rate: say that, never "X's rate fell"
         from insightlib.quant.notes import mix_phrase

@@ -70,7 +70,7 @@ comes first, and a one-day blip or a small segment's wobble comes later.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -93,6 +93,9 @@ TAU_MIN_VOLUME = 20  # series used to estimate the usual wobble: at least this m
 DRIVER_SHARE = 0.5
 MAX_DRIVERS = 8
 WATCH_REL = 0.2  # a move this large that is not significant goes on the watch list
+SEASONAL_FACTOR = 0.3  # a move in line with last year's ranks this much lower
+SEASONAL_MARGIN = math.log(1.2)  # in line: within 20% of last year's move
+CHANGE_FINDINGS = ("metric_change", "segment_driver", "hidden_change")
 CONCENTRATED_USERS = 3  # "a few": at most this many users ...
 CONCENTRATED_SHARE = 0.5  # ... making at least this share of a change
 SCOREBOARD_PERIODS = 12
@@ -134,6 +137,10 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
 
     ctx = Context(config, period, plist, series, daily, dstart)
     ctx.table = table
+    ly = [last_year(p) for p in plist]
+    if ly[ctx.base_idx[0]].start >= first:  # a year of history: compare with last year too
+        ly_series = engine.metric_series(table, config, grain, ly[0].start, ly[-1].end, pairs=False)
+        ctx.last_year = (ly, ly_series)
     findings = ctx.run()
     tests = ctx.tests_frame()
     return QuantResult(
@@ -146,6 +153,14 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
         watch=tuple(ctx.watch(findings)),
         scoreboard=tuple(ctx.scoreboard(findings)),
     )
+
+
+def last_year(p: Period) -> Period:
+    """The same period a year earlier: the ISO week 52 weeks back (same weekdays), the same
+    month, the day 364 days back (same weekday)."""
+    if p.grain == "month":
+        return period_of(date(p.start.year - 1, p.start.month, 1), "month")
+    return period_of(p.start - timedelta(days=364), p.grain)
 
 
 def _volume_unit(kind: str) -> str:
@@ -214,6 +229,8 @@ class Context:
         self.tau2: dict[str, float] = {}
         self.detect: dict[tuple[str, str], S.Detect] = {}
         self.table: Any = None  # the events (Ibis), for per-user looks at a change
+        # (the same periods a year earlier, their series): seasonality, when history allows
+        self.last_year: tuple[list[Period], pd.DataFrame] | None = None
         self.concentration: dict[tuple[str, str], dict[str, Any]] = {}
         self.history_z: dict[tuple[str, str], list[float]] = {}
 
@@ -241,6 +258,8 @@ class Context:
             anomalies = timeseries.anomaly_findings(self, m)
             changes = self._change_findings(m, trends, anomalies)
             findings += changes + trends + anomalies
+        findings = self._seasonal(findings)
+        findings = self._holidays(findings)
         findings.sort(key=lambda f: (-f.score, f.kind, f.metric or "", segment_key(f.segment)))
         return findings
 
@@ -624,6 +643,88 @@ class Context:
         )
 
     # ----------------------------------------------------------------------------------------
+    # Seasonality: the same move at the same time last year
+    # ----------------------------------------------------------------------------------------
+    def _seasonal(self, findings: list[Finding]) -> list[Finding]:
+        """Compare each change and trend (overall, per segment value) with last year's move
+        over the same periods. In line (same direction, not significantly different on the log
+        scale): seasonal, ranked low (score x :data:`SEASONAL_FACTOR`) and asking no team.
+        Beyond it: news, with last year's part given so the seasonal part is separated."""
+        if self.last_year is None:
+            return findings
+        ly_periods, ly_series = self.last_year
+        cube = {m: Cube(ly_series, m, [p.start for p in ly_periods]) for m in self.config.metrics}
+        have = ly_series[ly_series["segment"] == "all"].groupby("period_start")["users"].max()
+        ok = [bool(have.get(p.start, 0) > 0) for p in ly_periods]
+        ci = len(self.dates) - 1
+        out = []
+        for f in findings:
+            key = segment_key(f.segment)
+            m = self.config.metrics.get(f.metric or "")
+            if m is None or level(key) > 1 or f.kind not in (*CHANGE_FINDINGS, "trend"):
+                out.append(f)
+                continue
+            rows, rows_ly = self.cubes[m.name].get(key), cube[m.name].get(key)
+            if f.kind == "trend":
+                idx = [i for i in range(ci + 1) if self.plist[i].label in f.details["periods"]]
+                a, b = [idx[0]], idx[-1]
+            else:
+                a, b = self.base_idx, ci
+            if not (ok[b] and all(ok[i] for i in a)):
+                out.append(f)
+                continue
+            now = self._log_move(m, rows, a, b)
+            then = self._log_move(m, rows_ly, a, b)
+            if now is None or then is None:
+                out.append(f)
+                continue
+            (l1, v1), (l0, v0) = now, then
+            p = S.normal_p((l1 - l0) / math.sqrt(max(v1 + v0, 1e-300)))
+            # in line: the same direction, not significantly different and within
+            # :data:`SEASONAL_MARGIN` of last year's move (so a weak test is no excuse)
+            in_line = sign(l1) == sign(l0) and p >= self.alpha and abs(l1 - l0) <= SEASONAL_MARGIN
+            season = {
+                "last_year_period": ly_periods[b].label,
+                "last_year_change_rel": math.exp(l0) - 1,
+                "change_rel": math.exp(l1) - 1,
+                "beyond_season_rel": math.exp(l1 - l0) - 1,
+                "p_value": p,
+                "in_line": in_line,
+            }
+            details = {**f.details, "seasonal": season}
+            score = round(f.score * SEASONAL_FACTOR, 4) if in_line else f.score
+            out.append(replace(f, details=details, score=score))
+        return out
+
+    def _holidays(self, findings: list[Finding]) -> list[Finding]:
+        """Public holidays in the finding's country (a segment column of countries) during the
+        period (and the same period last year, for seasonal comparisons)."""
+        from insightlib.quant.notes import public_holidays
+
+        out = []
+        for f in findings:
+            spans = [(self.period.start, self.period.end)]
+            season = f.details.get("seasonal")
+            if season:
+                ly = last_year(self.period)
+                spans.append((ly.start, ly.end))
+            days = public_holidays(f.segment, spans) if f.segment else []
+            out.append(replace(f, details={**f.details, "holidays": days}) if days else f)
+        return out
+
+    def _log_move(
+        self, m: MetricSpec, rows: np.ndarray, a: list[int], b: int
+    ) -> tuple[float, float] | None:
+        """log(value at ``b`` / baseline over ``a``) and its variance (with the usual wobble)."""
+        sc = self.scale(m, a, b)
+        c, vc = S.point(m.kind, rows[b])
+        base, vb = S.baseline(m.kind, rows[a], sc)
+        if not (c > 0 and base > 0):
+            return None
+        t2 = self.tau2.get(m.name, 0.0)
+        return math.log(c / base), vc / c**2 + vb / base**2 + 2 * t2
+
+    # ----------------------------------------------------------------------------------------
     # Concentration: a few users (or one order) make most of a count or sum change
     # ----------------------------------------------------------------------------------------
     def _concentration(self) -> None:
@@ -767,7 +868,9 @@ class Context:
             t = self.tests_by("change", m.name, "all")
             c: S.Change | None = t.obj if t is not None else None
             own = [f for f in findings if f.metric == m.name and not f.segment]
-            if own:
+            if own and own[0].details.get("seasonal", {}).get("in_line"):
+                status = "seasonal"
+            elif own:
                 status = "rising" if own[0].direction == "up" else "falling"
             elif m.name in small:
                 status = "too small to tell"

@@ -18,6 +18,7 @@ __all__ = [
     "metrics_rows",
     "concentration_phrase",
     "mix_phrase",
+    "seasonal_phrase",
 ]
 
 _PER = {"day": "a day", "week": "a week", "month": "a month"}
@@ -125,3 +126,43 @@ def mix_phrase(mix: dict[str, Any], kind: str | None, unit: str | None = None) -
         f"{value} ({col}), up from {tf.pct(mix['share_before'], 0)}, and they {how}; no "
         f"{col}'s own rate changed."
     )
+
+
+def seasonal_phrase(season: dict[str, Any], grain: str) -> str:
+    """In line: "As last year (+38% then, +41% now), this is the season." Beyond: "The same
+    weeks last year moved +38%; about +25% of this is beyond the season."."""
+    gw = {"day": "day", "week": "weeks", "month": "month"}.get(grain, grain)
+    then, now = _signed_pct(season["last_year_change_rel"]), _signed_pct(season["change_rel"])
+    if season["in_line"]:
+        return f"The same {gw} last year moved as much ({then} then, {now} now): the usual season."
+    extra = _signed_pct(season["beyond_season_rel"])
+    return f"The same {gw} last year moved {then}; about {extra} of this is beyond the season."
+
+
+def public_holidays(
+    segment_values: Sequence[tuple[str, str]], periods: Sequence[tuple[Any, Any]]
+) -> list[dict[str, str]]:
+    """Public holidays (the ``holidays`` package, offline) of the countries named in a
+    segment's country column, inside the given ``(start, end)`` date ranges: what may explain a
+    move at this time of year. Country values may be ISO codes (``DE``) or English names
+    (``Germany``); others are skipped."""
+    import holidays
+
+    from insightlib.text.numbers import _COUNTRY_COLS, COUNTRIES
+
+    by_name = {v.lower(): k for k, v in COUNTRIES.items()}
+    by_name.update({"united kingdom": "GB", "uk": "GB", "eire": "IE", "usa": "US"})
+    supported = holidays.list_supported_countries()
+    out = []
+    for col, val in segment_values:
+        if col.lower() not in _COUNTRY_COLS:
+            continue
+        code = str(val).upper() if str(val).upper() in supported else by_name.get(str(val).lower())
+        if code not in supported:
+            continue
+        for start, end in periods:
+            years = range(start.year, end.year + 1)
+            for day, name in sorted(holidays.country_holidays(code, years=years).items()):
+                if start <= day <= end:
+                    out.append({"country": str(val), "date": day.isoformat(), "name": name})
+    return out
