@@ -734,7 +734,6 @@ class Context:
         move is told with that figure and is never a trend (the trend test is set aside)."""
         if self.table is None:
             return
-        ci = len(self.dates) - 1
         for m in self.config.metrics.values():
             if m.kind not in ("count", "sum"):
                 continue
@@ -749,12 +748,8 @@ class Context:
             }  # fmt: skip
             if not keys:
                 continue
-            first = self.plist[self.base_idx[0]].start
-            per_user = engine.user_contributions(
-                self.table, self.config, m.name, self.period.grain, first, self.period.end
-            )
             for key in sorted(keys):
-                conc = self._concentrated(m, per_user, key, ci)
+                conc = self._concentrated(m, key)
                 if conc is None:
                     continue
                 self.concentration[(m.name, key)] = conc
@@ -763,40 +758,33 @@ class Context:
                         t.eligible = False
                         t.note = "a few users make most of the move: not a trend"
 
-    def _concentrated(
-        self, m: MetricSpec, per_user: pd.DataFrame, key: str, ci: int
-    ) -> dict[str, Any] | None:
-        sub = per_user
-        for col, val in segment_from_key(key):
-            sub = sub[sub[col].astype(str) == str(val)]
-        cur_day = self.dates[ci]
-        base_days = [self.dates[i] for i in self.base_idx]
-        k = len(base_days)
-        cur = sub[sub["p"] == cur_day].set_index("user_id")
-        base = sub[sub["p"].isin(base_days)].groupby("user_id")["num"].sum() / k
-        users = cur.index.union(base.index)
-        contrib = cur["num"].reindex(users, fill_value=0.0) - base.reindex(users, fill_value=0.0)
-        total = float(contrib.sum())
-        if not total or len(contrib) < 2:
+    def _concentrated(self, m: MetricSpec, key: str) -> dict[str, Any] | None:
+        ci = len(self.dates) - 1
+        rows = self.cubes[m.name].get(key)
+        total = float(rows[ci, S.NUM] - rows[self.base_idx, S.NUM].mean())
+        if not total:
             return None
-        d = 1.0 if total > 0 else -1.0
-        ranked = (contrib * d).sort_values(ascending=False)
-        top = ranked.iloc[:CONCENTRATED_USERS].cumsum() / abs(total)
-        hit = np.flatnonzero(top.to_numpy() >= CONCENTRATED_SHARE)
-        if not len(hit):
+        d = 1 if total > 0 else -1
+        got = engine.top_contributors(
+            self.table, self.config, m.name, self.period.grain, self.dates[ci],
+            [self.dates[i] for i in self.base_idx], dict(segment_from_key(key)), d,
+            CONCENTRATED_USERS,
+        )  # fmt: skip
+        top = np.cumsum(np.array(got["top"]) * d) / abs(total)
+        hit = np.flatnonzero(top >= CONCENTRATED_SHARE)
+        if not len(hit) or got["users"] < 2:
             return None
         n = int(hit[0]) + 1
         out: dict[str, Any] = {
             "users": n,
-            "share": float(top.iloc[n - 1]),
-            "amount": float(ranked.iloc[:n].sum() * d),
+            "share": float(top[n - 1]),
+            "amount": float(sum(got["top"][:n])),
             "total_change": total,
-            "active_users": int(len(cur)),
+            "active_users": got["users"],
         }
-        if d > 0 and len(cur):
-            big = float(cur["top"].max())
-            out["largest_event"] = big
-            out["largest_event_share"] = big / total
+        if d > 0 and got["largest_event"] is not None:
+            out["largest_event"] = got["largest_event"]
+            out["largest_event_share"] = got["largest_event"] / total
         return out
 
     # ----------------------------------------------------------------------------------------

@@ -579,31 +579,59 @@ def _long(wide: pd.DataFrame, plan: _Plan, grain: str, per_event: bool = False) 
     return out.sort_values(["metric", "segment", "period_start"], ignore_index=True)
 
 
-def user_contributions(
+def top_contributors(
     events: ir.Table,
     config: Config,
     metric: str,
     grain: str,
-    start: date,
-    end: date,
-) -> pd.DataFrame:
-    """Per user and period of ``grain`` (``start`` to ``end``): the user's part of a count or
-    sum metric (``num``), their largest single event (``top``: 1 for counts, the largest value
-    for sums) and their segment values (columns named as in ``insight.toml``; the smallest when
-    a user's values changed). Only users with a part come back.
+    current: date,
+    baseline: Sequence[date],
+    segment: dict[str, str],
+    direction: int,
+    n: int = 3,
+) -> dict[str, Any]:
+    """The ``n`` users whose own change makes most of a count or sum change, in the database.
 
-    Used to tell whether a few users (or one order) make most of a change.
+    Each user's change is their part of the metric in the ``current`` period minus their mean
+    part over the ``baseline`` periods (period starts at ``grain``), among the events of
+    ``segment`` (column -> value). Returns ``top`` (the largest changes in ``direction``, most
+    first), ``total`` (the change of everyone), ``largest_event`` (the largest single event of
+    the current period: 1 for counts, the largest value for sums) and ``users`` (users with a
+    part now). Only these few numbers leave the database.
     """
     m = config.metrics[metric]
     if m.kind not in ("count", "sum"):
-        raise InputError(f"user contributions are for count and sum metrics, not {m.kind}.")
-    t = _prepare(events, config, start, end)
-    t = t.filter(t.event == m.event).mutate(p=_period(t.ts, grain))
+        raise InputError(f"top contributors are for count and sum metrics, not {m.kind}.")
+    days = [current, *baseline]
+    first = min(days)
+    last = max(days) + timedelta(days=31)
+    t = _prepare(events, config, first, last)
+    t = t.filter(t.event == m.event).mutate(p=period_start(t.ts, grain))
+    for i, c in enumerate(config.segments):
+        if c in segment:
+            t = t.filter(t[f"g{i}"] == str(segment[c]))
+    t = t.filter(t.p.isin(days))
     if m.kind == "count":
         t = t.mutate(x=ibis.literal(1.0, "float64"))
     else:
         t = t.mutate(x=t[f"v{_value_columns(config).index(m.column)}"].fill_null(0.0))
-    segs = {c: t[f"g{i}"].min() for i, c in enumerate(config.segments)}
-    out = t.group_by(["p", "user_id"]).aggregate(num=t.x.sum(), top=t.x.max(), **segs).execute()
-    out["p"] = pd.to_datetime(out["p"]).dt.date
-    return out
+    now = t.p == current
+    k = float(len(baseline))
+    u = t.group_by("user_id").aggregate(
+        cur=t.x.sum(where=now).fill_null(0.0),
+        base=t.x.sum(where=~now).fill_null(0.0),
+        big=t.x.max(where=now),
+    )
+    u = u.mutate(d=u.cur - u.base / k)
+    totals = u.aggregate(
+        total=u.d.sum(), big=u.big.max(), users=(u.cur != 0).ifelse(1, 0).sum()
+    ).execute()
+    key = u.d * float(direction)
+    top = u.order_by(key.desc()).limit(n).select("d").execute()
+    row = totals.iloc[0]
+    return {
+        "top": [float(x) for x in top["d"]],
+        "total": float(row["total"]) if pd.notna(row["total"]) else 0.0,
+        "largest_event": float(row["big"]) if pd.notna(row["big"]) else None,
+        "users": int(row["users"]) if pd.notna(row["users"]) else 0,
+    }
