@@ -477,7 +477,11 @@ def knowledge_from_answers(
 def merge_knowledge(
     knowledge: pd.DataFrame | None, db: str | os.PathLike[str], project: str, before: date
 ) -> pd.DataFrame | None:
-    """The workspace knowledge plus :func:`knowledge_from_answers` (unchanged if none)."""
+    """The workspace knowledge dated up to ``before`` (the reported period's end: a report
+    never uses what was written later) plus :func:`knowledge_from_answers`."""
+    if knowledge is not None and len(knowledge) and "date" in knowledge.columns:
+        days = pd.to_datetime(knowledge["date"], errors="coerce").dt.date
+        knowledge = knowledge[~(days > before).fillna(False).astype(bool)].reset_index(drop=True)
     extra = knowledge_from_answers(db, project, before)
     if extra.empty:
         return knowledge
@@ -517,30 +521,55 @@ def _latest(verdicts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def track_record(
     db: str | os.PathLike[str], project: str, doc: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The project's track record; ``doc`` (the current run) is counted in as well."""
+    """The project's track record; ``doc`` (the current run) is counted in as well.
+
+    As of the run's period: only runs, questions, verdicts and answers about periods starting
+    no later than it count, so a backfilled earlier week shows the record as it stood then
+    (and backfills in any order give the same reports)."""
+    period = (doc or {}).get("period") or {}
+    label, start = str(period.get("label") or ""), str(period.get("start") or "")
+    starts = dict(
+        _read(Path(db), "SELECT label, period_start FROM runs WHERE project = ?", (project,))
+    )
+    if label:
+        starts[label] = start
+
+    def upto(lbl: Any) -> bool:
+        return not start or starts.get(str(lbl), "9999") <= start
+
     raised = {
         r[0]
-        for r in _read(Path(db), "SELECT DISTINCT id FROM insights WHERE project = ?", (project,))
+        for r in _read(
+            Path(db), "SELECT DISTINCT id, label FROM insights WHERE project = ?", (project,)
+        )
+        if upto(r[1])
     }
     raised |= {str(i.get("id")) for i in (doc or {}).get("insights") or []}
-    latest = _latest([v for v in verdicts_of(db, project) if v["insight_id"] in raised])
+    latest = _latest(
+        [v for v in verdicts_of(db, project) if v["insight_id"] in raised and upto(v["period"])]
+    )
     counts = {k: sum(1 for v in latest.values() if v["verdict"] == k) for k in VERDICTS}
     settled = sum(counts[k] for k in SETTLED)
     asked = {
         qid: at
-        for qid, at in _read(
-            Path(db), "SELECT question_id, asked_at FROM questions WHERE project = ?", (project,)
+        for qid, at, lbl in _read(
+            Path(db),
+            "SELECT question_id, asked_at, period FROM questions WHERE project = ?",
+            (project,),
         )
+        if upto(lbl)
     }
     for q in (doc or {}).get("questions") or []:
         asked.setdefault(str(q.get("id")), _now(None))
     first_answer: dict[str, str] = {}
-    for qid, created in _read(
+    for qid, created, lbl in _read(
         Path(db),
-        "SELECT question_id, MIN(created_at) FROM answers WHERE project = ? GROUP BY question_id",
+        "SELECT question_id, MIN(created_at), MIN(period) FROM answers WHERE project = ? "
+        "GROUP BY question_id",
         (project,),
     ):
-        first_answer[qid] = created
+        if upto(lbl):
+            first_answer[qid] = created
     days = []
     for qid, at in first_answer.items():
         if qid in asked:
