@@ -409,7 +409,10 @@ def run(
     timings["load"] = time.perf_counter() - t
 
     t = step(1)
-    q = quant.analyse(engine.connect(ws.events), cfg, per)
+    if ws.events is None:  # feedback only: nothing to measure (each section says so)
+        q = quant.no_events()
+    else:
+        q = quant.analyse(engine.connect(ws.events), cfg, per)
     timings["quant"] = time.perf_counter() - t
 
     t = step(2)

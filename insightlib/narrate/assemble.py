@@ -258,7 +258,13 @@ def build_document(
         glossary=gloss,
         has_feedback=bool(n_feedback),
         watch=watch,
+        has_events=not getattr(quant, "no_events", False),
     )
+    missing = []  # each input the workspace lacks, said once
+    if getattr(quant, "no_events", False):
+        missing.append("Numbers: there is no events file, so no metrics were measured.")
+    if not n_feedback:
+        missing.append("Customer words: there is no feedback, so nothing customers wrote was read.")
     text = inert_markup(text)  # it is pasted into chat and e-mail: no live markup from user text
     params = {
         "grain": period.grain,
@@ -309,6 +315,7 @@ def build_document(
             "text": summary_text(board, len(insights), period.grain),
             "watch": watch,
             "too_small": too_small,
+            "missing": missing,
         },
         # every metric overall: the scoreboard (quant/changes.py, Context.scoreboard)
         "metrics": qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ()),

@@ -44,6 +44,7 @@ def digest(
     glossary: Sequence[Term] = (),
     has_feedback: bool = True,
     watch: Sequence[str] = (),
+    has_events: bool = True,
 ) -> str:
     """The chat/e-mail summary: at most 150 words, plain English, from the board's insights.
 
@@ -78,7 +79,12 @@ def digest(
                 "track had data in both this and earlier periods, so we cannot say if anything "
                 "changed."
             )
-        if not has_feedback:
+        if not has_events:  # feedback only
+            body = (
+                f"Nothing unusual in what customers wrote {this_period(period.grain)}. There is "
+                "no event data, so no numbers were checked."
+            )
+        elif not has_feedback:
             body += (
                 " There was no customer feedback, so we cannot say why numbers moved."
                 if n_tests == 0
@@ -86,6 +92,8 @@ def digest(
             )
         return apply_plain(f"{head}\n{body}\n{foot}", gloss)
     tail = "More changes are in the full report." if n_more else "Nothing else stood out."
+    if not has_events:
+        tail += " There is no event data, so no numbers were checked."
     text = ""
     for level in (0, 1, 2):
         items = "\n".join(_digest_item(i, level) for i in board)

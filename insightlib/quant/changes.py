@@ -116,6 +116,14 @@ class QuantResult:
     watch: tuple[dict[str, Any], ...] = ()
     # every metric overall: current, baseline, change, interval, status, recent values
     scoreboard: tuple[dict[str, Any], ...] = ()
+    no_events: bool = False  # a feedback-only workspace: nothing was measured
+
+
+def no_events() -> QuantResult:
+    """The quantitative step of a workspace without events: nothing measured, said once."""
+    series = pd.DataFrame({c: [] for c in engine.SERIES_COLUMNS})
+    tests = Context.tests_frame_of([], lambda t: False)
+    return QuantResult((), series, series.copy(), tests, 0, no_events=True)
 
 
 # ============================================================================================
@@ -902,6 +910,10 @@ class Context:
         return None
 
     def tests_frame(self) -> pd.DataFrame:
+        return self.tests_frame_of(self.tests, self.sig)
+
+    @staticmethod
+    def tests_frame_of(tests: list[Test], sig: Any) -> pd.DataFrame:
         rows = [
             {
                 "family": t.family,
@@ -914,13 +926,13 @@ class Context:
                 "change_rel": t.rel,
                 "p_value": t.p,
                 "q_value": t.q,
-                "significant": self.sig(t),
+                "significant": sig(t),
                 "n_current": t.n_cur,
                 "n_baseline": t.n_base,
                 "reported": t.reported,
                 "note": t.note,
             }
-            for t in self.tests
+            for t in tests
         ]
         cols = ["family", "metric", "segment", "date", "current", "baseline", "change_abs"]
         cols += ["change_rel", "p_value", "q_value", "significant", "n_current", "n_baseline"]

@@ -22,6 +22,7 @@ __all__ = [
 ]
 
 _PER = {"day": "a day", "week": "a week", "month": "a month"}
+COUNTRY_COLUMNS = ("country", "market", "region", "country_code")  # segment columns of countries
 
 
 def _signed_pct(x: float) -> str:
@@ -148,14 +149,14 @@ def public_holidays(
     (``Germany``); others are skipped."""
     import holidays
 
-    from insightlib.text.numbers import _COUNTRY_COLS, COUNTRIES
+    from insightlib.text.numbers import COUNTRIES
 
     by_name = {v.lower(): k for k, v in COUNTRIES.items()}
     by_name.update({"united kingdom": "GB", "uk": "GB", "eire": "IE", "usa": "US"})
     supported = holidays.list_supported_countries()
     out = []
     for col, val in segment_values:
-        if col.lower() not in _COUNTRY_COLS:
+        if col.lower() not in COUNTRY_COLUMNS:
             continue
         code = str(val).upper() if str(val).upper() in supported else by_name.get(str(val).lower())
         if code not in supported:

@@ -456,7 +456,15 @@ def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
         head = "Nothing unusual" + (f" in {' and '.join(data)}" if data else "")
     if compared:
         head = f"{head}, compared with {compared}" if head else f"Compared with {compared}"
-    return lead, f"{head}." if head else ""
+    rest = f"{head}." if head else ""
+    # what the run could not look at, what is worth watching, what is too small to tell
+    extra = [str(x) for x in summary.get("missing") or []]
+    watch = [str(x) for x in summary.get("watch") or []]
+    if watch:
+        extra.append("Worth watching: " + " ".join(watch))
+    if summary.get("too_small"):
+        extra.append(str(summary["too_small"]))
+    return lead, " ".join([rest, *extra]).strip()
 
 
 def _audience_title(run: Run, audience: str) -> str:

@@ -412,11 +412,13 @@ def load_config(workspace: str | Path) -> Config:
     aliases = _str_list(project.get("aliases", []), "[project] aliases", file)
 
     src_raw = raw.get("sources")
-    if not isinstance(src_raw, dict) or "events" not in src_raw:
+    if not isinstance(src_raw, dict) or not ({"events", "feedback"} & set(src_raw)):
         raise ConfigError(
-            '[sources] must name at least the events file, e.g. events = "events.parquet".',
+            '[sources] must name the events file (events = "events.parquet"), the feedback '
+            'file (feedback = "feedback.csv"), or both.',
             file=file,
         )
+    has_events = "events" in src_raw
     _check_keys(src_raw, (*SOURCE_NAMES, "timestamp_format"), "[sources]", file)
     timestamp_formats = _timestamp_formats(src_raw.get("timestamp_format"), file)
     sources: dict[str, Path] = {}
@@ -451,7 +453,15 @@ def load_config(workspace: str | Path) -> Config:
         raise ConfigError("[segments] columns lists a column twice.", file=file)
 
     met_raw = raw.get("metrics")
-    if not isinstance(met_raw, dict) or not met_raw:
+    if not has_events:  # feedback only: no numbers to track
+        if met_raw:
+            raise ConfigError(
+                "[metrics] need event data: add [sources] events, or remove the metrics to "
+                "read feedback only.",
+                file=file,
+            )
+        met_raw = {}
+    elif not isinstance(met_raw, dict) or not met_raw:
         raise ConfigError("define at least one metric, e.g. [metrics.active_users].", file=file)
     metrics: dict[str, MetricSpec] = {}
     for mname, m in met_raw.items():

@@ -45,7 +45,7 @@ class Workspace:
     """
 
     config: Config
-    events: Path | pd.DataFrame
+    events: Path | pd.DataFrame | None  # None: a feedback-only workspace
     feedback: pd.DataFrame
     knowledge: pd.DataFrame
     glossary: pd.DataFrame
@@ -721,6 +721,8 @@ def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
 def _load_events(
     cfg: Config, files: dict[str, dict[str, Any]], notes: list[str]
 ) -> tuple[Any, date, date]:
+    if cfg.events_source is None and cfg.source("events") is None:  # a feedback-only workspace
+        return None, date.min, date.min
     if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
         return load_events(cfg, files, list(EVENT_BASE))
     path = cfg.sources["events"]
@@ -900,7 +902,16 @@ def load_workspace(path: str | Path) -> Workspace:
     feedback = _load_feedback(cfg, files, notes)
     knowledge = _load_knowledge(cfg, files, notes)
     glossary = _load_glossary(cfg, files)
-    if files["events"].get("duplicate_rows"):
+    if events is None:  # feedback only: the data's days are the feedback's
+        if feedback.empty:
+            raise DataError(
+                "the feedback has no rows, and there are no events; nothing to report on.",
+                file=cfg.rel(cfg.sources["feedback"]),
+            )
+        days = pd.to_datetime(feedback["created_at"], utc=True).dt.date
+        first, last = days.min(), days.max()
+        notes.append("No events file: numbers are not tracked; only feedback is read.")
+    elif files["events"].get("duplicate_rows"):
         notes.append(
             f"{files['events']['path']}: {files['events']['duplicate_rows']} exact duplicate event "
             "rows (same time, user, event and values) were kept; check the export if unexpected."
