@@ -311,9 +311,9 @@ BAD: list[Case] = [
     ),
     Case(
         "toml_metric_key_the_kind_ignores",
-        _toml('label = "Active users"', 'label = "Active users"\nevent = "app_open"'),
-        r"insight\.toml: \[metrics\.active_users\] event: a metric of kind 'distinct_users' "
-        r"does not use 'event'",
+        _toml('label = "Active users"', 'label = "Active users"\ncolumn = "revenue"'),
+        r"insight\.toml: \[metrics\.active_users\] column: a metric of kind 'distinct_users' "
+        r"does not use 'column'",
     ),
     Case(
         "toml_metric_column_on_a_count",

@@ -110,8 +110,14 @@ _WRONG_TYPES = [
     ),
     (
         'label = "Active users"',
-        'label = "Active users"\nevent = "app_open"',
-        r"\[metrics\.active_users\] event: a metric of kind 'distinct_users' does not use 'event'",
+        'label = "Active users"\ncolumn = "revenue"',
+        r"\[metrics\.active_users\] column: a metric of kind 'distinct_users' does not use "
+        r"'column'",
+    ),
+    (
+        'label = "Active users"',
+        'label = "Active users"\nevent = 5',
+        r"\[metrics\.active_users\] event must be a non-empty string",
     ),
     (
         'column = "revenue"',
@@ -151,3 +157,15 @@ def test_timestamp_format_is_read_per_file(tmp_path: Path) -> None:
     assert load_config(_with(tmp_path / "b", per)).timestamp_formats == {
         "feedback": "%d/%m/%Y %H:%M"
     }
+
+
+def test_distinct_users_may_count_only_the_users_of_one_event(tmp_path) -> None:
+    """`event` on a distinct_users metric is applied (customers who ordered), so accepted."""
+    from insightlib.workspace.config import load_config
+
+    (tmp_path / "insight.toml").write_text(
+        '[project]\nname = "X"\n\n[sources]\nevents = "e.parquet"\n\n'
+        '[metrics.buyers]\nkind = "distinct_users"\nevent = "order"\nlabel = "Customers who ordered"\n'
+    )
+    m = load_config(tmp_path).metrics["buyers"]
+    assert (m.kind, m.event) == ("distinct_users", "order")

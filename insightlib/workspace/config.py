@@ -68,8 +68,11 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "mean": ("event", "column"),
     "conversion": ("from", "to"),
 }
-#: Keys every metric may have whatever its kind; the rest are the kind's _NEEDS (a key another
-#: kind uses would be silently ignored by the engine, so it is refused).
+#: Keys a kind may have but does not need: ``distinct_users`` with an ``event`` counts only the
+#: users who did that event (customers who ordered, not everyone active).
+_OPTIONAL: dict[str, tuple[str, ...]] = {"distinct_users": ("event",)}
+#: Keys every metric may have whatever its kind; the rest are the kind's _NEEDS and _OPTIONAL
+#: (a key another kind uses would be silently ignored by the engine, so it is refused).
 _METRIC_COMMON = ("kind", "label", "unit", "good", "description")
 #: ``[sources] timestamp_format``: how ambiguous dates like 05/03/2026 are read.
 TIMESTAMP_FORMATS = ("iso", "day-first", "month-first")
@@ -479,15 +482,16 @@ def load_config(workspace: str | Path) -> Config:
         for need in _NEEDS[kind]:
             if need not in m:
                 raise ConfigError(f"{where} (kind {kind!r}) needs '{need}'.", file=file)
+        optional = _OPTIONAL.get(kind, ())
         for key in m:
-            if key not in _METRIC_COMMON and key not in _NEEDS[kind]:
-                uses = ", ".join(f"'{k}'" for k in (*_NEEDS[kind], *_METRIC_COMMON[1:]))
+            if key not in _METRIC_COMMON and key not in _NEEDS[kind] and key not in optional:
+                uses = ", ".join(f"'{k}'" for k in (*_NEEDS[kind], *optional, *_METRIC_COMMON[1:]))
                 raise ConfigError(
                     f"{where} {key}: a metric of kind {kind!r} does not use '{key}' (it would "
                     f"be ignored). Remove it, or change the kind; this kind uses {uses}.",
                     file=file,
                 )
-        names = {k: _str(m[k], f"{where} {k}", file) for k in _NEEDS[kind]}
+        names = {k: _str(m[k], f"{where} {k}", file) for k in (*_NEEDS[kind], *optional) if k in m}
         good = m.get("good", "up")
         if good not in ("up", "down"):
             raise ConfigError(f"{where} good must be 'up' or 'down', got {good!r}.", file=file)
