@@ -664,6 +664,7 @@ def _details(ins: dict[str, Any], slots_quotes: list[dict[str, Any]]) -> dict[st
             "previous": _previous(84100.0, cur, 1e-4),
             **{**common, "tau": 0.02},
             "onset": "2026-11-16",
+            "covers": ["country=DE&plan=free"],
         }
     if kind == "anomaly":
         return {
@@ -769,7 +770,33 @@ def document(label: str = LABEL) -> dict[str, Any]:
             "nothing_found": False,
             "text": "6 things stood out this week; the biggest: fewer customers complete "
             "checkout, mostly on Android.",
+            "watch": [],
+            "too_small": "",
+            "missing": [],
         },
+        "metrics": [
+            {
+                "metric": "orders",
+                "label": "Orders",
+                "kind": "count",
+                "unit": None,
+                "good": "up",
+                "segment": {},
+                "current": 2380.0,
+                "baseline": 2400.5,
+                "change_abs": -20.5,
+                "change_rel": -0.0085,
+                "interval": [-160.2, 119.2],
+                "baseline_periods": ["2026-W43", "2026-W44", "2026-W45", "2026-W46"],
+                "p_value": 0.77,
+                "q_value": 0.95,
+                "status": "steady",
+                "recent": [
+                    {"period": "2026-W46", "value": 2391.0},
+                    {"period": "2026-W47", "value": 2380.0},
+                ],
+            }
+        ],  # fmt: skip
         "insights": ins,
         "themes": themes(),
         "questions": [QUESTION_ANDROID, QUESTION_ES],

@@ -113,8 +113,8 @@ def test_floor_var_per_kind() -> None:
 
 
 def test_volume_per_kind() -> None:
-    r = row(users=7, denominator=40, events=90)
-    assert S.volume("distinct_users", r) == 7
+    r = row(users=7, numerator=5, denominator=40, events=90)
+    assert S.volume("distinct_users", r) == 5  # the users counted (who did the event, if any)
     assert S.volume("conversion", r) == 40
     assert S.volume("count", r) == 90 and S.volume("sum", r) == 90 and S.volume("mean", r) == 90
 
@@ -138,25 +138,31 @@ def test_baseline_scaled_mean_and_pooled_ratio() -> None:
 
 
 def test_count_change_is_a_z_test_with_the_wobble_added() -> None:
+    """Counts: the interval from the per-user (overdispersed) variance plus the wobble; the
+    p-value the larger of the normal test under "no change" (baseline level x dispersion) and
+    the exact binomial test of effective counts, so it holds at small numbers too."""
     cur = row(numerator=150, sumsq=400)
     base = np.array([row(numerator=100, sumsq=300), row(numerator=120, sumsq=260)])
     b, vb = 110.0, (300 + 260) / 4
+    phi = (400 + 300 + 260) / (150 + 100 + 120)
     for tau2 in (0.0, 0.01):
         c = S.change_test("count", cur, base, tau2=tau2)
         assert c is not None
         se = math.sqrt(400 + vb + tau2 * b * b)
-        z = (150 - b) / se
+        z0 = (150 - b) / math.sqrt(phi * b + vb + tau2 * b * b)
+        x, n = 150 / phi, (150 + 220) / phi
+        exact = min(1.0, 2 * min(st.beta.cdf(1 / 3, x, n - x + 1), st.beta.sf(1 / 3, x + 1, n - x)))
         assert (c.current, c.baseline, c.diff) == pytest.approx((150, b, 40))
-        assert c.se == pytest.approx(se) and c.p == pytest.approx(2 * st.norm.sf(z))
+        assert c.se == pytest.approx(se)
+        assert c.p == pytest.approx(max(2 * st.norm.sf(z0), exact))
         assert c.rel == pytest.approx(40 / 110)
         assert (c.ci_low, c.ci_high) == pytest.approx((40 - 1.959964 * se, 40 + 1.959964 * se))
         assert c.effect == pytest.approx(math.log(150 / 110))
-        assert c.method == "rate test with per-user (overdispersed) variance"
+        assert c.method.startswith("exact rate test of effective counts")
     d = S.change_test("distinct_users", row(numerator=80), np.array([row(numerator=100)]))
-    assert d is not None and d.method == "Poisson rate test"
-    assert d.se == pytest.approx(math.sqrt(180)) and d.p == pytest.approx(
-        S.normal_p(-20 / 180**0.5)
-    )
+    assert d is not None and d.method == "exact Poisson rate test"
+    assert d.se == pytest.approx(math.sqrt(180))
+    assert d.p == pytest.approx(max(S.normal_p(-20 / 200**0.5), 2 * st.binom.cdf(80, 180, 0.5)))
     zero = S.change_test("count", row(numerator=0), np.array([row(numerator=0)]))
     assert zero is not None and zero.rel is None and zero.effect is None and zero.p == 1.0
     assert S.change_test("mean", row(), np.array([row(numerator=1, denominator=1)])) is None

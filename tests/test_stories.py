@@ -251,6 +251,7 @@ def _metrics_rows(series: pd.DataFrame, doc: dict[str, Any]) -> list[dict[str, A
 
 def test_scoreboard_shows_every_metric_or_nothing(tmp_path: Path) -> None:
     doc = fixtures_run.document()
+    doc["metrics"] = []  # a run without a scoreboard
     run = runfolder.open_run(fixtures_run.build_run(tmp_path / "a", doc=doc))
     assert views.scoreboard_html(run).strip() == ""
     assert "scoreboard" not in views.header_html(run, "board")
