@@ -16,7 +16,9 @@ server offers it. Without TLS the password is sent only to a loopback server (te
 relay); elsewhere the send stops with an error instead.
 
 With neither an SMTP host nor a webhook configured (or with ``dry_run``), the message is written
-to ``RUN_DIR/digest.eml`` so it can be opened in a mail program or sent by hand.
+to ``RUN_DIR/digest.eml`` so it can be opened in a mail program or sent by hand. Without any
+recipient (no ``--to``, ``INSIGHTLIB_MAIL_TO``, ``[delivery] recipients`` or webhook) nothing is
+written and the command stops with exit code 2.
 """
 
 from __future__ import annotations
@@ -322,7 +324,7 @@ def _workspace_spec(
     """``[delivery]`` of the workspace named by ``--workspace`` or else by run.json."""
     if workspace is not None:
         cfg = load_config(workspace)  # named explicitly: it must be there and valid
-        return cfg.delivery, str(cfg.path), None
+        return cfg.delivery, _named(cfg), None
     info_path = run / "run.json"
     if not info_path.is_file():
         return None, None, "no run.json: using the environment only"
@@ -330,7 +332,12 @@ def _workspace_spec(
     if not ws or not (Path(ws) / CONFIG_NAME).is_file():
         return None, None, f"workspace {ws or '?'} not reachable: using the environment only"
     cfg = load_config(ws)
-    return cfg.delivery, str(cfg.path), None
+    return cfg.delivery, _named(cfg), None
+
+
+def _named(cfg: Any) -> str | None:
+    """The file to name as a source of settings: only when it has a ``[delivery]`` table."""
+    return str(cfg.path) if cfg.delivery != DeliverySpec() else None
 
 
 # ------------------------------------------------------------------------------------------
@@ -576,6 +583,14 @@ def send(
     run, doc, text = _run_folder(run)
     spec, file, note = _workspace_spec(run, workspace)
     settings = settings_from(spec, env, to=to, file=file)
+    if not settings.recipients and not settings.webhook_url:
+        where = (
+            f"[delivery] recipients in {file}" if file else "[delivery] recipients in insight.toml"
+        )
+        raise ConfigError(
+            f"no recipient: nobody to send {run.name} to. Add --to name@example.com, set "
+            f"{ENV['recipients']} or {where} (or a webhook: {ENV['webhook_url']})."
+        )
     msg, notes = build_message(run, settings)
     lines = [f"run {run}"]
     if settings.sources:  # names only, never values
@@ -585,9 +600,12 @@ def send(
     lines += [f"note: {n}" for n in notes]
 
     if dry_run or not settings.configured:
-        path = write_eml(msg, run / EML_NAME)
         why = "dry run" if dry_run else "no SMTP host or webhook configured"
-        lines.append(f"wrote {path} ({why}; nothing sent)")
+        if settings.recipients:  # an .eml is written only with its To: line
+            path = write_eml(msg, run / EML_NAME)
+            lines.append(f"wrote {path} ({why}; nothing sent)")
+        if dry_run and settings.webhook_url:
+            lines.append(f"would post the digest to {_redact_url(settings.webhook_url)} ({why})")
         return lines
 
     done: list[str] = []

@@ -461,6 +461,11 @@ def run(
             db = root / history.DB_NAME
             doc["history"] = history.compare(db, doc)
             feedback_loop.apply_learning(doc, db, rescore=False)  # verdicts, track record
+            # the digest says what teams said about the board's findings, as the board does
+            from insightlib.narrate.digest import with_verdicts
+            from insightlib.text.redact import inert_markup
+
+            doc["digest"] = inert_markup(with_verdicts(doc["digest"], doc))
             continuing = set(doc["history"].get("continuing", []))
             for ins in doc["insights"]:
                 ins["status"] = "continuing" if ins["id"] in continuing else "new"

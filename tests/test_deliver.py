@@ -323,11 +323,31 @@ def test_dry_run_writes_eml_and_sends_nothing(
     assert msg["To"] == "ceo@example.com"
 
 
+def test_no_recipient_is_exit_2_and_writes_nothing(run_dir: Path, capsys) -> None:
+    """`send` (or `send --dry-run`) without any recipient: exit 2, no .eml without To:, and no
+    claim of settings from a [delivery] table that the workspace does not have."""
+    for args in ([], ["--dry-run"]):
+        assert main(["send", str(run_dir), *args]) == 2
+        out = capsys.readouterr()
+        assert "no recipient" in out.err and "--to" in out.err and "Traceback" not in out.err
+        assert "[delivery]" not in out.out
+        assert not (run_dir / "digest.eml").exists()
+
+
+def test_no_delivery_table_is_not_named_as_a_source(tmp_path: Path, capsys) -> None:
+    ws = write_tiny(tmp_path / "ws")
+    run = _run(tmp_path, workspace=ws)
+    assert main(["send", str(run), "--dry-run", "--to", "me@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "[delivery]" not in out and "settings from --to" in out
+
+
 def test_nothing_configured_writes_a_parseable_eml(run_dir: Path, capsys) -> None:
-    assert main(["send", str(run_dir)]) == 0
+    assert main(["send", str(run_dir), "--to", "me@example.com"]) == 0
     eml = run_dir / "digest.eml"
     assert f"wrote {eml}" in capsys.readouterr().out
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "me@example.com"
     assert msg["Subject"].endswith("(2026-W47)")
     assert msg.get_body(preferencelist=("plain",)).get_content().strip() == DIGEST.strip()
     assert "&lt;img" in msg.get_body(preferencelist=("html",)).get_content()
@@ -338,7 +358,7 @@ def test_nothing_configured_writes_a_parseable_eml(run_dir: Path, capsys) -> Non
 
 def test_missing_board_pdf_sends_without_attachment(run_dir: Path, capsys) -> None:
     (run_dir / "board.pdf").unlink()
-    assert main(["send", str(run_dir)]) == 0
+    assert main(["send", str(run_dir), "--to", "me@example.com"]) == 0
     assert "no board PDF attached" in capsys.readouterr().out
     msg = email.message_from_bytes(
         (run_dir / "digest.eml").read_bytes(), policy=email.policy.default
@@ -354,7 +374,7 @@ def test_latest_sends_the_newest_run(tmp_path: Path, capsys) -> None:
     doc["period"]["end"] = "2026-11-15"
     (older / "insights.json").write_text(json.dumps(doc))
     (tmp_path / "reports" / ".tmp-2026-W48-1").mkdir()  # an unfinished run is ignored
-    assert main(["send", str(tmp_path / "reports"), "--latest"]) == 0
+    assert main(["send", str(tmp_path / "reports"), "--latest", "--to", "me@example.com"]) == 0
     assert (newest / "digest.eml").exists() and not (older / "digest.eml").exists()
     assert main(["send", str(tmp_path / "reports")]) == 2
     assert "add --latest" in capsys.readouterr().err

@@ -173,6 +173,26 @@ def test_board_shows_verdicts_of_its_findings(cycle: dict) -> None:
         assert f"{v['team']} {word}" in cycle["rerun_board"]
 
 
+def test_digest_carries_answers_and_verdicts_like_the_board(cycle: dict) -> None:
+    """After `answer` and `annotate`, the digest (digest.md and insights.json) says what the
+    teams said about the board's findings, as the board does."""
+    doc = cycle["rerun"]
+    digest_md = (cycle["out"] / "2026-W47" / "digest.md").read_text(encoding="utf-8")
+    assert digest_md.strip() == doc["digest"].strip()
+    board_ids = doc["audiences"]["board"]["insight_ids"]
+    said = [i for i in doc["insights"] if i["id"] in board_ids and i.get("verdicts")]
+    assert said, "the sample's W47 board should hold a finding with a verdict"
+    assert "What teams said:" in digest_md
+    for ins in said[:5]:
+        v = ins["verdicts"][-1]
+        word = "answered" if v["source"] == "answer" else v["verdict"]
+        assert f"{v['team']} {word}" in digest_md
+        assert f"{v['team']} {word}" in cycle["rerun_board"]
+    # the links stay the last line
+    assert digest_md.strip().splitlines()[-1].startswith("Full report")
+    assert "What teams said:" not in cycle["w46"]["digest"]
+
+
 # ------------------------------------------------------------------ bad input, no writes
 @pytest.fixture
 def fake_reports(tmp_path: Path) -> Path:

@@ -11,7 +11,7 @@ from insightlib.text.plain import DIGEST_LIMITS, Term, apply_plain, lint_text
 from insightlib.workspace.config import Config
 from insightlib.workspace.periods import Period
 
-__all__ = ["digest", "summary_text"]
+__all__ = ["digest", "summary_text", "with_verdicts"]
 
 
 def _digest_item(ins: Insight, level: int) -> str:
@@ -124,3 +124,35 @@ def summary_text(board: Sequence[Insight], n_insights: int, grain: str) -> str:
     if n_insights > n:
         text += f" The team report has all {n_insights} findings."
     return text
+
+
+def _short(text: str, words: int = 25) -> str:
+    parts = " ".join(str(text).split()).split(" ")
+    out = " ".join(parts[:words])
+    return (out.rstrip(".,;:") + "…") if len(parts) > words else out.rstrip()
+
+
+def with_verdicts(text: str, doc: dict) -> str:
+    """``text`` (the digest) with what teams said about the board's findings, as the board shows
+    it: the latest verdict or answer per finding ("Marketing answered: …"). The lines go before
+    the last line (the links); a digest without any verdict is returned unchanged."""
+    board_ids = list(((doc.get("audiences") or {}).get("board") or {}).get("insight_ids") or [])
+    by_id = {str(i.get("id")): i for i in doc.get("insights") or []}
+    lines: list[str] = []
+    for iid in board_ids:
+        ins = by_id.get(str(iid)) or {}
+        verdicts = ins.get("verdicts") or []
+        if not verdicts:
+            continue
+        v = verdicts[-1]
+        word = "answered" if v.get("source") == "answer" else str(v.get("verdict") or "")
+        what = (ins.get("narrative") or {}).get("headline") or ins.get("title") or ""
+        note = f": {_short(v['note'])}" if v.get("note") else ""
+        about = f" ({_short(what, 12)})" if what else ""
+        lines.append(f"- {v.get('team')} {word}{note}{about}".rstrip(".") + ".")
+    if not lines:
+        return text
+    body = text.rstrip("\n").split("\n")
+    foot = body.pop() if len(body) > 1 else ""
+    block = ["What teams said:", *lines[:5]]
+    return "\n".join([*body, *block, *([foot] if foot else [])])
