@@ -320,19 +320,20 @@ def _run_folder(run_dir: str | Path) -> tuple[Path, dict[str, Any], str]:
 
 def _workspace_spec(
     run: Path, workspace: str | Path | None
-) -> tuple[DeliverySpec | None, str | None, str | None]:
-    """``[delivery]`` of the workspace named by ``--workspace`` or else by run.json."""
+) -> tuple[DeliverySpec | None, str | None, str | None, str | None]:
+    """``[delivery]`` of the workspace named by ``--workspace`` or else by run.json: the spec,
+    the file to name as its source, a note, and ``[report] url``."""
     if workspace is not None:
         cfg = load_config(workspace)  # named explicitly: it must be there and valid
-        return cfg.delivery, _named(cfg), None
+        return cfg.delivery, _named(cfg), None, cfg.report_url
     info_path = run / "run.json"
     if not info_path.is_file():
-        return None, None, "no run.json: using the environment only"
+        return None, None, "no run.json: using the environment only", None
     ws = _read_json(info_path).get("workspace")
     if not ws or not (Path(ws) / CONFIG_NAME).is_file():
-        return None, None, f"workspace {ws or '?'} not reachable: using the environment only"
+        return None, None, f"workspace {ws or '?'} not reachable: using the environment only", None
     cfg = load_config(ws)
-    return cfg.delivery, _named(cfg), None
+    return cfg.delivery, _named(cfg), None, cfg.report_url
 
 
 def _named(cfg: Any) -> str | None:
@@ -356,8 +357,87 @@ def _subject(settings: Settings, doc: dict[str, Any]) -> str:
     return _clean(f"{title}: {when}" if when else title)
 
 
-def _html(text: str, subject: str, attached: bool) -> str:
-    """The digest as a small HTML page; every piece of text is escaped."""
+FOOT = "Full report:"  # the digest's last line names the report files
+
+
+def _links(run: Path, url: str | None) -> list[tuple[str, str]]:
+    """(label, address) of the pages a reader can open: absolute with ``[report] url``, else
+    none (a relative file name in an e-mail opens nothing)."""
+    if not url:
+        return []
+    base = f"{url}/{urllib.parse.quote(run.name)}"
+    return [
+        ("Board summary", f"{base}/board.html"),
+        ("Full team report", f"{base}/team.html"),
+        ("All reports", f"{url}/index.html"),
+    ]
+
+
+def _plain(text: str, links: list[tuple[str, str]]) -> str:
+    """The plain-text body: the digest, its last line naming the pages by their addresses."""
+    if not links:
+        return text
+    lines = text.rstrip("\n").split("\n")
+    if lines and lines[-1].startswith(FOOT):
+        lines.pop()
+    return "\n".join([*lines, *(f"{label}: {href}" for label, href in links)])
+
+
+def _scoreboard_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(label, value, change, status) of every whole-population metric of ``metrics``."""
+    from insightlib.report.views import fmt_change, fmt_value
+
+    rows = []
+    for m in doc.get("metrics") or []:
+        if not isinstance(m, Mapping) or m.get("segment"):
+            continue
+        kind = m.get("kind") or m.get("metric_kind")
+        row = {**m, "metric_kind": kind}
+        change = fmt_change(row) if m.get("change_abs") is not None else "–"
+        rows.append(
+            (
+                str(m.get("label") or m.get("metric") or ""),
+                fmt_value(m.get("current"), kind, m.get("unit")),
+                change,
+                str(m.get("status") or ""),
+            )
+        )
+    return rows
+
+
+_SVG = re.compile(r'<svg class="marks".*?</svg>', re.S)
+
+
+def first_chart_png(run: Path) -> bytes | None:
+    """The board's first chart as a PNG (e-mail programs do not show SVG), or None."""
+    for name in ("board.html", "team.html"):
+        page = run / name
+        if not page.is_file():
+            continue
+        m = _SVG.search(page.read_text(encoding="utf-8", errors="replace"))
+        if not m:
+            continue
+        try:
+            import vl_convert as vlc
+
+            return bytes(vlc.svg_to_png(m.group(0), scale=2))
+        except Exception:  # noqa: BLE001 -- no chart is better than no e-mail
+            return None
+    return None
+
+
+def _html(
+    text: str,
+    subject: str,
+    attached: bool,
+    *,
+    scoreboard: Sequence[tuple[str, str, str, str]] = (),
+    chart_cid: str | None = None,
+    links: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The e-mail's HTML body: the digest, the scoreboard, the first chart, the links. Every
+    piece of text is escaped; links only with ``[report] url`` (absolute addresses)."""
+    esc = html.escape
     parts: list[str] = []
     items: list[str] = []
 
@@ -366,21 +446,48 @@ def _html(text: str, subject: str, attached: bool) -> str:
             parts.append("<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>")
             items.clear()
 
-    for line in text.splitlines():
+    lines = text.splitlines()
+    if links and lines and lines[-1].startswith(FOOT):
+        lines.pop()  # replaced by the real links below
+    for line in lines:
         line = line.strip()
         if not line:
             flush()
         elif line.startswith(("- ", "* ", "• ")):
-            items.append(html.escape(line[2:].strip()))
+            items.append(esc(line[2:].strip()))
         else:
             flush()
-            parts.append(f"<p>{html.escape(line)}</p>")
+            parts.append(f"<p>{esc(line)}</p>")
     flush()
+    if scoreboard:
+        cell = 'style="padding: 2px 10px 2px 0; text-align: left"'
+        head = "".join(f"<th {cell}>{h}</th>" for h in ("Metric", "Now", "Change", "Status"))
+        body = "\n".join(
+            "<tr>" + "".join(f"<td {cell}>{esc(c)}</td>" for c in row) + "</tr>"
+            for row in scoreboard
+        )
+        parts.append(
+            '<h2 style="font-size: 1.1em">Scoreboard</h2>\n'
+            f'<table style="border-collapse: collapse"><tr>{head}</tr>\n{body}\n</table>'
+        )
+    if chart_cid:
+        parts.append(
+            f'<p><img src="cid:{esc(chart_cid)}" alt="The first chart of the board summary" '
+            'style="max-width: 100%; height: auto"></p>'
+        )
+    if links:
+        parts.append(
+            "<p>"
+            + " · ".join(
+                f'<a href="{esc(href, quote=True)}">{esc(label)}</a>' for label, href in links
+            )
+            + "</p>"
+        )
     if attached:
         parts.append("<p><em>The board summary is attached as a PDF.</em></p>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(subject)}</title></head>\n"
+        f"<title>{esc(subject)}</title></head>\n"
         '<body style="font-family: sans-serif; line-height: 1.45; max-width: 40em">\n'
         + "\n".join(parts)
         + "\n</body></html>\n"
@@ -388,9 +495,11 @@ def _html(text: str, subject: str, attached: bool) -> str:
 
 
 def build_message(
-    run_dir: str | Path, settings: Settings | None = None
+    run_dir: str | Path, settings: Settings | None = None, *, url: str | None = None
 ) -> tuple[EmailMessage, list[str]]:
-    """The e-mail for a run: plain-text digest, an escaped HTML alternative, ``board.pdf``.
+    """The e-mail for a run: the digest as plain text, an HTML alternative (digest, scoreboard
+    from insights.json ``metrics``, the board's first chart inline as a PNG, links), ``board.pdf``
+    attached. ``url`` (``[report] url``) makes the links absolute; without it no link is written.
 
     Returns the message and notes (e.g. a missing board PDF).
     """
@@ -413,8 +522,22 @@ def build_message(
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid("insightlib", domain=domain)
     msg["X-Mailer"] = "insightlib"
-    msg.set_content(text + "\n")
-    msg.add_alternative(_html(text, subject, attached), subtype="html")
+    links = _links(run, url)
+    png = first_chart_png(run)
+    cid = make_msgid("chart", domain=domain) if png else None
+    msg.set_content(_plain(text, links) + "\n")
+    body = _html(
+        text,
+        subject,
+        attached,
+        scoreboard=_scoreboard_rows(doc),
+        chart_cid=cid[1:-1] if cid else None,
+        links=links,
+    )
+    msg.add_alternative(body, subtype="html")
+    if png and cid:
+        html_part = msg.get_payload()[1]
+        html_part.add_related(png, maintype="image", subtype="png", cid=cid, filename="chart.png")
     if attached:
         label = re.sub(r"[^A-Za-z0-9._-]+", "-", str((doc.get("period") or {}).get("label", "")))
         msg.add_attachment(
@@ -581,7 +704,7 @@ def send(
     """
     run = find_latest(run_dir) if latest else Path(run_dir)
     run, doc, text = _run_folder(run)
-    spec, file, note = _workspace_spec(run, workspace)
+    spec, file, note, url = _workspace_spec(run, workspace)
     settings = settings_from(spec, env, to=to, file=file)
     if not settings.recipients and not settings.webhook_url:
         where = (
@@ -591,7 +714,7 @@ def send(
             f"no recipient: nobody to send {run.name} to. Add --to name@example.com, set "
             f"{ENV['recipients']} or {where} (or a webhook: {ENV['webhook_url']})."
         )
-    msg, notes = build_message(run, settings)
+    msg, notes = build_message(run, settings, url=url)
     lines = [f"run {run}"]
     if settings.sources:  # names only, never values
         lines.append(f"settings from {', '.join(settings.sources)}")

@@ -687,3 +687,94 @@ def test_every_printed_error_cuts_urls_to_the_host(tmp_path: Path, capsys) -> No
         cli.build_parser = orig
     err = capsys.readouterr().err
     assert SECRET_PATH not in err and "https://h.example.com/…" in err
+
+
+# ------------------------------------------------------------------------------------------
+# The HTML e-mail: scoreboard, first chart inline, links
+# ------------------------------------------------------------------------------------------
+CHART_SVG = (
+    '<svg class="marks" width="120" height="60" viewBox="0 0 120 60" '
+    'xmlns="http://www.w3.org/2000/svg"><rect width="120" height="60" fill="#fff"/>'
+    '<path d="M0,50L60,10L120,30" stroke="#36c" fill="none"/></svg>'
+)
+METRICS = [
+    {
+        "metric": "revenue",
+        "label": "Revenue <script>x</script>",
+        "kind": "sum",
+        "unit": "USD",
+        "current": 22226.0,
+        "baseline": 20000.0,
+        "change_abs": 2226.0,
+        "change_rel": 0.1113,
+        "status": "up",
+        "segment": None,
+    },
+    {"metric": "revenue", "label": "Revenue, Android", "segment": {"platform": "android"}},
+]
+
+
+def _rich_run(tmp_path: Path, toml_extra: str = "") -> Path:
+    ws = write_tiny(tmp_path / "ws", TOML + toml_extra)
+    run = _run(tmp_path, workspace=ws)
+    doc = json.loads((run / "insights.json").read_text(encoding="utf-8"))
+    doc["metrics"] = METRICS
+    (run / "insights.json").write_text(json.dumps(doc), encoding="utf-8")
+    (run / "board.html").write_text(f"<html><body>{CHART_SVG}</body></html>", encoding="utf-8")
+    return run
+
+
+def _eml(run: Path) -> email.message.EmailMessage:
+    return email.message_from_bytes((run / "digest.eml").read_bytes(), policy=email.policy.default)
+
+
+def test_html_email_has_scoreboard_inline_chart_and_absolute_links(tmp_path: Path) -> None:
+    url = "https://reports.example.com/basketly/"
+    run = _rich_run(tmp_path, f'url = "{url}"\n')
+    assert main(["send", str(run), "--dry-run", "--to", "me@example.com"]) == 0
+    msg = _eml(run)
+    page = msg.get_body(preferencelist=("html",)).get_content()
+    # the scoreboard: the whole-population metric, escaped, with value and change
+    assert "Scoreboard" in page and "Revenue &lt;script&gt;x&lt;/script&gt;" in page
+    assert "<script>" not in page and "$22,226" in page and "Revenue, Android" not in page
+    # the first chart inline, as a PNG part the HTML refers to by its Content-ID
+    [img] = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert img.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    cid = img["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in page
+    # links are absolute (no doubled slash), in HTML and in the plain text
+    base = "https://reports.example.com/basketly"
+    for href in (f"{base}/2026-W47/board.html", f"{base}/2026-W47/team.html", f"{base}/index.html"):
+        assert f'href="{href}"' in page
+        assert href in msg.get_body(preferencelist=("plain",)).get_content()
+    assert "Full report: team.html" not in page
+    [pdf] = list(msg.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+
+
+def test_without_report_url_no_file_name_is_written_as_a_link(tmp_path: Path) -> None:
+    run = _rich_run(tmp_path)
+    assert main(["send", str(run), "--dry-run", "--to", "me@example.com"]) == 0
+    msg = _eml(run)
+    page = msg.get_body(preferencelist=("html",)).get_content()
+    assert "<a " not in page and "href=" not in page
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert text.strip() == DIGEST.strip()  # the digest as written, nothing made up
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"reports.example.com"',
+        '"javascript:alert(1)"',
+        '"https://a b.example.com"',
+        "3",
+        '"https://u:pw@reports.example.com"',
+        '"https://reports.example.com/?q=1"',
+    ],
+)
+def test_bad_report_url_is_a_config_error(tmp_path: Path, value: str) -> None:
+    ws = write_tiny(tmp_path / "ws", TOML + f"url = {value}\n")
+    with pytest.raises(ConfigError, match=r"\[report\] url"):
+        load_config(ws)
+    assert main(["check", str(ws)]) == 2

@@ -108,6 +108,11 @@ def test_fragments_escape_user_text(run_dir: Path) -> None:
 def test_formatting() -> None:
     assert views.fmt_value(0.255, "conversion") == "25.5%"
     assert views.fmt_value(104950.0, "sum", "USD") == "$104,950"
+    # currency before the number, given as a code or a symbol (not "22,226 $")
+    assert views.fmt_value(22226.0, "sum", "$") == "$22,226"
+    assert views.fmt_value(104950.0, "sum", "EUR") == "€104,950"
+    assert views.fmt_value(-1150.0, "sum", "€") == "−€1,150"
+    assert views.fmt_value(12.0, "mean", "min") == "12.00 min"
     assert views.fmt_value(-1150.0, "distinct_users") == "−1,150"
     ins = {"metric_kind": "conversion", "change_abs": -0.046, "change_rel": -0.153}
     assert views.fmt_change(ins) == "−4.6 points (−15%)"

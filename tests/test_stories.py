@@ -358,3 +358,12 @@ def test_explorer_uses_the_reports_baseline_and_orders_segments_by_size(tmp_path
     counts = [t["count_current"] for t in views.theme_rows(run.doc, 10**6)]
     assert browser.theme.value == views.theme_rows(run.doc, 1)[0]["id"]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_impact_amount_puts_the_currency_first() -> None:
+    from insightlib.report.stories import _amount
+
+    assert _amount(6213.0, "USD") == "$6,200"
+    assert _amount(6213.0, "$") == "$6,200"
+    assert _amount(-104950.0, "EUR", signed=True) == "−€100,000"
+    assert _amount(1234.0, "kg") == "1,200 kg"

@@ -101,7 +101,10 @@ def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> s
     v = _num(value)
     if v is None:
         return "–"
-    usd = (unit or "").upper() == "USD"
+    from insightlib.text.numbers import currency_symbol
+
+    sym = currency_symbol(unit)  # "$", "€", ... placed before the number, whatever the code
+    usd = sym is not None
     if kind == "conversion":
         text = f"{v * 100:.1f}%"
     elif kind == "mean":
@@ -109,7 +112,7 @@ def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> s
     else:
         text = f"{abs(v):,.0f}" if abs(v) >= 10 or v == int(v) else f"{abs(v):,.1f}"
     if kind != "conversion":
-        text = ("$" if usd else "") + text
+        text = (sym or "") + text
         if v < 0:
             text = "−" + text
         if unit and not usd:

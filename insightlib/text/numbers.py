@@ -49,10 +49,20 @@ __all__ = [
     "change_text",
     "metric_noun",
     "CURRENCY_SYMBOLS",
+    "currency_symbol",
 ]
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 _COUNT_KINDS = ("distinct_users", "count")
+
+
+def currency_symbol(unit: str | None) -> str | None:
+    """The symbol written before an amount for a currency unit given as a code or a symbol
+    (``"USD"`` or ``"$"`` → ``"$"``, ``"eur"`` → ``"€"``); None for any other unit."""
+    u = (unit or "").strip()
+    if u in CURRENCY_SYMBOLS.values():
+        return u
+    return CURRENCY_SYMBOLS.get(u.upper())
 
 
 _WIDE = Context(prec=400)  # wide enough for any float with its decimals (no InvalidOperation)
@@ -195,8 +205,7 @@ def money(x: float, unit: str | None = None) -> str:
 
     Amounts under 100 keep cents; larger ones are whole; millions are shortened.
     """
-    code = (unit or "").upper()
-    sym = CURRENCY_SYMBOLS.get(code)
+    sym = currency_symbol(unit)
     a = abs(x)
     if a >= 1_000_000:
         body = count(a)
@@ -373,7 +382,7 @@ def value_text(x: float, kind: str | None, unit: str | None = None) -> str:
     """A metric value: a share for conversions, money for currency units, else a number."""
     if kind == "conversion":
         return pct(x, 1 if abs(x) < 0.1 else 0)
-    if unit and unit.upper() in CURRENCY_SYMBOLS or (unit and len(unit) == 3 and unit.isupper()):
+    if currency_symbol(unit) or (unit and len(unit) == 3 and unit.isupper()):
         return money(x, unit)
     if kind in _COUNT_KINDS:
         return count(x)

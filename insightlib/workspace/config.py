@@ -48,7 +48,7 @@ _TOP_KEYS = (
     "scores",
 )
 _METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
-_REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title")
+_REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title", "url")
 _AUDIENCE_KEYS = ("depth", "max_findings", "metrics", "segments", "themes", "teams", "title")
 _THEME_KEYS = ("label", "keywords")
 _DELIVERY_KEYS = (
@@ -232,6 +232,8 @@ class Config:
     alpha: float = 0.05
     baseline_periods: int = 4
     title: str = ""
+    # [report] url: where the reports folder is published (makes the e-mail's links absolute)
+    report_url: str | None = None
     themes: dict[str, ThemeSpec] = field(default_factory=dict)
     audiences: dict[str, AudienceSpec] = field(default_factory=dict)
     delivery: DeliverySpec = field(default_factory=DeliverySpec)
@@ -335,6 +337,34 @@ def _str_list(value: Any, where: str, file: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{where} must be a list of strings, got {value!r}.", file=file)
     return tuple(value)
+
+
+def _report_url(value: Any, file: str) -> str | None:
+    """``[report] url``: an http(s) address without spaces, query or fragment; no trailing '/'."""
+    if value is None:
+        return None
+    import urllib.parse
+
+    bad = ConfigError(
+        "[report] url must be the http:// or https:// address where the reports folder is "
+        f'published, like "https://reports.example.com/basketly", got {str(value)[:80]!r}.',
+        file=file,
+    )
+    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
+        raise bad
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise bad from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise bad
+    if parts.username or parts.password:
+        raise ConfigError(
+            "[report] url must not hold a user name or password (it is written into e-mails).",
+            file=file,
+        )
+    return value.strip().rstrip("/")
 
 
 def _delivery(raw: Any, file: str) -> DeliverySpec:
@@ -540,6 +570,7 @@ def load_config(workspace: str | Path) -> Config:
         )
 
     report_title = _text(rep.get("title", ""), "[report] title", file)
+    report_url = _report_url(rep.get("url"), file)
 
     themes: dict[str, ThemeSpec] = {}
     for tname, t in _table(raw.get("themes", {}), "[themes]", file).items():
@@ -604,6 +635,7 @@ def load_config(workspace: str | Path) -> Config:
         alpha=float(alpha),
         baseline_periods=baseline_periods,
         title=report_title,
+        report_url=report_url,
         timestamp_formats=timestamp_formats,
         themes=themes,
         audiences=audiences,
