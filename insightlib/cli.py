@@ -1,4 +1,5 @@
-"""The ``insightlib`` command.
+"""The insightlib command: turn a product team's numbers, customers' words and other teams'
+notes into plain-English insight reports.
 
 Exit codes: 0 success, 2 bad input (a message naming file, column and row; no traceback),
 1 any other failure.
@@ -19,19 +20,113 @@ from insightlib.errors import InputError, InsightError
 __all__ = ["main"]
 
 
+DESCRIPTION = (
+    "Turn a product team's numbers (events), customers' words (feedback) and other teams'\n"
+    "notes (knowledge) into plain-English insight reports: team.html, board.html/pdf,\n"
+    "digest.md and insights.json."
+)
+EXAMPLES = """examples:
+  insightlib sample data/sample                 write the sample workspace
+  insightlib check data/sample                  validate a workspace, change nothing
+  insightlib run data/sample --out reports      analyse the latest complete week
+  insightlib send reports --latest --to me@example.com --dry-run
+  insightlib answer reports q-00d8d636b7 --team Marketing --note "Newsletter on 16 Nov."
+
+Run `insightlib COMMAND --help` for a command's options and examples."""
+
+# per command: (description, examples)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": (
+        "Analyse a workspace for one period and write a run folder (team.html, board.html and\n"
+        "board.pdf, digest.md, insights.json) under the reports root, plus reports/index.html.",
+        "insightlib run data/sample\n"
+        "  insightlib run data/sample --period 2026-W47 --out reports --log reports/run.log",
+    ),
+    "send": (
+        "E-mail a run's digest (HTML and plain text, board PDF attached) and/or post it to a\n"
+        "chat webhook. Settings: [delivery] in insight.toml, the environment, --to.",
+        "insightlib send reports/2026-W47 --to board@example.com\n"
+        "  insightlib send reports --latest --dry-run --to me@example.com",
+    ),
+    "sample": (
+        "Write the seeded sample workspace (a shop with a planted story) to DIR.",
+        "insightlib sample data/sample\n  insightlib sample /tmp/demo --seed 7 --force",
+    ),
+    "check": (
+        "Validate a workspace (insight.toml and the files it names); change nothing.",
+        "insightlib check data/sample",
+    ),
+    "lint-text": (
+        "Check texts for readability and jargon (the plain-English rules of the reports).",
+        "insightlib lint-text reports/2026-W47\n  insightlib lint-text notes.txt --glossary g.csv",
+    ),
+    "annotate": (
+        "Record a team's verdict on a finding (confirmed, refuted, explained, investigating),\n"
+        "or every row of a CSV; the next run shows it and learns from it.",
+        "insightlib annotate reports trend:revenue:plan=plus --team Finance "
+        '--verdict confirmed --note "Trial month."\n'
+        "  insightlib annotate reports --csv verdicts.csv",
+    ),
+    "answer": (
+        "Record a team's answer to an open question of a run; the next run credits it.",
+        'insightlib answer reports q-00d8d636b7 --team Marketing --note "Newsletter on 16 Nov."',
+    ),
+}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own errors are user errors: exit 2
         self.print_usage(sys.stderr)
-        print(f"insightlib: error: {message}", file=sys.stderr)
+        print(f"insightlib: error: {message}{_did_you_mean(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
-def _progress_printer(enabled: bool):
-    def show(step: int, total: int, text: str) -> None:
-        if enabled:
-            print(f"[{step}/{total}] {text}", file=sys.stderr, flush=True)
+def _did_you_mean(message: str) -> str:
+    """`` Did you mean 'run'?`` for argparse's "invalid choice: 'rnu' (choose from ...)"."""
+    import difflib
+    import re
 
-    return show
+    m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not m:
+        return ""
+    choices = re.findall(r"'([^']*)'", m.group(2)) or [
+        c.strip() for c in m.group(2).split(",") if c.strip()
+    ]
+    close = difflib.get_close_matches(m.group(1).lower(), choices, n=2, cutoff=0.5)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+class _Progress:
+    """The progress lines of ``run`` with each step's time. On a terminal a step's line is
+    written when it starts and its time added when it ends; otherwise (``--verbose`` into a
+    file or pipe) one plain line per finished step: ``[2/7] Measuring ... (1.3 s)``."""
+
+    def __init__(self, enabled: bool, tty: bool) -> None:
+        self.enabled, self.tty = enabled, tty
+        self.current: tuple[int, int, str, float] | None = None
+
+    def _end(self, how: str | None = None) -> None:
+        if self.current is None or not self.enabled:
+            self.current = None
+            return
+        step, total, text, t0 = self.current
+        took = how or f"{time.perf_counter() - t0:.1f} s"
+        if self.tty:
+            print(f" {took}", file=sys.stderr, flush=True)
+        else:
+            print(f"[{step}/{total}] {text} ({took})", file=sys.stderr, flush=True)
+        self.current = None
+
+    def __call__(self, step: int, total: int, text: str) -> None:
+        self._end()
+        self.current = (step, total, text, time.perf_counter())
+        if self.enabled and self.tty:
+            print(f"[{step}/{total}] {text} …", end="", file=sys.stderr, flush=True)
+
+    def finish(self, ok: bool) -> None:
+        self._end(None if ok else "failed")
 
 
 class _Log:
@@ -73,9 +168,10 @@ class _Log:
 def _cmd_run(args: argparse.Namespace) -> int:
     from insightlib.pipeline import run
 
-    tty = sys.stderr.isatty() and not args.quiet
+    terminal = sys.stderr.isatty()
+    tty = terminal and not args.quiet
     log = _Log(args.log, f"run {args.workspace}")
-    show = _progress_printer(tty or args.verbose)
+    show = _Progress(tty or args.verbose, tty)
 
     def progress(step: int, total: int, text: str) -> None:
         show(step, total, text)
@@ -90,11 +186,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except BaseException as exc:
+        show.finish(False)
         log.finish(exc)
         raise
+    show.finish(True)
     log.finish(None, result)
     if tty or args.verbose:
         print(f"Reports written to {result}", file=sys.stderr)
+        if tty:  # a hint for a person at a terminal; scripts get plain lines only
+            index = Path(args.out) / "index.html"
+            print(f"Open {index} in a browser to read them.", file=sys.stderr)
     else:
         print(result)
     return 0
@@ -180,10 +281,30 @@ def _cmd_lint_text(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="insightlib", description=__doc__.splitlines()[0])
+    p = _Parser(
+        prog="insightlib",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"insightlib {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks for every error")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND", title="commands"
+    )
+    add_parser = sub.add_parser
+
+    def add(name: str, **kw: object) -> argparse.ArgumentParser:
+        description, examples = COMMANDS[name]
+        return add_parser(
+            name,
+            description=description,
+            epilog=f"examples:\n  {examples}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kw,
+        )
+
+    sub.add_parser = add  # type: ignore[method-assign]
 
     r = sub.add_parser("run", help="analyse a workspace and write the reports")
     r.add_argument("workspace", help="folder holding insight.toml")
