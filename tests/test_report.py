@@ -171,7 +171,9 @@ def test_board_html_shows_the_summary(built: Path) -> None:
         assert shown == (ins["id"] in board_ids), ins["id"]
         if shown:
             assert ins["narrative"]["board"] in text
-    assert page.count("<svg") == len(board_ids)  # one small chart per finding
+    sparklines = len(re.findall(r'<svg\b[^>]*class="spark"', page))  # the scoreboard's
+    assert sparklines == len(doc.get("metrics") or [])
+    assert page.count("<svg") - sparklines == len(board_ids)  # one small chart per finding
     assert "What we ask" in text
     for q in doc["questions"]:
         assert q["text"] in text

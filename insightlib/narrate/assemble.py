@@ -249,6 +249,11 @@ def build_document(
 
     watch = qnotes.watch_lines(getattr(quant, "watch", ()) or (), period.grain)
     too_small = qnotes.too_small_line(getattr(quant, "too_small", ()) or (), period.grain)
+    # every number we track too small to tell (or none testable): say so, not "nothing stood out"
+    small_overall = {
+        x.get("metric") for x in getattr(quant, "too_small", ()) or () if not x.get("segment")
+    }
+    untestable = n_tests == 0 or (bool(config.metrics) and set(config.metrics) <= small_overall)
     text = digest(
         board,
         config,
@@ -259,6 +264,7 @@ def build_document(
         has_feedback=bool(n_feedback),
         watch=watch,
         has_events=not getattr(quant, "no_events", False),
+        untestable=untestable,
     )
     missing = []  # each input the workspace lacks, said once
     if getattr(quant, "no_events", False):
@@ -309,6 +315,7 @@ def build_document(
         "summary": {
             "n_insights": len(insights),
             "n_tests": n_tests,
+            "untestable": untestable,
             "n_events": (files.get("events") or {}).get("rows"),
             "n_feedback": n_feedback,
             "nothing_found": not insights,

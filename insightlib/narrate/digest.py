@@ -45,6 +45,7 @@ def digest(
     has_feedback: bool = True,
     watch: Sequence[str] = (),
     has_events: bool = True,
+    untestable: bool = False,
 ) -> str:
     """The chat/e-mail summary: at most 150 words, plain English, from the board's insights.
 
@@ -73,11 +74,10 @@ def digest(
             if lint_text(apply_plain(f"{head}\n{text}\n{foot}", gloss), gloss, DIGEST_LIMITS).ok:
                 body = text
                 break
-        if n_tests == 0:  # honest about what could not be concluded
+        if n_tests == 0 or untestable:  # honest about what could not be concluded
             body = (
-                f"Too little data to test for a change {this_period(period.grain)}. No number we "
-                "track had data in both this and earlier periods, so we cannot say if anything "
-                "changed."
+                f"Too little data to test for a change {this_period(period.grain)}. Every number "
+                "we track is too small (or too new) to tell whether it changed."
             )
         if not has_events:  # feedback only
             body = (
@@ -87,7 +87,7 @@ def digest(
         elif not has_feedback:
             body += (
                 " There was no customer feedback, so we cannot say why numbers moved."
-                if n_tests == 0
+                if n_tests == 0 or untestable
                 else " There was no customer feedback to read."
             )
         return apply_plain(f"{head}\n{body}\n{foot}", gloss)
