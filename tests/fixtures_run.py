@@ -765,6 +765,7 @@ def document(label: str = LABEL) -> dict[str, Any]:
         "summary": {
             "n_insights": len(ins),
             "n_tests": 210,
+            "untestable": False,
             "n_events": 512345,
             "n_feedback": 2100,
             "nothing_found": False,
