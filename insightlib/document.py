@@ -5,11 +5,19 @@ Frozen dataclasses; ``to_dict`` gives the JSON contract of ``insights.json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from insightlib.model import Quote, Segment, segment_dict, segment_key, segment_text, to_json
+from insightlib.model import (
+    Quote,
+    Segment,
+    fields_json,
+    segment_dict,
+    segment_key,
+    segment_text,
+    to_json,
+)
 
 __all__ = [
     "DriverLink",
@@ -20,13 +28,6 @@ __all__ = [
     "Narrative",
     "Insight",
 ]
-
-
-def _d(obj: Any) -> dict[str, Any]:
-    out = {f.name: to_json(getattr(obj, f.name)) for f in fields(obj)}
-    if "segment" in out:
-        out["segment"] = segment_dict(obj.segment)
-    return out
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class DriverLink:
     why: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = _d(self)
+        d = fields_json(self)
         d["segment_text"] = segment_text(self.segment)
         return d
 
@@ -71,7 +72,7 @@ class ThemeLink:
     share_of_change: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _d(self)
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class KnowledgeLink:
     role: str = "cause"
 
     def to_dict(self) -> dict[str, Any]:
-        return _d(self)
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Question:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return _d(self)
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Narrative:
     team: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return _d(self)
+        return fields_json(self)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ __all__ = [
     "Segment",
     "segment_key",
     "segment_dict",
+    "fields_json",
     "segment_from_key",
     "segment_text",
     "parse_segment",
@@ -131,6 +132,15 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def fields_json(obj: Any) -> dict[str, Any]:
+    """A result dataclass in its JSON form: every field through :func:`to_json`, and a segment
+    (a tuple of pairs) as its ``{column: value}`` dict."""
+    out = {f.name: to_json(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(getattr(obj, "segment", None), tuple):
+        out["segment"] = segment_dict(obj.segment)
+    return out
+
+
 @dataclass(frozen=True)
 class Driver:
     """One segment's part in an overall change.
@@ -152,9 +162,7 @@ class Driver:
     rate_effect: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
-        d["segment"] = segment_dict(self.segment)
-        return d
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -219,9 +227,7 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
-        d["segment"] = segment_dict(self.segment)
-        return d
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -235,7 +241,7 @@ class Quote:
     segment: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
+        return fields_json(self)
 
 
 @dataclass(frozen=True)
@@ -263,7 +269,7 @@ class Theme:
     codebook: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: to_json(getattr(self, f.name)) for f in fields(self)}
+        return fields_json(self)
 
 
 # ------------------------------------------------------------------------------------------

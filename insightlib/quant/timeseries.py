@@ -69,6 +69,23 @@ class Context(Protocol):
     def tests_by(self, family: str, metric: str, key: str) -> Test | None: ...
 
 
+def _tested(m: MetricSpec, t: Test) -> dict:
+    """The fields every trend or anomaly finding takes from its test as they are."""
+    direction = "up" if t.direction > 0 else "down"
+    return {
+        "metric": m.name,
+        "segment": segment_from_key(t.key),
+        "direction": direction,
+        "current": t.current,
+        "baseline": t.baseline,
+        "change_abs": t.diff,
+        "change_rel": t.rel,
+        "p_value": t.p,
+        "q_value": t.q,
+        "better": direction == m.good,
+    }
+
+
 # ============================================================================================
 # Trends
 # ============================================================================================
@@ -269,15 +286,7 @@ def _trend_finding(
     first = ctx.plist[idx[0]]
     return Finding(
         kind="trend",
-        metric=m.name,
-        segment=segment_from_key(t.key),
-        direction="up" if t.direction > 0 else "down",
-        current=t.current,
-        baseline=t.baseline,
-        change_abs=t.diff,
-        change_rel=t.rel,
-        p_value=t.p,
-        q_value=t.q,
+        **_tested(m, t),
         ci_low=fitted0 * math.expm1(tr.slope_low * (n - 1)),
         ci_high=fitted0 * math.expm1(tr.slope_high * (n - 1)),
         effect_size=tr.slope,
@@ -291,7 +300,6 @@ def _trend_finding(
             f"log-linear trend over the last {n} {g}s (t-test on the slope; Mann–Kendall "
             f"tau {tr.mk_tau:.2f}); Benjamini–Hochberg over {n_family} trend tests"
         ),
-        better=(("up" if t.direction > 0 else "down") == m.good),
         score=score(impact, t.q, 0.3 if was else 1.0),
         drivers=drivers,
         details={
@@ -561,15 +569,7 @@ def _anomaly_finding(
     sigma = t.extra["sigma"]
     return Finding(
         kind="anomaly",
-        metric=m.name,
-        segment=segment_from_key(t.key),
-        direction="up" if t.direction > 0 else "down",
-        current=t.current,
-        baseline=t.baseline,
-        change_abs=t.diff,
-        change_rel=t.rel,
-        p_value=t.p,
-        q_value=t.q,
+        **_tested(m, t),
         ci_low=t.diff - t.extra["ci"],
         ci_high=t.diff + t.extra["ci"],
         effect_size=(t.rel / sigma) if (t.rel is not None and sigma > 0) else None,
@@ -584,7 +584,6 @@ def _anomaly_finding(
             f"interval, t with {t.extra['dof']} df), also against the rest of "
             f"{ctx.period.label}; Benjamini–Hochberg over {n_family} anomaly tests"
         ),
-        better=(("up" if t.direction > 0 else "down") == m.good),
         score=score(impact, t.q, 1.0 - t.extra["far"]),
         drivers=_day_drivers(ctx, m, t) if t.key == "all" else (
             Driver(segment_from_key(t.key), share, dev, t.current, t.baseline, int(t.n_cur),
