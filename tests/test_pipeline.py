@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,19 @@ def test_run_folder_has_every_output(sample_run: Path) -> None:
     assert set(info["timings_s"]) >= {"load", "quant", "qual", "fuse", "reports"}
     assert len(info["inputs"]["events"]["sha256"]) == 64
     assert not [p for p in sample_run.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) not installed")
+def test_board_pdf_of_the_sample_fits_two_pages(sample_run: Path) -> None:
+    """The real sample's board (scoreboard, four stories, questions) prints on at most 2 A4 pages."""
+    done = subprocess.run(
+        ["pdfinfo", sample_run / "2026-W47" / "board.pdf"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pages = int(re.search(r"^Pages:\s+(\d+)", done.stdout, flags=re.M).group(1))
+    assert 1 <= pages <= 2
 
 
 def test_latest_complete_week_is_reported(sample_run: Path) -> None:
