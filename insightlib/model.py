@@ -20,6 +20,7 @@ __all__ = [
     "Segment",
     "segment_key",
     "segment_dict",
+    "theme_shift",
     "fields_json",
     "segment_from_key",
     "segment_text",
@@ -305,3 +306,14 @@ def theme_counts(f: Any) -> tuple[float, float]:
         base = d.get("count_baseline_per_period", d.get("count_baseline", 0.0))
         return float(d["count_current"]), float(base)
     return float(f.current), float(f.baseline)
+
+
+def theme_shift(f: Any) -> str:
+    """How a theme finding's first words say it moved: "More" or "Fewer" when the count of
+    mentions moved the way the share did, else "A larger share of" / "A smaller share of"
+    (a theme can fall as a share of all feedback while its count rises with the volume)."""
+    up = f.direction == "up"
+    now, before = theme_counts(f)
+    if (now > before) == up or now == before:
+        return "More" if up else "Fewer"
+    return "A larger share of" if up else "A smaller share of"

@@ -22,6 +22,7 @@ from insightlib.fuse import (
     knowledge_dicts,
     public_theme,
 )
+from insightlib.model import theme_shift
 from insightlib.narrate.audiences import select
 from insightlib.narrate.digest import digest, summary_text
 from insightlib.narrate.texts import narrate, words_explained
@@ -72,7 +73,7 @@ def _plain_headlines(ins: Any) -> list[str]:
     up = ins.direction == "up"
     label = ins.metric_label or ins.theme_label or ""
     if ins.theme is not None and ins.metric is None:
-        out = [f"{'More' if up else 'Fewer'} customers mention “{label}”"] if label else []
+        out = [f"{theme_shift(ins)} customers mention “{label}”"] if label else []
         return [*out, f"A customer topic {'grew' if up else 'shrank'}"]
     return [
         *([f"{label} {'up' if up else 'down'}"] if label else []),

@@ -35,7 +35,14 @@ from typing import Any
 
 from insightlib.document import Insight, KnowledgeLink, Narrative, Question, ThemeLink
 from insightlib.fuse import canonical_team
-from insightlib.model import THEME_KINDS, as_date, event_day, theme_counts, trend_start
+from insightlib.model import (
+    THEME_KINDS,
+    as_date,
+    event_day,
+    theme_counts,
+    theme_shift,
+    trend_start,
+)
 from insightlib.text import numbers as tf
 from insightlib.text.plain import (
     BOARD_LIMITS,
@@ -160,7 +167,7 @@ def _headline_candidates(ins: Insight) -> list[str]:
     for place in dict.fromkeys((_place(ins), _short_place(ins), "")):
         if ins.kind in THEME_KINDS:
             where = f" among {tf.who(ins.segment)}" if ins.segment and place else ""
-            out.append(f"{'More' if up else 'Fewer'} customers{where} mention “{ins.theme_label}”")
+            out.append(f"{theme_shift(ins)} customers{where} mention “{ins.theme_label}”")
         elif ins.kind == "anomaly":
             d = event_day(ins)
             out.append(f"{label}{place} {'spiked' if up else 'dropped'} on {d:%A}")
@@ -229,6 +236,8 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
         n = tf.count(n_cur)
         base = "up" if up else "down"
         was = f"{base} from {_about(n_base)} a {gw}"
+        if theme_shift(ins).startswith("A "):  # the count moved against the share: say shares
+            was = f"{tf.pct(ins.current)} of all messages, {base} from about {tf.pct(ins.baseline)}"
         src = f" from {tf.who(ins.segment)}" if ins.segment else ""
         quoted = f"“{ins.theme_label}”"
         return [
@@ -622,8 +631,7 @@ def title_text(ins: Insight) -> str:
     verb = "rose" if ins.direction == "up" else "fell"
     place = _place(ins)
     if ins.kind in THEME_KINDS:
-        more = "More" if ins.direction == "up" else "Fewer"
-        return f"{more} customers mention “{ins.theme_label}”{place}"
+        return f"{theme_shift(ins)} customers mention “{ins.theme_label}”{place}"
     label = ins.metric_label or (ins.metric or "")
     if ins.kind == "anomaly":
         moved = "spiked" if ins.direction == "up" else "dropped"
