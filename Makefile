@@ -4,37 +4,59 @@
 #   make test       + the dev extra (pytest, ruff, hypothesis): ruff and the fast suite (a few minutes)
 #   make test-slow  + the backends extra (pyspark, psycopg): notebooks, browser, Spark, PostgreSQL
 #   make bench      the benchmarks (ratios against hand-written DuckDB SQL and pandas)
+#   make lab        + the lab extra (JupyterLab), then opens notebooks/ in JupyterLab
 #
 # One stamp file per extra in .venv, each depending on pyproject.toml, so a `make test` after a
 # `make report` installs the dev extra, and an edited pyproject.toml reinstalls what changed.
+#
+# Installs go through uv (https://docs.astral.sh/uv/) when it can be had: a `uv` on the PATH, else
+# one pip-installed into .venv first (a few seconds); uv resolves and links the wheels about five
+# times faster than pip and writes no bytecode up front. Without it (offline, no wheel for the
+# platform) pip does the same work. `make report USE_UV=0` forces pip.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+USE_UV ?= 1
+UV := $(shell command -v uv 2>/dev/null)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
+# install into .venv: with uv when .venv/bin/uv (or a uv on the PATH) is there, else with pip
+INSTALL = if [ "$(USE_UV)" = 1 ] && [ -x "$(or $(UV),$(BIN)/uv)" ]; then \
+	"$(or $(UV),$(BIN)/uv)" pip install --quiet --python $(BIN)/python $(1); \
+	else $(PIP) $(1); fi
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 BACKENDS := $(VENV)/.installed-backends
+LAB := $(VENV)/.installed-lab
 # the fast suite: everything but the tests marked slow (notebooks, whole runs), browser or backends
 FAST := not slow and not browser and not backends
 # `make bench BENCH_SIZES=1e6,3e6` limits the sizes of the whole-run benchmark (shared machine)
 BENCH_SIZES ?= 1e6,3e6,1e7,3e7
 
-.PHONY: report test test-slow test-all lint format sample check clean bench mutation
+.PHONY: report test test-slow test-all lint format sample check clean bench mutation lab
 
 $(BIN)/python:
+ifeq ($(and $(filter 1,$(USE_UV)),$(UV)),)
 	$(PYTHON) -m venv $(VENV)
+	if [ "$(USE_UV)" = 1 ]; then $(PIP) uv 2>/dev/null || echo "uv not available: installing with pip"; fi
+else
+	$(UV) venv --quiet --seed --python $(PYTHON) $(VENV)
+endif
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(PIP) -e .
+	$(call INSTALL,-e .)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
 $(DEV): $(RUNTIME)
-	$(PIP) -e '.[dev]'
+	$(call INSTALL,-e '.[dev]')
 	@touch $@
 
 $(BACKENDS): $(DEV)
-	$(PIP) -e '.[dev,backends]'
+	$(call INSTALL,-e '.[dev,backends]')
+	@touch $@
+
+$(LAB): $(RUNTIME)
+	$(call INSTALL,-e '.[lab]')
 	@touch $@
 
 data/sample/insight.toml: | $(RUNTIME)
@@ -50,6 +72,9 @@ test-slow: $(BACKENDS)
 	$(BIN)/python -m pytest -m "not ($(FAST))"
 
 test-all: test test-slow
+
+lab: $(LAB) data/sample/insight.toml
+	$(BIN)/jupyter lab notebooks/
 
 lint: $(DEV)
 	$(BIN)/ruff check insightlib tests benchmarks

@@ -58,7 +58,7 @@ def _env() -> tuple[dict[str, str], dict[str, str], str]:
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    wanted = [*project["dependencies"], *extras["dev"], *extras["backends"]]
+    wanted = [*project["dependencies"], *extras["dev"], *extras["backends"], *extras["lab"]]
     conda, pip, python = _env()
     seen: set[str] = set()
     for req in wanted:
