@@ -38,11 +38,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
+from insightlib.document import InsightsDocument
 from insightlib.errors import ConfigError, InputError, RunError
 from insightlib.workspace.config import CONFIG_NAME, DeliverySpec, load_config
 
@@ -269,12 +271,20 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def _read_document(path: Path) -> InsightsDocument:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read it as JSON ({exc}).", file=str(path)) from None
+    return InsightsDocument.from_json(text, file=str(path))
+
+
 def _period_end(run: Path) -> str:
     try:
-        period = json.loads((run / "insights.json").read_text(encoding="utf-8"))["period"]
-        return str(period.get("end") or "")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        end = _read_document(run / "insights.json").period.end
+    except InputError:
         return ""
+    return "" if end == date.min else end.isoformat()
 
 
 def _finished(run: Path) -> str:
@@ -302,19 +312,19 @@ def find_latest(root: str | Path) -> Path:
     return max(runs, key=lambda p: (_period_end(p), _finished(p), p.name))
 
 
-def _run_folder(run_dir: str | Path) -> tuple[Path, dict[str, Any], str]:
+def _run_folder(run_dir: str | Path) -> tuple[Path, InsightsDocument, str]:
     run = Path(run_dir)
     if not (run / "insights.json").is_file():
         hint = ""
         if run.is_dir() and any((p / "insights.json").is_file() for p in run.iterdir()):
             hint = " It looks like a reports root: add --latest to send its newest run."
         raise InputError(f"not a run folder (no insights.json).{hint}", file=str(run))
-    doc = _read_json(run / "insights.json")
+    doc = _read_document(run / "insights.json")
     digest_file = run / "digest.md"
     if digest_file.is_file():
         text = digest_file.read_text(encoding="utf-8").strip()
     else:
-        text = str(doc.get("digest") or "").strip()
+        text = doc.digest.strip()
     if not text:
         raise InputError("the run has no digest (digest.md) to send.", file=str(run))
     return run, doc, text
@@ -346,12 +356,11 @@ def _named(cfg: Any) -> str | None:
 # ------------------------------------------------------------------------------------------
 # The message
 # ------------------------------------------------------------------------------------------
-def _subject(settings: Settings, doc: dict[str, Any]) -> str:
-    period = doc.get("period") or {}
-    label = str(period.get("label") or "")
-    human = str(period.get("human") or label)
-    project = str(doc.get("project") or "insightlib")
-    title = str(doc.get("title") or f"{project} insights")
+def _subject(settings: Settings, doc: InsightsDocument) -> str:
+    label = doc.period.label
+    human = doc.period.human or label
+    project = doc.project or "insightlib"
+    title = doc.title or f"{project} insights"
     if settings.subject:
         text = settings.subject.replace("{project}", project).replace("{period}", label)
         return _clean(text.replace("{title}", title).replace("{human}", human))
@@ -544,7 +553,7 @@ def build_message(
         html_part = msg.get_payload()[1]
         html_part.add_related(png, maintype="image", subtype="png", cid=cid, filename="chart.png")
     if attached:
-        label = re.sub(r"[^A-Za-z0-9._-]+", "-", str((doc.get("period") or {}).get("label", "")))
+        label = re.sub(r"[^A-Za-z0-9._-]+", "-", doc.period.label)
         msg.add_attachment(
             pdf.read_bytes(),
             maintype="application",

@@ -1107,46 +1107,26 @@ def fuse(
             blamed_update=blamed,
             record=link_record,
         )
-        rows_cur = f.details.get("rows_current", f.n_current) if f.details else f.n_current
-        rows_base = f.details.get("rows_baseline", f.n_baseline) if f.details else f.n_baseline
         bstart, bend = f.baseline_start, f.baseline_end
         if (bstart is None or bend is None) and baseline:
             bstart, bend = baseline
-        ins = Insight(
+        ins = Insight.of(
+            f,
             id=_ins_id(f),
-            kind=f.kind,
-            title="",
-            metric=f.metric,
             metric_label=spec.label if spec else None,
             metric_kind=spec.kind if spec else None,
             unit=spec.unit if spec else None,
-            theme=f.theme,
             theme_label=theme_label,
-            segment=f.segment,
-            direction=f.direction,
-            better=f.better,
-            current=f.current,
-            baseline=f.baseline,
-            change_abs=f.change_abs,
-            change_rel=f.change_rel,
-            ci_low=f.ci_low,
-            ci_high=f.ci_high,
-            p_value=f.p_value,
-            q_value=f.q_value,
-            effect_size=f.effect_size,
             n_current=int(f.n_current),
             n_baseline=int(f.n_baseline),
             score=float(f.score),
-            window_start=f.window_start,
-            window_end=f.window_end,
             baseline_start=bstart,
             baseline_end=bend,
-            method=f.method,
             details=dict(f.details or {}),
             evidence=Evidence(drivers=dlinks, themes=tlinks, knowledge=klinks, also=also),
             provenance={
-                "rows_current": rows_cur,
-                "rows_baseline": rows_base,
+                "rows_current": int(f.n_current),
+                "rows_baseline": int(f.n_baseline),
                 "theme_mentions": {t.id: t.count for t in tlinks},
             },
         )

@@ -19,12 +19,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insightlib import __version__
 from insightlib.errors import InputError, RunError
 from insightlib.workspace.load import Workspace, load_workspace
 from insightlib.workspace.periods import Period, latest_complete, parse_period
+
+if TYPE_CHECKING:
+    from insightlib.document import InsightsDocument
 
 __all__ = ["run", "choose_period", "reports_lock"]
 
@@ -104,16 +107,6 @@ def _baseline(ws: Workspace, per: Period) -> tuple[Any, Any]:
     while k > 1 and per.previous(k).start < ws.first_day:
         k -= 1
     return per.previous(k).start, per.previous().end
-
-
-def safe_json(doc: Any) -> str:
-    """``doc`` as indented JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
-
-    The data is the same, but user text in it cannot become markup if a tool pastes the JSON
-    into a web page.
-    """
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # ------------------------------------------------------------------------------ publishing
@@ -196,14 +189,15 @@ def _run_id(folder: Path) -> str | None:
 
 def _history_holds(db: Path, folder: Path) -> bool:
     """True when the history's record of the folder's period is exactly the folder's insights."""
+    from insightlib.document import InsightsDocument
     from insightlib.memory import history
 
     try:
-        doc = json.loads((folder / "insights.json").read_text(encoding="utf-8"))
-        label = str(doc["period"]["label"])
-        project = str(doc.get("project") or "")
-    except (OSError, ValueError, KeyError, TypeError):
+        text = (folder / "insights.json").read_text(encoding="utf-8")
+        doc = InsightsDocument.from_json(text)
+    except (OSError, ValueError, InputError):
         return False
+    label, project = doc.period.label, doc.project
     try:
         if not any(r["label"] == label for r in history.runs(db, project)):
             return False
@@ -212,10 +206,7 @@ def _history_holds(db: Path, folder: Path) -> bool:
         if "no such table" in str(exc):
             return False
         raise
-    want = [
-        (str(i.get("id")), i.get("title"), (i.get("narrative") or {}).get("headline"))
-        for i in doc.get("insights") or []
-    ]
+    want = [(i.id, i.title, i.narrative.headline) for i in doc.insights]
     return want == [(r["id"], r["title"], r["headline"]) for r in rows]
 
 
@@ -279,14 +270,14 @@ def recover(root: Path) -> list[str]:
     return done
 
 
-def publish(root: Path, stage: Path, doc: dict[str, Any]) -> Path:
+def publish(root: Path, stage: Path, doc: InsightsDocument) -> Path:
     """Publish the staged run folder ``stage`` as ``root/<label>`` with its history rows and
     the index, as one transaction (see the comment above). Returns the run folder."""
     from insightlib.memory import history, store
     from insightlib.memory import verdicts as feedback_loop
     from insightlib.report import publish as report
 
-    label = str(doc["period"]["label"])
+    label = doc.period.label
     pid = os.getpid()
     dest, park = root / label, root / f".old-{label}-{pid}"
     db = root / history.DB_NAME
@@ -367,13 +358,18 @@ def run(
     Returns the run folder. Raises :class:`InputError` for bad input (nothing is written) and
     :class:`RunError` or other exceptions for failures (earlier runs stay untouched).
     """
+    from dataclasses import replace
+
+    from insightlib.document import History
     from insightlib.memory import history
     from insightlib.memory import verdicts as feedback_loop
     from insightlib.narrate import assemble
+    from insightlib.narrate.digest import with_verdicts
     from insightlib.qual import analyse as qual
     from insightlib.quant import changes as quant
     from insightlib.quant import engine
     from insightlib.report import publish as report
+    from insightlib.text.redact import inert_markup
 
     steps = [
         "Loading and checking the workspace",
@@ -459,24 +455,24 @@ def run(
         try:
             t = step(4)
             db = root / history.DB_NAME
-            doc["history"] = history.compare(db, doc)
-            feedback_loop.apply_learning(doc, db, rescore=False)  # verdicts, track record
+            learned = feedback_loop.learn(doc, db)  # verdicts, track record
+            doc = doc.remember(
+                History.from_dict(history.compare(db, doc)),
+                verdicts=learned.verdicts,
+                learning=learned.learning,
+                recurrence=learned.recurrence,
+                track_record=learned.track_record,
+            )
             # the digest says what teams said about the board's findings, as the board does
-            from insightlib.narrate.digest import with_verdicts
-            from insightlib.text.redact import inert_markup
-
-            doc["digest"] = inert_markup(with_verdicts(doc["digest"], doc))
-            continuing = set(doc["history"].get("continuing", []))
-            for ins in doc["insights"]:
-                ins["status"] = "continuing" if ins["id"] in continuing else "new"
+            doc = replace(doc, digest=inert_markup(with_verdicts(doc.digest, doc)))
             timings["history"] = time.perf_counter() - t
 
             t = step(5)
-            (stage / "insights.json").write_text(safe_json(doc), encoding="utf-8")
+            (stage / "insights.json").write_text(doc.to_json(), encoding="utf-8")
             q.series.to_parquet(stage / "data" / "series.parquet", index=False)
             q.daily.to_parquet(stage / "data" / "daily.parquet", index=False)
             ql.theme_counts.to_parquet(stage / "data" / "theme_counts.parquet", index=False)
-            (stage / "digest.md").write_text(doc["digest"] + "\n", encoding="utf-8")
+            (stage / "digest.md").write_text(doc.digest + "\n", encoding="utf-8")
             report.build_reports(stage, audiences=audiences, timings=timings)
             timings["reports"] = time.perf_counter() - t
 

@@ -314,4 +314,4 @@ def document(**kw: Any) -> dict[str, Any]:
         provenance=PROVENANCE,
     )
     args.update(kw)
-    return build_document(**args)
+    return build_document(**args).to_dict()

@@ -129,7 +129,7 @@ def _document(ws: Any, q: quant.QuantResult, ql: Any) -> dict[str, Any]:
         glossary=ws.glossary,
         config=ws.config,
         period=parse_period(PERIOD),
-    )
+    ).to_dict()
     doc.pop("provenance", None)  # names the input (a file or a table): differs by design
     return doc
 

@@ -285,7 +285,7 @@ def test_old_history_file_keeps_working(fake_reports: Path) -> None:
     db = fake_reports / history.DB_NAME
     _downgrade_to_version_1(db)
     assert _rows(fake_reports)[:2] == (None, None)  # written before feedback_loop existed
-    doc = fl.apply_learning(document(), db)
+    doc = fl.apply_learning(document(), db).to_dict()
     assert doc["track_record"]["insights_raised"] == len(doc["insights"])
     assert all(i["verdicts"] == [] for i in doc["insights"])
     fl.annotate(fake_reports, "anomaly:active_users:all", team="Product", verdict="explained",
@@ -304,7 +304,7 @@ def test_old_history_file_keeps_working(fake_reports: Path) -> None:
 def test_notes_are_escaped_in_reports(fake_reports: Path) -> None:
     fl.annotate(fake_reports, "metric_change:checkout_conversion:all", team="<b>Eng</b>",
                 verdict="confirmed", note="<script>alert(1)</script> fixed")  # fmt: skip
-    doc = fl.apply_learning(document(), fake_reports / history.DB_NAME)
+    doc = fl.apply_learning(document(), fake_reports / history.DB_NAME).to_dict()
     run_dir = build_run(fake_reports.parent / "again", doc=doc)
     run = report.open_run(run_dir)
     ins = run.insight("metric_change:checkout_conversion:all")
@@ -350,7 +350,7 @@ def test_refuted_findings_rank_lower_before_the_board_is_picked(fake_reports: Pa
     def doc(factors: dict[str, float] | None) -> dict:
         return build_document(quant=quant(), qual=qual(), knowledge=knowledge(), glossary=None,
                               config=config(), period=PERIOD, check=False,
-                              score_factors=factors)  # fmt: skip
+                              score_factors=factors).to_dict()  # fmt: skip
 
     plain = doc(None)
     top = plain["audiences"]["board"]["insight_ids"][0]

@@ -256,7 +256,7 @@ def test_route_team_follows_the_knowledge_log() -> None:
 
 def test_document_shape() -> None:
     doc = document()
-    assert doc["schema_version"] == 1 and doc["project"] == "Basketly"
+    assert doc["schema_version"] == 2 and doc["project"] == "Basketly"
     assert doc["period"] == {
         "label": "2026-W47",
         "start": "2026-11-16",

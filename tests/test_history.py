@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from fixtures_run import ID_CHECKOUT, ID_RESOLVED, document
 
+from insightlib.document import as_document
 from insightlib.errors import RunError
 from insightlib.memory import history
 from insightlib.workspace.periods import parse_period
@@ -97,8 +99,9 @@ def test_other_projects_and_grains_are_not_compared(db: Path) -> None:
 
 def test_a_failed_write_leaves_the_history_as_it_was(db: Path) -> None:
     history.record_run(db, _doc("2026-W46", ["a:x:all", "b:y:all"]))
-    bad = _doc("2026-W46", ["c:z:all"])
-    bad["insights"][0]["score"] = object()  # cannot be stored: fails inside the transaction
+    bad = as_document(_doc("2026-W46", ["c:z:all"]))
+    # cannot be stored: fails inside the transaction
+    bad = replace(bad, insights=(replace(bad.insights[0], score=object()),))
     with pytest.raises(sqlite3.Error):
         history.record_run(db, bad)
     assert [i["id"] for i in history.insights_of(db, "2026-W46", "Basketly")] == [

@@ -377,7 +377,7 @@ def sample_doc(sample_ws: Path) -> dict[str, Any]:
         config=ws.config,
         period=per,
         provenance={"files": ws.files, "parameters": {}},
-    )
+    ).to_dict()
 
 
 def _linked(ins: dict[str, Any]) -> list[str]:

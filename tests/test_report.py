@@ -67,8 +67,8 @@ def test_open_run_errors(tmp_path: Path) -> None:
         runfolder.open_run(tmp_path / "nope")
     with pytest.raises(InputError, match="no insights.json"):
         runfolder.open_run(tmp_path)
-    (tmp_path / "insights.json").write_text('{"schema_version": 2}')
-    with pytest.raises(InputError, match="schema_version must be 1, got 2"):
+    (tmp_path / "insights.json").write_text('{"schema_version": 3}')
+    with pytest.raises(InputError, match="schema_version must be one of 1, 2, got 3"):
         runfolder.open_run(tmp_path)
 
 

@@ -27,35 +27,39 @@ import json
 import os
 import sqlite3
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from insightlib.document import InsightsDocument, as_document
 from insightlib.errors import RunError
 from insightlib.memory.store import DB_NAME, SCHEMA_VERSION, connect, transaction
+from insightlib.model import segment_dict
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "record_run", "compare", "runs", "insights_of"]
 
 
-def _period(doc: Mapping[str, Any]) -> dict[str, str]:
-    period = doc.get("period") or {}
-    label = period.get("label")
-    if not label:
+def _period(doc: InsightsDocument) -> dict[str, str]:
+    period = doc.period
+    if not period.label:
         raise RunError("insights document has no period label; cannot record it in the history.")
     return {
-        "label": str(label),
-        "start": str(period.get("start") or ""),
-        "end": str(period.get("end") or period.get("start") or ""),
-        "grain": str(period.get("grain") or ""),
+        "label": period.label,
+        "start": _iso(period.start),
+        "end": _iso(period.end) or _iso(period.start),
+        "grain": period.grain,
     }
 
 
-def _project(doc: Mapping[str, Any]) -> str:
-    return str(doc.get("project") or "")
+def _iso(d: date) -> str:
+    return "" if d == date.min else d.isoformat()
 
 
 def record_run(
-    db: str | os.PathLike[str], doc: Mapping[str, Any], *, con: sqlite3.Connection | None = None
+    db: str | os.PathLike[str],
+    doc: InsightsDocument | Mapping[str, Any],
+    *,
+    con: sqlite3.Connection | None = None,
 ) -> None:
     """Record the insights of a run, replacing an earlier record of the same period.
 
@@ -64,31 +68,30 @@ def record_run(
     db
         The history file, ``REPORTS_ROOT/history.sqlite`` (created if missing).
     doc
-        The run's ``insights.json`` document.
+        The run's insights document (a dict in the ``insights.json`` shape is read as one).
     con
         An open :func:`~insightlib.memory.store.transaction` to write into (the publish step
         commits it together with the run folder); by default a transaction of its own.
     """
+    doc = as_document(doc)
     period = _period(doc)
-    project = _project(doc)
+    project = doc.project
     rows = []
-    for rank, ins in enumerate(doc.get("insights") or []):
-        narrative = ins.get("narrative") or {}
-        better = ins.get("better")
+    for rank, ins in enumerate(doc.insights):
         rows.append(
             (
                 project,
                 period["label"],
-                str(ins["id"]),
+                ins.id,
                 rank,
-                ins.get("kind"),
-                ins.get("title"),
-                narrative.get("headline"),
-                ins.get("metric") or ins.get("theme"),
-                json.dumps(ins.get("segment") or {}, sort_keys=True),
-                ins.get("direction"),
-                None if better is None else int(bool(better)),
-                ins.get("score"),
+                ins.kind,
+                ins.title,
+                ins.narrative.headline,
+                ins.metric or ins.theme,
+                json.dumps(segment_dict(ins.segment), sort_keys=True),
+                ins.direction,
+                None if ins.better is None else int(bool(ins.better)),
+                ins.score,
             )
         )
     if con is None:
@@ -104,7 +107,7 @@ def record_run(
             period["grain"],
             period["start"],
             period["end"],
-            doc.get("title"),
+            doc.title,
             len(rows),
             datetime.now(UTC).isoformat(timespec="seconds"),
         ),
@@ -130,7 +133,9 @@ def _previous(con: sqlite3.Connection, project: str, period: Mapping[str, str]) 
     return row[0] if row else None
 
 
-def compare(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> dict[str, Any]:
+def compare(
+    db: str | os.PathLike[str], doc: InsightsDocument | Mapping[str, Any]
+) -> dict[str, Any]:
     """What changed since the latest earlier run of the same project and grain.
 
     Returns
@@ -141,8 +146,9 @@ def compare(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> dict[str, Any
         Without an earlier run every insight is new and nothing is resolved. Nothing is
         written.
     """
+    doc = as_document(doc)
     period = _period(doc)
-    ids = [str(i["id"]) for i in doc.get("insights") or []]
+    ids = [i.id for i in doc.insights]
     empty = {"previous": None, "new": ids, "continuing": [], "resolved": []}
     if not Path(db).exists():
         return empty
@@ -152,7 +158,7 @@ def compare(db: str | os.PathLike[str], doc: Mapping[str, Any]) -> dict[str, Any
         ).fetchone()
         if not has_runs:
             return empty
-        project = _project(doc)
+        project = doc.project
         previous = _previous(con, project, period)
         if previous is None:
             return empty

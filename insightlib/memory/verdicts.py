@@ -35,8 +35,9 @@ team and board reports show them under the finding ("Engineering confirmed: …"
 which is exactly the insight id:
 
 - a pattern whose latest verdict is ``refuted`` has its score multiplied by
-  :data:`REFUTED_FACTOR` (0.5); insights and each audience's order are re-sorted by score
-  (``learning`` on the insight says so). The audiences' selection itself is not recomputed;
+  :data:`REFUTED_FACTOR` (0.5) before the audiences are picked (:func:`score_factors`, passed
+  to fusion), so it ranks lower on the board and in the digest; ``learning`` on the insight
+  says so;
 - a pattern ``confirmed`` or ``explained`` in an *earlier* period that is found again gets
   ``recurrence: true`` and a ``recurrence_note`` ("Back again: Engineering confirmed this in
   2026-W46 …").
@@ -58,14 +59,17 @@ import re
 import sqlite3
 import statistics
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from insightlib.document import Insight, InsightsDocument, Learning, Verdict, as_document
 from insightlib.errors import DataError, InputError
 from insightlib.memory.store import DB_NAME, connect, transaction
+from insightlib.model import event_day
 from insightlib.text.redact import neutralise
 
 __all__ = [
@@ -79,6 +83,9 @@ __all__ = [
     "merge_knowledge",
     "track_record",
     "link_record",
+    "score_factors",
+    "learn",
+    "Learned",
     "apply_learning",
     "record_questions",
 ]
@@ -105,36 +112,33 @@ def _catalog(reports: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     """Insights and questions of every run folder, the newest period winning."""
     if not reports.is_dir():
         raise InputError(f"{reports}: no such reports folder (the --out of insightlib run).")
-    docs = []
+    docs: list[InsightsDocument] = []
     for sub in reports.iterdir():
         path = sub / "insights.json"
         if sub.name.startswith(".") or not path.is_file():
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            docs.append(InsightsDocument.from_json(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, InputError):
             continue
-        docs.append(doc)
-    docs.sort(key=lambda d: str((d.get("period") or {}).get("start") or ""), reverse=True)
+    docs.sort(key=lambda d: d.period.start, reverse=True)
     insights: dict[str, dict] = {}
     questions: dict[str, dict] = {}
     for doc in docs:
-        label = str((doc.get("period") or {}).get("label") or "")
-        by_id = {str(i.get("id")): i for i in doc.get("insights") or []}
+        label = doc.period.label
+        by_id = {i.id: i for i in doc.insights}
         for iid, ins in by_id.items():
             insights.setdefault(iid, {"doc": doc, "period": label, "insight": ins})
-        for q in doc.get("questions") or []:
-            qid = str(q.get("id"))
-            if qid in questions:
+        for q in doc.questions:
+            if q.id in questions:
                 continue
-            ins = by_id.get(str(q.get("insight_id"))) or {}
-            covered = [i for i, x in by_id.items() if (x.get("question") or {}).get("id") == qid]
-            questions[qid] = {
+            covered = [i for i, x in by_id.items() if x.question and x.question.id == q.id]
+            questions[q.id] = {
                 "doc": doc,
                 "period": label,
                 "question": q,
-                "insight": ins,
-                "covered": sorted(set(covered) | {str(q.get("insight_id"))}),
+                "insight": by_id.get(q.insight_id),
+                "covered": sorted(set(covered) | {q.insight_id}),
             }
     if not docs:
         raise InputError(f"{reports}: holds no run (no <period>/insights.json); run first.")
@@ -149,17 +153,15 @@ def _unknown(what: str, value: str, known: list[str], where: Path, **loc: Any) -
     return InputError(f"unknown {what} {value!r} in the runs of {where}.{hint}", **loc)
 
 
-def _window_start(ins: Mapping[str, Any]) -> str:
-    if ins.get("kind") == "anomaly":
-        day = (ins.get("details") or {}).get("day")
-        if day:
-            return str(day)[:10]
-    return str((ins.get("window") or {}).get("start") or "")
+def _window_start(ins: Insight | None) -> str:
+    """When the insight's change began: the day of an anomaly, else its window's start."""
+    if ins is None or ins.window_start == date.min:
+        return ""
+    return (event_day(ins) if ins.kind == "anomaly" else ins.window_start).isoformat()
 
 
-def _segment_key(ins: Mapping[str, Any]) -> str:
-    seg = ins.get("segment") or {}
-    return "&".join(f"{c}={v}" for c, v in sorted(seg.items())) or "all"
+def _segment_key(ins: Insight | None) -> str:
+    return ins.segment_key if ins is not None else "all"
 
 
 def _check_team(team: Any, **loc: Any) -> str:
@@ -201,7 +203,7 @@ def _verdict_row(cat, reports, insight_id, team, verdict, note, created, loc_id,
     found = insights[iid]
     ins = found["insight"]
     return (
-        str(found["doc"].get("project") or ""),
+        found["doc"].project,
         iid,
         found["period"],
         _check_team(team, **loc, **({"column": "team"} if loc else {})),
@@ -221,9 +223,9 @@ def _answer_row(cat, reports, question_id, team, note, created, loc_id, loc):
     found = questions[qid]
     ins = found["insight"]
     return (
-        str(found["doc"].get("project") or ""),
+        found["doc"].project,
         qid,
-        str(found["question"].get("insight_id") or ""),
+        found["question"].insight_id,
         json.dumps(found["covered"]),
         found["period"],
         _check_team(team, **loc, **({"column": "team"} if loc else {})),
@@ -491,18 +493,19 @@ def merge_knowledge(
 
 
 def record_questions(
-    db: str | os.PathLike[str], doc: Mapping[str, Any], *, con: sqlite3.Connection | None = None
+    db: str | os.PathLike[str],
+    doc: InsightsDocument | Mapping[str, Any],
+    *,
+    con: sqlite3.Connection | None = None,
 ) -> None:
     """Remember when each question of a run was first asked (for days-to-answer).
 
     With ``con`` (an open ``store.transaction``) the rows join that transaction.
     """
-    project = str(doc.get("project") or "")
-    label = str((doc.get("period") or {}).get("label") or "")
+    doc = as_document(doc)
     asked = _now(None)
     rows = [
-        (project, str(q.get("id")), q.get("insight_id"), q.get("team"), label, asked)
-        for q in doc.get("questions") or []
+        (doc.project, q.id, q.insight_id, q.team, doc.period.label, asked) for q in doc.questions
     ]
     if con is not None:
         con.executemany("INSERT OR IGNORE INTO questions VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -519,15 +522,18 @@ def _latest(verdicts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def track_record(
-    db: str | os.PathLike[str], project: str, doc: Mapping[str, Any] | None = None
+    db: str | os.PathLike[str],
+    project: str,
+    doc: InsightsDocument | Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The project's track record; ``doc`` (the current run) is counted in as well.
 
     As of the run's period: only runs, questions, verdicts and answers about periods starting
     no later than it count, so a backfilled earlier week shows the record as it stood then
     (and backfills in any order give the same reports)."""
-    period = (doc or {}).get("period") or {}
-    label, start = str(period.get("label") or ""), str(period.get("start") or "")
+    doc = as_document(doc) if doc is not None else None
+    label = doc.period.label if doc else ""
+    start = doc.period.start.isoformat() if doc and doc.period.start != date.min else ""
     starts = dict(
         _read(Path(db), "SELECT label, period_start FROM runs WHERE project = ?", (project,))
     )
@@ -544,7 +550,7 @@ def track_record(
         )
         if upto(r[1])
     }
-    raised |= {str(i.get("id")) for i in (doc or {}).get("insights") or []}
+    raised |= {i.id for i in doc.insights} if doc else set()
     latest = _latest(
         [v for v in verdicts_of(db, project) if v["insight_id"] in raised and upto(v["period"])]
     )
@@ -559,8 +565,8 @@ def track_record(
         )
         if upto(lbl)
     }
-    for q in (doc or {}).get("questions") or []:
-        asked.setdefault(str(q.get("id")), _now(None))
+    for q in doc.questions if doc else ():
+        asked.setdefault(q.id, _now(None))
     first_answer: dict[str, str] = {}
     for qid, created, lbl in _read(
         Path(db),
@@ -587,9 +593,16 @@ def track_record(
     }
 
 
-def _public(v: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("team", "verdict", "note", "date", "period", "source", "question_id")
-    return {k: v.get(k) for k in keys}
+def _public(v: Mapping[str, Any]) -> Verdict:
+    return Verdict(
+        team=v["team"],
+        verdict=v["verdict"],
+        note=v.get("note"),
+        date=v.get("date"),
+        period=v.get("period"),
+        source=v.get("source") or "verdict",
+        question_id=v.get("question_id"),
+    )
 
 
 def _verdicts_by_id(
@@ -658,51 +671,61 @@ def score_factors(
     }
 
 
-def apply_learning(
-    doc: dict[str, Any], db: str | os.PathLike[str], *, rescore: bool = True
-) -> dict[str, Any]:
-    """Add verdicts, learning and the track record to a run's document (in place; returned).
+@dataclass(frozen=True)
+class Learned:
+    """What teams' verdicts say about a run's insights, per insight id (see
+    :meth:`insightlib.document.InsightsDocument.remember`)."""
 
-    See the module docstring for the rules. With ``rescore=False`` the scores are taken as
-    already adjusted (the pipeline passes :func:`score_factors` to fusion, so the board is
-    picked from the learned ranking) and only the verdicts and explanations are added.
+    verdicts: dict[str, tuple[Verdict, ...]]
+    learning: dict[str, Learning]
+    recurrence: dict[str, str]
+    track_record: dict[str, Any]
+
+
+def learn(doc: InsightsDocument, db: str | os.PathLike[str]) -> Learned:
+    """Verdicts, learning, recurrence notes and the track record for a run's document.
+
+    See the module docstring for the rules. Scores are not changed here: the pipeline passes
+    :func:`score_factors` to fusion, so the board is picked from the learned ranking; this only
+    says why (``learning``).
     """
-    project = str(doc.get("project") or "")
-    label = str((doc.get("period") or {}).get("label") or "")
-    start = str((doc.get("period") or {}).get("start") or "")
-    by_id = _verdicts_by_id(db, project, label, start)
-    for ins in doc.get("insights") or []:
-        mine = by_id.get(str(ins.get("id")), [])
-        ins["verdicts"] = [_public(v) for v in mine]
+    project, label = doc.project, doc.period.label
+    by_id = _verdicts_by_id(db, project, label, doc.period.start.isoformat())
+    verdicts: dict[str, tuple[Verdict, ...]] = {}
+    learning: dict[str, Learning] = {}
+    recurrence: dict[str, str] = {}
+    for ins in doc.insights:
+        mine = by_id.get(ins.id, [])
+        verdicts[ins.id] = tuple(_public(v) for v in mine)
         if not mine:
             continue
         last = mine[-1]
         if last["verdict"] == "refuted":
-            if rescore:
-                ins["score"] = round(float(ins.get("score") or 0.0) * REFUTED_FACTOR, 4)
-            ins["learning"] = {
-                "factor": REFUTED_FACTOR,
-                "why": f"{last['team']} refuted this finding in {last['period']}",
-            }
+            learning[ins.id] = Learning(
+                REFUTED_FACTOR, f"{last['team']} refuted this finding in {last['period']}"
+            )
         earlier = [
             v for v in mine if v["period"] != label and v["verdict"] in ("confirmed", "explained")
         ]
         if earlier and last["verdict"] != "refuted":
             e = earlier[-1]
-            ins["recurrence"] = True
             note = f": {e['note']}" if e.get("note") else ""
-            ins["recurrence_note"] = (
+            recurrence[ins.id] = (
                 f"Back again: {e['team']} {e['verdict']} this in {e['period']}{note}"
             )
-    insights = doc.get("insights") or []
-    if not rescore or not any("learning" in i for i in insights):  # keep fuse's order
-        doc["track_record"] = track_record(db, project, doc)
-        return doc
-    insights.sort(key=lambda i: (-float(i.get("score") or 0.0), str(i.get("id"))))
-    rank = {str(i.get("id")): n for n, i in enumerate(insights)}
-    for aud in (doc.get("audiences") or {}).values():
-        ids = aud.get("insight_ids")
-        if isinstance(ids, list):
-            ids.sort(key=lambda i: rank.get(str(i), len(rank)))
-    doc["track_record"] = track_record(db, project, doc)
-    return doc
+    return Learned(verdicts, learning, recurrence, track_record(db, project, doc))
+
+
+def apply_learning(
+    doc: InsightsDocument | Mapping[str, Any], db: str | os.PathLike[str]
+) -> InsightsDocument:
+    """``doc`` with the verdicts, learning and track record of :func:`learn` (a new document)."""
+    doc = as_document(doc)
+    learned = learn(doc, db)
+    return doc.remember(
+        doc.history,
+        verdicts=learned.verdicts,
+        learning=learned.learning,
+        recurrence=learned.recurrence,
+        track_record=learned.track_record,
+    )

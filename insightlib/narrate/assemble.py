@@ -1,7 +1,8 @@
-"""Build a run's ``insights.json`` document: fuse, tell, pick the audiences, write the digest.
+"""Build a run's insights document: fuse, tell, pick the audiences, write the digest.
 
-:func:`build_document` is the one place the document is put together; the history step only
-replaces its ``history`` skeleton and the insights' ``status``.
+:func:`build_document` is the one place an :class:`~insightlib.document.InsightsDocument` is
+put together; the memory step adds what earlier runs and teams know with
+:meth:`~insightlib.document.InsightsDocument.remember`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from insightlib.document import Question
+from insightlib.document import (
+    Audience,
+    BaselineInfo,
+    GlossaryEntry,
+    History,
+    InsightsDocument,
+    KnowledgeEntry,
+    PeriodInfo,
+    Summary,
+)
 from insightlib.fuse import (
     LEAD_DAYS,
     MAX_KNOWLEDGE,
@@ -37,7 +47,7 @@ from insightlib.text.plain import (
     load_glossary,
 )
 from insightlib.text.redact import inert_markup
-from insightlib.workspace.config import AudienceSpec, Config
+from insightlib.workspace.config import DEFAULT_AUDIENCES, Config
 from insightlib.workspace.periods import Period
 
 __all__ = ["build_document", "check_texts"]
@@ -46,17 +56,17 @@ __all__ = ["build_document", "check_texts"]
 # ==========================================================================================
 # Checks
 # ==========================================================================================
-def check_texts(doc: dict[str, Any], glossary: Sequence[Term] = ()) -> list[str]:
+def check_texts(doc: InsightsDocument, glossary: Sequence[Term] = ()) -> list[str]:
     """Every limit broken by the document's headlines, board texts and digest (empty: all ok)."""
     problems = []
     gloss = tuple(glossary)
-    for ins in doc.get("insights", []):
-        nar = ins.get("narrative") or {}
+    for ins in doc.insights:
         for what, limits in (("headline", HEADLINE_LIMITS), ("board", BOARD_LIMITS)):
-            r = lint_text(nar.get(what, ""), gloss, limits, explain=False)
+            text = getattr(ins.narrative, what)
+            r = lint_text(text, gloss, limits, explain=False)
             if not r.ok:
-                problems.append(f"{ins['id']} {what} “{nar.get(what)}”: {'; '.join(r.problems)}")
-    r = lint_text(doc.get("digest", ""), gloss, DIGEST_LIMITS)
+                problems.append(f"{ins.id} {what} “{text}”: {'; '.join(r.problems)}")
+    r = lint_text(doc.digest, gloss, DIGEST_LIMITS)
     if not r.ok:
         problems.append(f"digest: {'; '.join(r.problems)}")
     return problems
@@ -201,8 +211,8 @@ def build_document(
     check: bool = True,
     score_factors: dict[str, float] | None = None,
     link_record: dict[tuple[str, str], float] | None = None,
-) -> dict[str, Any]:
-    """Fuse, narrate, select audiences, write the digest and assemble ``insights.json``.
+) -> InsightsDocument:
+    """Fuse, narrate, select audiences, write the digest: the run's insights document.
 
     ``score_factors`` (insight id -> multiplier, from teams' verdicts) adjusts scores before
     the audiences are picked; ``link_record`` (``(team, kind) -> -1..1``, the teams' past
@@ -235,9 +245,7 @@ def build_document(
                 key=lambda i: (-i.score, i.id),
             )
         )
-    audiences = dict(config.audiences)
-    audiences.setdefault("team", AudienceSpec("team", "detailed", None))
-    audiences.setdefault("board", AudienceSpec("board", "summary", 5))
+    audiences = {**DEFAULT_AUDIENCES, **config.audiences}
     chosen = {name: select(insights, spec) for name, spec in audiences.items()}
     board = chosen["board"]
     prov = dict(provenance or {})
@@ -296,86 +304,65 @@ def build_document(
     kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(period.grain, "")
     themes = sorted(getattr(qual, "themes", ()) or (), key=lambda t: (-t.count, t.id))
     linked_since = min([bstart, *(k.date for i in insights for k in i.evidence.knowledge)])
-    doc: dict[str, Any] = {
-        "schema_version": 1,
-        "project": config.project,
-        "title": config.title or f"{config.project} {kind} insights".strip(),
-        "period": {
-            "label": period.label,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "grain": period.grain,
-            "human": period.human(),
-        },
-        "baseline": {
-            "start": bstart.isoformat(),
-            "end": bend.isoformat(),
-            "periods": config.baseline_periods,
-            "human": tf.date_range(bstart, bend, year=True),
-        },
-        "summary": {
-            "n_insights": len(insights),
-            "n_tests": n_tests,
-            "untestable": untestable,
-            "n_events": (files.get("events") or {}).get("rows"),
-            "n_feedback": n_feedback,
-            "nothing_found": not insights,
-            "text": summary_text(board, len(insights), period.grain),
-            "watch": watch,
-            "too_small": too_small,
-            "missing": missing,
-        },
+    doc = InsightsDocument(
+        project=config.project,
+        title=config.title or f"{config.project} {kind} insights".strip(),
+        period=PeriodInfo(period.label, period.start, period.end, period.grain, period.human()),
+        baseline=BaselineInfo(
+            bstart, bend, config.baseline_periods, tf.date_range(bstart, bend, year=True)
+        ),
+        summary=Summary(
+            n_insights=len(insights),
+            n_tests=n_tests,
+            untestable=untestable,
+            n_events=(files.get("events") or {}).get("rows"),
+            n_feedback=n_feedback,
+            nothing_found=not insights,
+            text=summary_text(board, len(insights), period.grain),
+            watch=tuple(watch),
+            too_small=too_small,
+            missing=tuple(missing),
+        ),
         # every metric overall: the scoreboard (quant/changes.py, Context.scoreboard)
-        "metrics": qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ()),
-        "insights": [i.to_dict() for i in insights],
-        "themes": [_theme_dict(t) for t in themes],
-        "questions": [_question_dict(q) for q in questions],
-        "knowledge": knowledge_dicts(knowledge, since=linked_since, until=period.end),
-        "audiences": {
-            name: {
-                "depth": spec.depth,
-                "title": spec.title or name.replace("_", " ").capitalize(),
-                "max_findings": spec.max_findings,
-                "insight_ids": [i.id for i in chosen[name]],
-                "question_ids": [
+        metrics=tuple(qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ())),
+        insights=tuple(insights),
+        themes=tuple(public_theme(t) for t in themes),
+        questions=questions,
+        knowledge=tuple(
+            KnowledgeEntry.from_dict(k)
+            for k in knowledge_dicts(knowledge, since=linked_since, until=period.end)
+        ),
+        audiences={
+            name: Audience(
+                name=name,
+                depth=spec.depth,
+                title=spec.title or name.replace("_", " ").capitalize(),
+                max_findings=spec.max_findings,
+                insight_ids=tuple(i.id for i in chosen[name]),
+                question_ids=tuple(
                     q.id
                     for q in questions
                     if not spec.teams or q.team.lower() in {t.lower() for t in spec.teams}
-                ],
-            }
+                ),
+            )
             for name, spec in audiences.items()
         },
-        "digest": text,
-        "glossary": words_explained(
-            [t for i in board for t in (i.narrative.headline, i.narrative.board)], gloss
+        digest=text,
+        glossary=tuple(
+            GlossaryEntry(g["term"], g["plain"])
+            for g in words_explained(
+                [t for i in board for t in (i.narrative.headline, i.narrative.board)], gloss
+            )
         ),
-        "history": {
-            "previous": None,
-            "new": [i.id for i in insights],
-            "continuing": [],
-            "resolved": [],
-        },
-        "provenance": prov,
-    }
+        history=History(new=tuple(i.id for i in insights)),
+        provenance=prov,
+    )
     if check:  # after _repair_texts only the digest can still break its limits: noted
         problems = check_texts(doc, gloss)
         if problems:
-            prov["notes"] = [
+            notes = [
                 *(prov.get("notes") or []),
                 *(f"plain-English limits (grade 8, no jargon) not met: {p}" for p in problems),
             ]
+            doc = replace(doc, provenance={**prov, "notes": notes})
     return doc
-
-
-def _question_dict(q: Question) -> dict[str, Any]:
-    return {
-        "id": q.id,
-        "team": q.team,
-        "text": q.text,
-        "insight_id": q.insight_id,
-        "reason": q.reason,
-    }
-
-
-def _theme_dict(t: Any) -> dict[str, Any]:
-    return public_theme(t).to_dict()

@@ -3,9 +3,10 @@ words), and the one-line summary of the document."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from insightlib.document import Insight
+from insightlib.document import Insight, InsightsDocument, as_document
 from insightlib.narrate.texts import cap, low_first, possessive, this_period, top_knowledge
 from insightlib.text.plain import DIGEST_LIMITS, Term, apply_plain, lint_text
 from insightlib.workspace.config import Config
@@ -132,24 +133,24 @@ def _short(text: str, words: int = 25) -> str:
     return (out.rstrip(".,;:") + "…") if len(parts) > words else out.rstrip()
 
 
-def with_verdicts(text: str, doc: dict) -> str:
+def with_verdicts(text: str, doc: InsightsDocument | Mapping[str, Any]) -> str:
     """``text`` (the digest) with what teams said about the board's findings, as the board shows
     it: the latest verdict or answer per finding ("Marketing answered: …"). The lines go before
     the last line (the links); a digest without any verdict is returned unchanged."""
-    board_ids = list(((doc.get("audiences") or {}).get("board") or {}).get("insight_ids") or [])
-    by_id = {str(i.get("id")): i for i in doc.get("insights") or []}
+    doc = as_document(doc)
+    board = doc.audiences.get("board")
+    by_id = {i.id: i for i in doc.insights}
     lines: list[str] = []
-    for iid in board_ids:
-        ins = by_id.get(str(iid)) or {}
-        verdicts = ins.get("verdicts") or []
-        if not verdicts:
+    for iid in board.insight_ids if board else ():
+        ins = by_id.get(iid)
+        if ins is None or not ins.verdicts:
             continue
-        v = verdicts[-1]
-        word = "answered" if v.get("source") == "answer" else str(v.get("verdict") or "")
-        what = (ins.get("narrative") or {}).get("headline") or ins.get("title") or ""
-        note = f": {_short(v['note'])}" if v.get("note") else ""
+        v = ins.verdicts[-1]
+        word = "answered" if v.source == "answer" else v.verdict
+        what = ins.narrative.headline or ins.title or ""
+        note = f": {_short(v.note)}" if v.note else ""
         about = f" ({_short(what, 12)})" if what else ""
-        lines.append(f"- {v.get('team')} {word}{note}{about}".rstrip(".") + ".")
+        lines.append(f"- {v.team} {word}{note}{about}".rstrip(".") + ".")
     if not lines:
         return text
     body = text.rstrip("\n").split("\n")

@@ -8,12 +8,13 @@ quotes. Both are ipywidgets whose content comes from :func:`metric_view_html` an
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
+from insightlib.document import InsightsDocument
+from insightlib.errors import InputError
 from insightlib.model import segment_dict, segment_from_key
 from insightlib.report import charts
 from insightlib.report.runfolder import (
@@ -37,16 +38,16 @@ __all__ = [
 ]
 
 
-def _other_run(run: Run, label: str) -> dict[str, Any] | None:
-    """insights.json of the run for ``label`` in the same reports root, if there is one."""
+def _other_run(run: Run, label: str) -> InsightsDocument | None:
+    """The document of the run for ``label`` in the same reports root, if there is one."""
     if label == run.label:
-        return run.doc
+        return run.document
     path = run.path.parent / label / "insights.json"
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, OSError, UnicodeDecodeError):
+        return InsightsDocument.from_json(path.read_text(encoding="utf-8"), file=str(path))
+    except (OSError, UnicodeDecodeError, InputError):
         return None
 
 
@@ -77,8 +78,8 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
     doc = _other_run(run, label)
     findings = [
         ins
-        for ins in (doc or {}).get("insights") or []
-        if ins.get("metric") == metric and charts.segment_key_of(ins.get("segment")) == segment
+        for ins in (doc.insights if doc is not None else ())
+        if ins.metric == metric and ins.segment_key == segment
     ]
     starts = list(periods.values())
     idx = starts.index(start) if start in starts else len(starts) - 1
@@ -92,7 +93,7 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
     current = float(value.iloc[0]) if len(value) else None
     baseline = baseline_value(base_rows, info.get("kind"))
     grain_end = (starts[idx + 1] - timedelta(days=1)) if idx + 1 < len(starts) else None
-    pseudo = findings[0] if findings and label == run.label else {}
+    pseudo = findings[0] if findings and label == run.label else None
     insight = {
         "metric": metric,
         "metric_label": info["label"],
@@ -100,8 +101,8 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
         "unit": info.get("unit"),
         "segment": segment_dict(segment_from_key(segment)),
         "window": {"start": str(start.date()) if start is not None else None},
-        "better": pseudo.get("better"),
-        "direction": pseudo.get("direction"),
+        "better": pseudo.better if pseudo else None,
+        "direction": pseudo.direction if pseudo else None,
         "baseline": baseline,
     }
     if grain_end is not None:
@@ -132,7 +133,7 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
         current=current,
         baseline=baseline,
         n_base=len(base),
-        findings=findings,
+        findings=[f.to_dict() for f in findings],
         run_found=doc is not None,
         svg=Markup(svg),
         note=note,
@@ -157,15 +158,16 @@ def theme_view_html(run: Run, theme_id: str) -> str:
     """A customer theme: mentions per period, this period against usual, and its quotes."""
     from markupsafe import Markup
 
-    theme = next((t for t in run.doc.get("themes") or [] if t.get("id") == theme_id), None)
-    label = (theme or {}).get("label") or theme_id.replace("_", " ")
+    found = run.document.theme(theme_id)
+    theme = found.to_dict() if found is not None else None
+    label = (found.label if found is not None else "") or theme_id.replace("_", " ")
     try:
         svg = charts.to_svg(
             charts.theme_chart(
                 run.theme_counts,
                 theme_id,
                 label=label,
-                current=(run.doc.get("period") or {}).get("start"),
+                current=run.doc["period"]["start"],
             )
         )
         note = ""

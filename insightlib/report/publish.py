@@ -17,19 +17,21 @@ pieces (:mod:`insightlib.report.fragments`), so they import nothing heavy. The r
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from insightlib import __version__
+from insightlib.document import InsightsDocument
 from insightlib.errors import InputError, RunError
 from insightlib.report import import_jsonschema_lightly
-from insightlib.report.runfolder import DEFAULT_DEPTH, NOTEBOOKS, TEMPLATES, open_run
+from insightlib.report.runfolder import NOTEBOOKS, TEMPLATES, open_run
+from insightlib.workspace.config import DEFAULT_AUDIENCES
 
 # before papermill, nbconvert or Altair import it (in the notebook threads): see there
 import_jsonschema_lightly()
@@ -215,21 +217,23 @@ def _write_atomic(path: Path, data: str | bytes) -> None:
 
 def _page_info(nb_path: Path, audience: str) -> dict[str, str]:
     """Title and period for the page head, from the run's insights.json next to the notebook."""
-    doc: dict[str, Any] = {}
-    for candidate in (nb_path.parent / "insights.json",):
-        if candidate.exists():
-            try:
-                doc = json.loads(candidate.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                doc = {}
-    period = doc.get("period") or {}
-    title = doc.get("title") or doc.get("project") or "Insights"
+    doc = _read_doc(nb_path.parent / "insights.json")
+    title = (doc.title or doc.project if doc else "") or "Insights"
     kind = "Board summary" if audience == "board" else f"{audience.capitalize()} report"
-    label = period.get("label", "")
+    label = doc.period.label if doc else ""
+    human = doc.period.human if doc else ""
     return {
         "title": f"{title} · {kind} · {label}" if label else f"{title} · {kind}",
-        "footer": f"{title} · {period.get('human') or label}",
+        "footer": f"{title} · {human or label}",
     }
+
+
+def _read_doc(path: Path) -> InsightsDocument | None:
+    """The document at ``path``, or ``None`` when it is missing or unreadable."""
+    try:
+        return InsightsDocument.from_json(path.read_text(encoding="utf-8"), file=str(path))
+    except (OSError, UnicodeDecodeError, InputError):
+        return None
 
 
 def export_html(
@@ -252,7 +256,8 @@ def export_html(
 
     nb_path, out_html = Path(nb_path), Path(out_html)
     if depth is None:
-        depth = DEFAULT_DEPTH.get(audience, "detailed")
+        default = DEFAULT_AUDIENCES.get(audience)
+        depth = default.depth if default else "detailed"
         insights = nb_path.parent / "insights.json"
         if insights.exists():
             try:
@@ -412,25 +417,21 @@ def list_runs(
     root = Path(reports_root)
     runs = []
     for fname, folder in _run_folders(root, replace or {}):
-        try:
-            doc = json.loads((folder / "insights.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+        doc = _read_doc(folder / "insights.json")
+        if doc is None:
             continue
-        period = doc.get("period") or {}
-        history = doc.get("history") or {}
-        top = []
-        board = ((doc.get("audiences") or {}).get("board") or {}).get("insight_ids")
-        by_id = {i.get("id"): i for i in doc.get("insights") or []}
-        ranked = [by_id[i] for i in board if i in by_id] if board else doc.get("insights") or []
-        for ins in ranked[:3]:
-            narrative = ins.get("narrative") or {}
-            top.append(
-                {
-                    "text": narrative.get("headline") or ins.get("title", ""),
-                    "better": ins.get("better"),
-                    "new": ins.get("id") in (history.get("new") or []),
-                }
-            )
+        history = doc.history
+        board = doc.audiences["board"].insight_ids if "board" in doc.audiences else None
+        by_id = {i.id: i for i in doc.insights}
+        ranked = [by_id[i] for i in board if i in by_id] if board else list(doc.insights)
+        top = [
+            {
+                "text": ins.narrative.headline or ins.title,
+                "better": ins.better,
+                "new": ins.id in history.new,
+            }
+            for ins in ranked[:3]
+        ]
         files = [
             (name, label)
             for name, label in (
@@ -444,15 +445,15 @@ def list_runs(
         runs.append(
             {
                 "folder": fname,
-                "label": period.get("label", fname),
-                "start": str(period.get("start", "")),
-                "human": period.get("human") or period.get("label", fname),
-                "title": doc.get("title") or doc.get("project", ""),
-                "n_insights": len(doc.get("insights") or []),
-                "n_new": len(history.get("new") or []),
-                "n_resolved": len(history.get("resolved") or []),
-                "resolved": [r.get("title", "") for r in history.get("resolved") or []],
-                "previous": history.get("previous"),
+                "label": doc.period.label or fname,
+                "start": doc.period.start.isoformat() if doc.period.start != date.min else "",
+                "human": doc.period.human or doc.period.label or fname,
+                "title": doc.title or doc.project,
+                "n_insights": len(doc.insights),
+                "n_new": len(history.new),
+                "n_resolved": len(history.resolved),
+                "resolved": [r.title or "" for r in history.resolved],
+                "previous": history.previous,
                 "top": top,
                 "files": files,
             }

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import ast
 import difflib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from insightlib.document import Audience, InsightsDocument
 from insightlib.errors import InputError
 from insightlib.model import segment_from_key, segment_text
+from insightlib.workspace.config import DEFAULT_AUDIENCES
 from insightlib.workspace.periods import period_of
 
 __all__ = [
@@ -43,7 +45,6 @@ PARAMETERS: dict[str, dict[str, type]] = {
 }
 #: Which notebook renders an audience of each depth.
 NOTEBOOKS = {"detailed": "team_report", "summary": "board_report"}
-DEFAULT_DEPTH = {"team": "detailed", "board": "summary"}
 
 
 # ------------------------------------------------------------------------------------ run folder
@@ -57,45 +58,55 @@ class Run:
     ----------
     path
         The run folder.
-    doc
-        The parsed ``insights.json``.
+    document
+        The run's :class:`~insightlib.document.InsightsDocument` (upgraded to the current
+        schema version when an older insightlib wrote it).
     series, daily, theme_counts
         ``data/series.parquet``, ``data/daily.parquet``, ``data/theme_counts.parquet`` (empty
         frames where a file is missing).
     """
 
     path: Path
-    doc: dict[str, Any]
+    document: InsightsDocument
     series: pd.DataFrame = field(repr=False)
     daily: pd.DataFrame = field(repr=False)
     theme_counts: pd.DataFrame = field(repr=False)
 
+    @cached_property
+    def doc(self) -> dict[str, Any]:
+        """The document in its JSON form, for the templates and charts that render it."""
+        return self.document.to_dict()
+
     @property
     def label(self) -> str:
-        return str(self.doc.get("period", {}).get("label", self.path.name))
+        return self.document.period.label or self.path.name
 
     @property
     def insights(self) -> list[dict[str, Any]]:
-        return list(self.doc.get("insights") or [])
+        """The insights in their JSON form (see :attr:`document` for the typed ones)."""
+        return list(self.doc["insights"])
 
     def insight(self, insight_id: str) -> dict[str, Any] | None:
         return next((i for i in self.insights if i.get("id") == insight_id), None)
 
-    def audiences(self) -> dict[str, dict[str, Any]]:
-        """The audiences of the run; ``team`` and ``board`` always exist."""
-        aud = {k: dict(v) for k, v in (self.doc.get("audiences") or {}).items()}
-        aud.setdefault("team", {"depth": "detailed"})
-        aud.setdefault("board", {"depth": "summary"})
+    def _audiences(self) -> dict[str, Audience]:
+        aud = dict(self.document.audiences)
+        for name, spec in DEFAULT_AUDIENCES.items():
+            aud.setdefault(name, Audience(name, spec.depth, name.capitalize()))
         return aud
 
+    def audiences(self) -> dict[str, dict[str, Any]]:
+        """The audiences of the run; ``team`` and ``board`` always exist."""
+        return {k: a.to_dict() for k, a in self._audiences().items()}
+
     def depth(self, audience: str) -> str:
-        spec = self.audiences().get(audience, {})
-        return str(spec.get("depth") or DEFAULT_DEPTH.get(audience, "detailed"))
+        spec = self._audiences().get(audience)
+        return spec.depth if spec is not None and spec.depth else "detailed"
 
     def selected(self, audience: str) -> list[dict[str, Any]]:
         """The insights chosen for ``audience``, in order (at most 5 for a summary audience)."""
-        spec = self.audiences().get(audience, {})
-        ids = spec.get("insight_ids")
+        spec = self._audiences().get(audience)
+        ids = spec.insight_ids if spec is not None else None
         chosen = self.insights if ids is None else [i for i in map(self.insight, ids) if i]
         if self.depth(audience) == "summary":
             chosen = chosen[:5]
@@ -104,33 +115,29 @@ class Run:
     def questions(self, audience: str | None = None) -> list[dict[str, Any]]:
         """Open questions; for an audience its ``question_ids`` (default: those of its insights
         plus the unattached ones)."""
-        qs = list(self.doc.get("questions") or [])
-        if audience is None:
-            return qs
-        chosen = self.audiences().get(audience, {}).get("question_ids")
-        if chosen is not None:
-            return [q for q in qs if q.get("id") in set(chosen)]
-        ids = {i.get("id") for i in self.selected(audience)}
-        return [q for q in qs if not q.get("insight_id") or q.get("insight_id") in ids]
+        qs = self.document.questions
+        if audience is not None:
+            spec = self._audiences().get(audience)
+            chosen = spec.question_ids if spec is not None else None
+            if chosen is not None:
+                qs = tuple(q for q in qs if q.id in set(chosen))
+            else:
+                ids = {i.get("id") for i in self.selected(audience)}
+                qs = tuple(q for q in qs if not q.insight_id or q.insight_id in ids)
+        return [q.to_dict() for q in qs]
 
     @property
     def history(self) -> dict[str, Any]:
-        h = self.doc.get("history") or {}
-        return {
-            "previous": h.get("previous"),
-            "new": list(h.get("new") or []),
-            "continuing": list(h.get("continuing") or []),
-            "resolved": list(h.get("resolved") or []),
-        }
+        return self.document.history.to_dict()
 
     def status(self, insight: Mapping[str, Any]) -> str:
         """``new``, ``continuing`` or ``""`` (no history) for an insight of this run."""
-        h = self.history
-        if not h["previous"]:  # a first run: "new" would be on every finding and say nothing
+        h = self.document.history
+        if not h.previous:  # a first run: "new" would be on every finding and say nothing
             return ""
-        if insight.get("id") in h["continuing"]:
+        if insight.get("id") in h.continuing:
             return "continuing"
-        if insight.get("id") in h["new"]:
+        if insight.get("id") in h.new:
             return "new"
         return str(insight.get("status") or "")
 
@@ -162,16 +169,14 @@ def open_run(run_dir: str | os.PathLike[str]) -> Run:
             file=str(path),
         )
     try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"not valid JSON: {exc}.", file=str(file)) from None
-    if not isinstance(doc, dict) or doc.get("schema_version") != 1:
-        got = doc.get("schema_version") if isinstance(doc, dict) else type(doc).__name__
-        raise InputError(f"schema_version must be 1, got {got!r}.", file=str(file))
+    document = InsightsDocument.from_json(text, file=str(file))
     data = path / "data"
     return Run(
         path=path.resolve(),
-        doc=doc,
+        document=document,
         series=_read_frame(data / "series.parquet"),
         daily=_read_frame(data / "daily.parquet"),
         theme_counts=_read_frame(data / "theme_counts.parquet"),
@@ -345,6 +350,6 @@ def period_choices(run: Run) -> list[tuple[str, pd.Timestamp]]:
     """``(label, start)`` of every period in the series, oldest first."""
     if run.series.empty:
         return []
-    grain = (run.doc.get("period") or {}).get("grain") or "week"
+    grain = run.document.period.grain or "week"
     starts = sorted(pd.to_datetime(run.series["period_start"]).dt.normalize().unique())
     return [(period_of(pd.Timestamp(s).date(), grain).label, pd.Timestamp(s)) for s in starts]

@@ -226,9 +226,9 @@ def _quote(q: Any) -> dict[str, Any]:
 
 
 def _theme_label(run: Run, theme_id: str | None) -> str:
-    for t in run.doc.get("themes") or []:
-        if t.get("id") == theme_id:
-            return str(t.get("label") or theme_id)
+    theme = run.document.theme(theme_id) if theme_id else None
+    if theme is not None:
+        return theme.label or str(theme_id)
     return str(theme_id or "").replace("_", " ")
 
 
@@ -314,7 +314,7 @@ def _previous_words(run: Run) -> str:
     previous = run.history["previous"]
     if not previous:
         return ""
-    grain = (run.doc.get("period") or {}).get("grain", "")
+    grain = run.document.period.grain
     word = {"week": "last week", "month": "last month", "day": "the day before"}.get(grain)
     try:
         from insightlib.workspace.periods import parse_period
@@ -347,7 +347,7 @@ def header_html(run: Run, audience: str) -> str:
         status=status,
         links=_links(run, audience),
         scoreboard=Markup(scoreboard_html(run)),
-        title=run.doc.get("title") or run.doc.get("project") or "Insights",
+        title=run.document.title or run.document.project or "Insights",
         audience_title=_audience_title(run, audience),
     )
 
@@ -645,18 +645,18 @@ def questions_html(run: Run, audience: str) -> str:
         "questions.html.j2",
         questions=run.questions(audience),
         depth=run.depth(audience),
-        n_insights=len(run.doc.get("insights") or []),
+        n_insights=len(run.document.insights),
     )
 
 
 def track_record_html(run: Run) -> str:
     """'Track record': verdicts and answers of teams so far (``track_record`` of insights.json)."""
-    return render("track_record.html.j2", tr=run.doc.get("track_record") or None)
+    return render("track_record.html.j2", tr=run.document.track_record or None)
 
 
 def glossary_html(run: Run) -> str:
     """'Words used': the terms the texts keep but explain once (``glossary`` of insights.json)."""
-    terms = [t for t in run.doc.get("glossary") or [] if t.get("term") and t.get("plain")]
+    terms = [t.to_dict() for t in run.document.glossary]
     return render("glossary.html.j2", terms=terms)
 
 

@@ -391,18 +391,6 @@ def _find_names(text: str, extra_names: frozenset[str] = frozenset()) -> list[tu
     return spans
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def _iban_ok(raw: str) -> bool:
     s = re.sub(r"[\s\u00a0-]", "", raw).upper()
     if not 15 <= len(s) <= 34:

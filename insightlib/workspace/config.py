@@ -22,6 +22,7 @@ __all__ = [
     "Config",
     "MetricSpec",
     "AudienceSpec",
+    "DEFAULT_AUDIENCES",
     "ThemeSpec",
     "DeliverySpec",
     "PrivacySpec",
@@ -128,6 +129,13 @@ class AudienceSpec:
     themes: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     title: str = ""
+
+
+#: The audiences every run has unless insight.toml defines them: the one defaults table.
+DEFAULT_AUDIENCES: dict[str, AudienceSpec] = {
+    "team": AudienceSpec("team", "detailed", None),
+    "board": AudienceSpec("board", "summary", 5),
+}
 
 
 @dataclass(frozen=True)
@@ -590,7 +598,8 @@ def load_config(workspace: str | Path) -> Config:
         if not isinstance(a, dict):
             raise ConfigError(f"{where} must be a table.", file=file)
         _check_keys(a, _AUDIENCE_KEYS, where, file)
-        depth = a.get("depth", "summary" if aname == "board" else "detailed")
+        default = DEFAULT_AUDIENCES.get(aname)
+        depth = a.get("depth", default.depth if default else "detailed")
         if depth not in DEPTHS:
             raise ConfigError(
                 f"{where} depth must be 'summary' or 'detailed', got {depth!r}.", file=file
@@ -618,8 +627,8 @@ def load_config(workspace: str | Path) -> Config:
             teams=_str_list(a.get("teams", []), f"{where} teams", file),
             title=_text(a.get("title", ""), f"{where} title", file),
         )
-    audiences.setdefault("team", AudienceSpec("team", "detailed", None))
-    audiences.setdefault("board", AudienceSpec("board", "summary", 5))
+    for aname, spec in DEFAULT_AUDIENCES.items():
+        audiences.setdefault(aname, spec)
     delivery = _delivery(raw.get("delivery"), file)
 
     return Config(
