@@ -266,6 +266,7 @@ def _insight(**kw: Any) -> dict[str, Any]:
         "provenance": {},
         "related": [],
         "verdicts": [],
+        "learning": None,
     }
     evidence = {**base["evidence"], **kw.pop("evidence", {})}
     base.update(kw)
@@ -746,7 +747,7 @@ def themes() -> list[dict[str, Any]]:
 def document(label: str = LABEL) -> dict[str, Any]:
     ins = insights()
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "project": "Basketly",
         "title": "Basketly weekly insights",
         "period": {
