@@ -12,8 +12,10 @@ schema version (:func:`upgrade`), as dbt does with its run artifacts.
 Schema versions
 ---------------
 1. The first contract (docs/run-folder.md).
-2. ``metrics`` (label, kind and unit of every metric with a finding) is always present;
-   ``track_record`` is always present (``null`` before the memory step); every insight always
+2. ``metrics`` (one row per metric the team follows, for the scoreboard: ``metric``, ``label``,
+   ``kind``, ``unit``, ``current``, ``change_abs``, ``status``, ``recent`` …) is always present,
+   ``[]`` until a step writes the rows; ``track_record`` is always present (``null`` before
+   the memory step); every insight always
    carries ``verdicts`` and ``learning`` (before the memory step: ``[]`` and ``null``);
    ``recurrence`` (``true``) and ``recurrence_note`` come together, only for a recurrence.
 
@@ -61,7 +63,6 @@ __all__ = [
     "PeriodInfo",
     "BaselineInfo",
     "Summary",
-    "MetricInfo",
     "KnowledgeEntry",
     "Audience",
     "GlossaryEntry",
@@ -602,22 +603,6 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class MetricInfo:
-    """What a metric is called and how its values read."""
-
-    label: str
-    kind: str | None = None
-    unit: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return fields_json(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MetricInfo:
-        return cls(str(d.get("label") or ""), _s(d.get("kind")), _s(d.get("unit")))
-
-
-@dataclass(frozen=True)
 class KnowledgeEntry:
     """An entry of the knowledge log (neutralised and PII-redacted)."""
 
@@ -769,7 +754,7 @@ class InsightsDocument:
     period: PeriodInfo
     baseline: BaselineInfo
     summary: Summary
-    metrics: dict[str, MetricInfo]
+    metrics: tuple[dict[str, Any], ...]
     insights: tuple[Insight, ...]
     themes: tuple[Theme, ...]
     questions: tuple[Question, ...]
@@ -836,7 +821,7 @@ class InsightsDocument:
             "period": self.period.to_dict(),
             "baseline": self.baseline.to_dict(),
             "summary": self.summary.to_dict(),
-            "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
+            "metrics": [to_json(m) for m in self.metrics],
             "insights": [i.to_dict() for i in self.insights],
             "themes": [t.to_dict() for t in self.themes],
             "questions": [q.to_dict() for q in self.questions],
@@ -867,7 +852,7 @@ class InsightsDocument:
             period=PeriodInfo.from_dict(d.get("period") or {}),
             baseline=BaselineInfo.from_dict(d.get("baseline") or {}),
             summary=Summary.from_dict(d.get("summary") or {}),
-            metrics={str(k): MetricInfo.from_dict(v) for k, v in (d.get("metrics") or {}).items()},
+            metrics=tuple(dict(m) for m in d.get("metrics") or () if isinstance(m, Mapping)),
             insights=tuple(Insight.from_dict(i) for i in d.get("insights") or ()),
             themes=tuple(_theme(t) for t in d.get("themes") or ()),
             questions=tuple(Question.from_dict(q) for q in d.get("questions") or ()),
@@ -917,25 +902,15 @@ def upgrade(raw: Any) -> dict[str, Any]:
             f", got {got!r}; a newer insightlib wrote this run, upgrade insightlib to read it."
         )
     d = dict(raw)
-    if version == 1:  # 1 -> 2: metrics table; memory fields always present
-        metrics: dict[str, dict[str, Any]] = {}
+    if version == 1:  # 1 -> 2: metrics, track_record and the memory fields always present
         insights = []
         for ins in d.get("insights") or ():
-            if ins.get("metric"):
-                metrics.setdefault(
-                    str(ins["metric"]),
-                    {
-                        "label": ins.get("metric_label") or str(ins["metric"]),
-                        "kind": ins.get("metric_kind"),
-                        "unit": ins.get("unit"),
-                    },
-                )
             ins = dict(ins)
             ins.setdefault("verdicts", [])
             ins.setdefault("learning", None)
             insights.append(ins)
         d["insights"] = insights
-        d.setdefault("metrics", metrics)
+        d.setdefault("metrics", [])
         d.setdefault("track_record", None)
         d["schema_version"] = 2
     return d

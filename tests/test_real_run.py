@@ -23,7 +23,7 @@ from insightlib.report import charts
 
 # dicts whose keys are data (segment values, sources, theme ids, audience or file names)
 _DATA_KEYED = re.compile(
-    r"(segment|segments|segments\.\*|sources|concentrated_in|theme_mentions|audiences|files|metrics"
+    r"(segment|segments|segments\.\*|sources|concentrated_in|theme_mentions|audiences|files"
     r"|track_record_by_kind)$"
 )
 
