@@ -85,7 +85,7 @@ def test_upgrade_from_version_1() -> None:
     assert raw["schema_version"] == 1 and "metrics" not in raw
     up = upgrade(raw)
     assert up["schema_version"] == 2
-    assert up["metrics"] == [] and up["track_record"] is None
+    assert up["metrics"] == [] and up["track_record"] == raw["track_record"]
     assert all("learning" in i and "verdicts" in i for i in up["insights"])
     assert raw["schema_version"] == 1  # the input is not changed
 

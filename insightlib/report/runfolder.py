@@ -101,7 +101,10 @@ class Run:
 
     def depth(self, audience: str) -> str:
         spec = self._audiences().get(audience)
-        return spec.depth if spec is not None and spec.depth else "detailed"
+        if spec is not None and spec.depth:
+            return spec.depth
+        default = DEFAULT_AUDIENCES.get(audience)
+        return default.depth if default is not None else "detailed"
 
     def selected(self, audience: str) -> list[dict[str, Any]]:
         """The insights chosen for ``audience``, in order (at most 5 for a summary audience)."""

@@ -29,7 +29,6 @@ from insightlib.report import import_jsonschema_lightly
 import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see there)
 
 from insightlib.report import charts, stories  # noqa: E402
-from insightlib.report.runfolder import DEFAULT_DEPTH as DEFAULT_DEPTHS  # noqa: E402
 from insightlib.report.runfolder import TEMPLATES, Run  # noqa: E402
 
 __all__ = [
@@ -358,7 +357,7 @@ def _links(run: Run, audience: str) -> list[tuple[str, str]]:
     for name, spec in run.audiences().items():
         if name == audience:
             continue
-        summary = (spec.get("depth") or DEFAULT_DEPTHS.get(name)) == "summary"
+        summary = run.depth(name) == "summary"
         title = str(spec.get("title") or name.capitalize())
         out.append((f"{name}.html", f"{title} summary" if summary else f"{title} report"))
         if summary:
