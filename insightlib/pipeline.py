@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,13 +270,15 @@ def recover(root: Path) -> list[str]:
     return done
 
 
-def publish(root: Path, stage: Path, doc: InsightsDocument) -> Path:
+def publish(root: Path, stage: Path, doc: InsightsDocument | Mapping[str, Any]) -> Path:
     """Publish the staged run folder ``stage`` as ``root/<label>`` with its history rows and
     the index, as one transaction (see the comment above). Returns the run folder."""
+    from insightlib.document import as_document
     from insightlib.memory import history, store
     from insightlib.memory import verdicts as feedback_loop
     from insightlib.report import publish as report
 
+    doc = as_document(doc)
     label = doc.period.label
     pid = os.getpid()
     dest, park = root / label, root / f".old-{label}-{pid}"
