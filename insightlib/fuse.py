@@ -151,6 +151,10 @@ __all__ = [
     "QUESTION_MIN_SCORE",
     "MAX_THEMES",
     "MAX_KNOWLEDGE",
+    "KEY_SHARE",
+    "KEY_DRIVER_LIFT",
+    "KEY_SHARE_ALONE",
+    "is_key_driver",
 ]
 
 LEAD_DAYS = {"day": 1, "week": 7, "month": 14}
@@ -158,7 +162,11 @@ THEME_MIN_SCORE = 0.65
 MAX_THEMES = 3
 MAX_KNOWLEDGE = 3
 MAX_QUOTES = 2
+#: A key driver holds at least KEY_SHARE of a change and KEY_DRIVER_LIFT times its share of the
+#: volume; when its share of the volume is not known, at least KEY_SHARE_ALONE of the change.
+KEY_SHARE = 0.3
 KEY_DRIVER_LIFT = 1.3
+KEY_SHARE_ALONE = 0.5
 SENTIMENT_BAND = 0.05
 THEME_MIN_COUNT = 10
 #: A theme with no words in common with the metric links only if its rise is at least this
@@ -473,12 +481,21 @@ class _Counts:
         if rise_all <= 0:
             return True
         share = (c_s - b_s) / rise_all
-        if share >= 0.5:
-            return True
         t_s, t_a = self.total(key, cur), self.total("all", cur)
-        if t_s and t_a:
-            return share / (t_s / t_a) >= 1.3
-        return False
+        vol = t_s / t_a if t_s and t_a else None
+        return share >= KEY_SHARE_ALONE or (
+            vol is not None and is_key_driver(share, vol, floor=0.0)
+        )
+
+
+def is_key_driver(share: float, volume_share: float | None, floor: float = KEY_SHARE) -> bool:
+    """Whether a segment holding ``share`` of a change (and ``volume_share`` of the volume) is
+    where the change happened: see :data:`KEY_SHARE`, :data:`KEY_DRIVER_LIFT`,
+    :data:`KEY_SHARE_ALONE`. ``floor`` lowers the least share for a segment that is already
+    known to hold more than its share (a theme's rise in a segment)."""
+    if volume_share is None or volume_share <= 0:
+        return share >= KEY_SHARE_ALONE
+    return share >= floor and share / volume_share >= KEY_DRIVER_LIFT
 
 
 def _rose(cur: int, base: float) -> bool:
@@ -496,11 +513,7 @@ def _key_drivers(f: Finding) -> list[tuple[Driver, float | None]]:
         share = d.share_of_change
         if share is None or (isinstance(share, float) and math.isnan(share)):
             continue
-        if vol is None or vol <= 0:
-            key = share >= 0.5
-        else:
-            key = share >= 0.3 and share / vol >= KEY_DRIVER_LIFT
-        if key:
+        if is_key_driver(share, vol):
             out.append((d, vol))
     return out
 
@@ -699,7 +712,7 @@ def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
             continue
         c_s, b_s = counts.window(f.theme, key, cur, base)
         share = (c_s - b_s) / rise
-        if share >= 0.5 and counts.concentrated(f.theme, key, cur, base):
+        if share >= KEY_SHARE_ALONE:  # at least half of the rise: concentrated there (_Counts)
             t_s, t_a = counts.total(key, cur), counts.total("all", cur)
             vol = t_s / t_a if t_s and t_a else None
             why = f"{segment_text(seg)} accounts for {tf.pct(share)} of the rise"

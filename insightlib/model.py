@@ -61,9 +61,8 @@ def segment_key(segment: Segment) -> str:
 
 
 def segment_from_key(key: str) -> Segment:
-    if not key or key == "all":
-        return ()
-    return tuple(sorted(tuple(part.split("=", 1)) for part in key.split("&")))  # type: ignore[misc]
+    """The segment of a key: ``"country=DE&platform=web"`` -> pairs; see :func:`parse_segment`."""
+    return parse_segment(key)
 
 
 def segment_dict(segment: Segment) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from insightlib.document import Insight
-from insightlib.model import THEME_KINDS, segment_key
+from insightlib.model import THEME_KINDS, parse_segment, segment_key
 from insightlib.narrate.texts import top_knowledge
 from insightlib.workspace.config import AudienceSpec
 
@@ -29,8 +29,7 @@ def _segment_filter(ins: Insight, wanted: Sequence[str]) -> bool:
         if w == key or (w == "all" and not ins.segment):
             return True
         if "=" in w:
-            pairs = {tuple(p.split("=", 1)) for p in w.split("&")}
-            if pairs <= have:
+            if set(parse_segment(w)) <= have:
                 return True
         elif any(c == w for c, _ in have):
             return True

@@ -31,7 +31,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from insightlib.model import segment_text
+from insightlib.model import parse_segment, segment_key, segment_text
+from insightlib.text import numbers as tf
 
 __all__ = [
     "THEME",
@@ -118,15 +119,11 @@ else:  # pragma: no cover - re-import
 
 def segment_key_of(segment: Mapping[str, str] | str | None) -> str:
     """The series key of a segment dict: ``{"platform": "android"}`` -> ``"platform=android"``."""
-    if isinstance(segment, str):
-        return segment or "all"
-    if not segment:
-        return "all"
-    return "&".join(f"{c}={v}" for c, v in sorted(segment.items()))
+    return segment_key(parse_segment(segment))
 
 
 def segment_words(segment: Mapping[str, str] | None) -> str:
-    return segment_text(tuple(sorted((segment or {}).items())))
+    return segment_text(parse_segment(segment))
 
 
 def value_format(
@@ -141,11 +138,12 @@ def value_format(
     ``axis=False`` gives the format of a single labelled value; ``magnitude`` (the value) picks
     ``1,980`` below 100,000 and ``105k`` above.
     """
+    digits = tf.AXIS_DIGITS if axis else tf.EXACT_DIGITS  # the tables' and texts' precision
     if metric_kind == "conversion":
-        return ".0%" if axis else ".1%"
+        return f".{digits['conversion']}%"
     prefix = "$" if (unit or "").upper() == "USD" else ""
     if metric_kind == "mean":
-        return f"{prefix},.{0 if axis else 2}f"
+        return f"{prefix},.{digits['mean']}f"
     if axis:
         return f"{prefix}~s"
     if magnitude is not None and abs(magnitude) < 100_000:

@@ -23,13 +23,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from insightlib.model import segment_text
+from insightlib.model import parse_segment, segment_text
 from insightlib.report import import_jsonschema_lightly
 
 import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see there)
 
 from insightlib.report import charts, stories  # noqa: E402
 from insightlib.report.runfolder import TEMPLATES, Run  # noqa: E402
+from insightlib.text import numbers as tf  # noqa: E402
 
 __all__ = [
     "render",
@@ -92,7 +93,8 @@ def _minus(text: str) -> str:
 
 
 def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> str:
-    """A metric value for people: ``25.5%``, ``$104,950``, ``1,900``, ``$44.10``.
+    """A metric value for people, at table precision (:func:`insightlib.text.numbers.exact_text`):
+    ``25.5%``, ``$104,950``, ``1,900``, ``44.10``.
 
     >>> fmt_value(0.255, "conversion"), fmt_value(104950, "sum", "USD"), fmt_value(44.1, "mean")
     ('25.5%', '$104,950', '44.10')
@@ -100,23 +102,17 @@ def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> s
     v = _num(value)
     if v is None:
         return "–"
-    from insightlib.text.numbers import currency_symbol
+    return _minus(tf.exact_text(v, kind, unit))
 
-    sym = currency_symbol(unit)  # "$", "€", ... placed before the number, whatever the code
-    usd = sym is not None
-    if kind == "conversion":
-        text = f"{v * 100:.1f}%"
-    elif kind == "mean":
-        text = f"{abs(v):,.2f}"
-    else:
-        text = f"{abs(v):,.0f}" if abs(v) >= 10 or v == int(v) else f"{abs(v):,.1f}"
-    if kind != "conversion":
-        text = (sym or "") + text
-        if v < 0:
-            text = "−" + text
-        if unit and not usd:
-            text += f" {unit}"
-    return _minus(text)
+
+def _rel_text(rel: float) -> str:
+    if abs(rel) < 10:
+        return tf.signed(tf.pct(abs(rel), 0), rel)
+    return f"×{tf.fixed(1 + rel, 0)}"
+
+
+def _points(delta: float) -> str:
+    return tf.signed(tf.fixed(abs(delta) * 100, tf.EXACT_DIGITS["conversion"]), delta)
 
 
 def fmt_change(insight: Mapping[str, Any]) -> str:
@@ -124,9 +120,9 @@ def fmt_change(insight: Mapping[str, Any]) -> str:
     kind, unit = insight.get("metric_kind"), insight.get("unit")
     ab, rel = _num(insight.get("change_abs")), _num(insight.get("change_rel"))
     parts = []
-    rel_text = None if rel is None else (f"{rel:+.0%}" if abs(rel) < 10 else f"×{1 + rel:.0f}")
+    rel_text = None if rel is None else _rel_text(rel)
     if kind == "conversion" and ab is not None:
-        parts.append(f"{ab * 100:+.1f} points")
+        parts.append(f"{_points(ab)} points")
         if rel_text:
             parts.append(f"({rel_text})")
     else:
@@ -146,7 +142,7 @@ def fmt_interval(insight: Mapping[str, Any]) -> str:
         return ""
     kind, unit = insight.get("metric_kind"), insight.get("unit")
     if kind == "conversion":
-        text = f"{lo * 100:+.1f} to {hi * 100:+.1f} points"
+        text = f"{_points(lo)} to {_points(hi)} points"
     else:
         sign = ("+" if lo > 0 else "", "+" if hi > 0 else "")
         text = f"{sign[0]}{fmt_value(lo, kind, unit)} to {sign[1]}{fmt_value(hi, kind, unit)}"
@@ -158,7 +154,7 @@ def fmt_p(value: Any) -> str:
     v = _num(value)
     if v is None:
         return "–"
-    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    return "< 0.001" if v < 0.001 else tf.fixed(v, 3)
 
 
 def value_kind(insight: Mapping[str, Any]) -> str | None:
@@ -205,10 +201,10 @@ def _env() -> jinja2.Environment:
         ask=question_text,
         kind_words=lambda k: KIND_WORDS.get(k, str(k).replace("_", " ").capitalize()),
         source_words=lambda s: SOURCE_WORDS.get(s, str(s).replace("_", " ")),
-        segment_words=lambda seg: segment_text(tuple(sorted((seg or {}).items()))),
-        thousands=lambda n: f"{int(n):,}" if _num(n) is not None else "–",
-        pct=lambda x: _minus(f"{x * 100:+.0f}%") if _num(x) is not None else "–",
-        share=lambda x: _minus(f"{round(x * 100) + 0:.0f}%") if _num(x) is not None else "–",
+        segment_words=lambda seg: segment_text(parse_segment(seg)),
+        thousands=lambda n: tf.fixed(n, 0) if _num(n) is not None else "–",
+        pct=lambda x: _minus(tf.signed(tf.pct(abs(x), 0), x)) if _num(x) is not None else "–",
+        share=lambda x: _minus(tf.pct(x, 0)) if _num(x) is not None else "–",
     )
     return env
 

@@ -28,6 +28,11 @@ from insightlib.model import Segment
 
 __all__ = [
     "round_half_up",
+    "fixed",
+    "exact_text",
+    "signed",
+    "EXACT_DIGITS",
+    "AXIS_DIGITS",
     "pct",
     "pct_change",
     "points",
@@ -107,6 +112,13 @@ def _auto_digits(v: float) -> int:
     if a >= 1:
         return 0 if round_half_up(a, 1) == round_half_up(a) else 1
     return 2 if a < 0.1 else 1
+
+
+@_finite
+def fixed(x: float, digits: int = 0) -> str:
+    """A number with ``digits`` decimals, rounded half up, with thousands commas:
+    ``fixed(1234.5) == "1,235"``, ``fixed(-0.04, 1) == "0.0"`` (no minus zero)."""
+    return _fmt(x, digits)
 
 
 @_finite
@@ -378,6 +390,44 @@ def where(segment: Segment) -> str:
 # ------------------------------------------------------------------------------------------
 # Metric values
 # ------------------------------------------------------------------------------------------
+#: Decimals of a value shown exactly — in a table or on a chart's point label — by metric kind
+#: (texts round further: "26%" in a sentence is "25.5%" in the table). ``None``: whole from 10
+#: up, one decimal below.
+EXACT_DIGITS: dict[str | None, int | None] = {"conversion": 1, "mean": 2}
+#: Decimals on a chart axis, by metric kind.
+AXIS_DIGITS: dict[str | None, int] = {"conversion": 0, "mean": 0}
+
+
+def exact_text(x: float, kind: str | None, unit: str | None = None) -> str:
+    """A metric value for a table: ``25.5%``, ``$104,950``, ``1,900``, ``44.10``, ``-1,150``.
+
+    One rule set with :func:`value_text`, at the precision of :data:`EXACT_DIGITS`.
+    """
+    if x is None or not math.isfinite(float(x)):
+        return UNKNOWN
+    if kind == "conversion":
+        return pct(x, EXACT_DIGITS["conversion"])
+    a = abs(x)
+    digits = EXACT_DIGITS.get(kind)
+    if digits is None:
+        digits = 0 if a >= 10 or x == int(x) else 1
+    text = fixed(a, digits)
+    sym = currency_symbol(unit)  # "$", "€", ... before the number, given as a code or a symbol
+    if sym:
+        text = sym + text
+    elif unit:
+        text += f" {unit}"
+    return f"-{text}" if x < 0 and any(c in "123456789" for c in text) else text
+
+
+def signed(text: str, x: float) -> str:
+    """``text`` (unsigned) with the sign of ``x``: ``signed("4.6 points", -0.046)`` is
+    ``"-4.6 points"``; zero gets ``+``, a missing ``x`` no sign."""
+    if x is None or not math.isfinite(float(x)) or text == UNKNOWN:
+        return text
+    return ("+" if x >= 0 else "-") + text
+
+
 def value_text(x: float, kind: str | None, unit: str | None = None) -> str:
     """A metric value: a share for conversions, money for currency units, else a number."""
     if kind == "conversion":
