@@ -639,16 +639,12 @@ def link_record(
     votes: dict[tuple[str, str], list[float]] = {}
     for iid, vs in _verdicts_by_id(db, project, label, start).items():
         v = vs[-1]
-        ins = (catalog.get(iid) or {}).get("insight") or {}
-        links = [
-            k
-            for k in (ins.get("evidence") or {}).get("knowledge") or []
-            if k.get("role", "cause") == "cause"
-        ]
+        ins = (catalog.get(iid) or {}).get("insight")
+        links = [k for k in ins.evidence.knowledge if k.role == "cause"] if ins else []
         if not links or v["verdict"] not in ("confirmed", "refuted", "explained"):
             continue
         top = links[0]
-        team, kind = str(top.get("team") or ""), str(top.get("kind") or "")
+        team, kind = top.team, top.kind
         if v["verdict"] == "explained":
             vote = 1.0 if str(v["team"]).lower() == team.lower() else -1.0
         else:
