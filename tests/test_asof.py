@@ -44,7 +44,7 @@ def _report(root: Path, doc: dict) -> dict:
     d = copy.deepcopy(doc)
     db = root / history.DB_NAME
     d["history"] = history.compare(db, d)
-    fl.apply_learning(d, db, rescore=False)
+    d = fl.apply_learning(d, db).to_dict()  # the typed document, as JSON again
     history.record_run(db, d)
     fl.record_questions(db, d)
     return d

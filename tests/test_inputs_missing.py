@@ -39,7 +39,7 @@ def test_a_feedback_only_workspace_runs_and_says_numbers_were_not_checked(
     doc = assemble.build_document(
         quant=q, qual=ql, knowledge=ws.knowledge, glossary=ws.glossary, config=ws.config,
         period=per, provenance={"files": ws.files},
-    )  # fmt: skip
+    ).to_dict()  # fmt: skip
     assert doc["summary"]["missing"] == [
         "Numbers: there is no events file, so no metrics were measured."
     ]
