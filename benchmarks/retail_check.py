@@ -143,7 +143,7 @@ def report(ws: Path, label: str) -> dict:
     return assemble.build_document(
         quant=q, qual=ql, knowledge=w.knowledge, glossary=w.glossary, config=w.config,
         period=per, provenance={"files": w.files}, check=False,
-    )  # fmt: skip
+    ).to_dict()  # fmt: skip  (the insights.json shape, as the report reads it)
 
 
 def _week(label: str) -> date:

@@ -394,13 +394,13 @@ def _plain(text: str, links: list[tuple[str, str]]) -> str:
     return "\n".join([*lines, *(f"{label}: {href}" for label, href in links)])
 
 
-def _scoreboard_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+def _scoreboard_rows(doc: InsightsDocument) -> list[tuple[str, str, str, str]]:
     """(label, value, change, status) of every whole-population metric of ``metrics``."""
     from insightlib.report.views import fmt_change, fmt_value
 
     rows = []
-    for m in doc.get("metrics") or []:
-        if not isinstance(m, Mapping) or m.get("segment"):
+    for m in doc.metrics:
+        if m.get("segment"):
             continue
         kind = m.get("kind") or m.get("metric_kind")
         row = {**m, "metric_kind": kind}

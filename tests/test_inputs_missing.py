@@ -60,10 +60,10 @@ def test_a_workspace_without_feedback_says_so_once(sample_ws: Path) -> None:
         quant=q, qual=qual.analyse_feedback(empty, ws_cfg, per), knowledge=None, glossary=None,
         config=ws_cfg, period=per, provenance={"files": {}}, check=False,
     )  # fmt: skip
-    assert doc["summary"]["missing"] == [
-        "Customer words: there is no feedback, so nothing customers wrote was read."
-    ]
-    assert len(doc["metrics"]) == len(ws_cfg.metrics)
+    assert doc.summary.missing == (
+        "Customer words: there is no feedback, so nothing customers wrote was read.",
+    )
+    assert len(doc.metrics) == len(ws_cfg.metrics)
 
 
 def test_sources_need_events_or_feedback_and_metrics_need_events(tmp_path: Path) -> None:

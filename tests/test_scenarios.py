@@ -296,8 +296,8 @@ def test_seasonal_findings_ask_no_team() -> None:
         quant=res, qual=qual.analyse_feedback(empty, cfg, XMAS), knowledge=None, glossary=None,
         config=cfg, period=XMAS, check=False,
     )  # fmt: skip
-    assert doc["insights"] and not doc["questions"]
-    assert doc["metrics"] and {r["metric"] for r in doc["metrics"]} == set(SEASON)
+    assert doc.insights and not doc.questions
+    assert doc.metrics and {r["metric"] for r in doc.metrics} == set(SEASON)
 
 
 def test_public_holidays_of_a_country_segment() -> None:
