@@ -141,8 +141,14 @@ def report(ws: Path, label: str) -> dict:
     q = quant.analyse(engine.connect(w.events), w.config, per)
     ql = qual.analyse_feedback(w.feedback, w.config, per)
     return assemble.build_document(
-        quant=q, qual=ql, knowledge=w.knowledge, glossary=w.glossary, config=w.config,
-        period=per, provenance={"files": w.files}, check=False,
+        quant=q,
+        qual=ql,
+        knowledge=w.knowledge,
+        glossary=w.glossary,
+        config=w.config,
+        period=per,
+        provenance={"files": w.files},
+        check=False,
     ).to_dict()  # fmt: skip  (the insights.json shape, as the report reads it)
 
 
