@@ -162,12 +162,18 @@ def workspace(n_events: int, n_users: int, n_days: int) -> Path:
 
 def windows(n_days: int) -> dict:
     """The windows a run reads: the report period and the weekly / daily ranges of the engine."""
-    from insightlib.quant.changes import ANOMALY_WEEKS, TAU_HISTORY, TREND_PERIODS
+    from insightlib.quant.changes import (
+        ANOMALY_WEEKS,
+        SCOREBOARD_PERIODS,
+        TAU_HISTORY,
+        TREND_PERIODS,
+    )
     from insightlib.workspace.periods import latest_complete
 
     first, last = START, START + timedelta(days=n_days - 1)
     per = latest_complete(first, last, "week")
-    n_prior = max(4 + TAU_HISTORY, TREND_PERIODS - 1)
+    # as changes.analyse: the baseline (4) and tau history, the trend and the scoreboard's periods
+    n_prior = max(4 + TAU_HISTORY, TREND_PERIODS, SCOREBOARD_PERIODS) - 1
     wstart = max(per.previous(n_prior).start, first)
     dstart = max(first, per.start - timedelta(weeks=ANOMALY_WEEKS))
     return {"period": per.label, "week": (wstart, per.end), "day": (dstart, per.end)}

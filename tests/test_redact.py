@@ -392,3 +392,20 @@ def test_segment_values_that_look_personal() -> None:
     assert looks_personal("Jane Miller") == "name"
     for ok in ("ios", "Germany", "Jordan", "pro plan", "2026-11", "v5.2"):
         assert looks_personal(ok) is None, ok
+
+
+def test_ordinary_words_from_the_easy_word_list_are_not_first_names() -> None:
+    """'Honey', 'Ivy' and 'Dawn' are first names in the census lists, but also Dale–Chall easy
+    words (textstat's list, read as a file): ordinary words, so they are not names, and reading
+    the list imports neither textstat nor NLTK (a second at every run)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from insightlib.text.redact import is_first_name\n"
+        "print([is_first_name(w) for w in ('honey', 'ivy', 'dawn', 'gina')],"
+        " 'textstat' in sys.modules, 'nltk' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[False,", "False,", "False,", "True]", "False", "False"]

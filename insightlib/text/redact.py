@@ -40,11 +40,13 @@ Examples
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 __all__ = [
     "neutralise",
@@ -316,11 +318,12 @@ def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
 def _common_words() -> frozenset[str]:
     """Ordinary English words (Dale–Chall easy words, VADER's lexicon, stop words, months)."""
     words: set[str] = set(_NOT_NAMES) | set(_MONTHS_DAYS)
-    try:
-        easy = resources.files("textstat").joinpath("resources/en/easy_words.txt")
-        words |= set(easy.read_text(encoding="utf-8").split())
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
-        pass
+    # the file only: importing textstat would import NLTK (about a second at every run)
+    spec = importlib.util.find_spec("textstat")
+    if spec is None or spec.origin is None:  # pragma: no cover - a declared dependency
+        raise ModuleNotFoundError("textstat (its easy-word list) is not installed")
+    easy = Path(spec.origin).parent / "resources" / "en" / "easy_words.txt"
+    words |= set(easy.read_text(encoding="utf-8").split())
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
