@@ -357,6 +357,41 @@ def test_export_html_shows_outputs_only(run_dir: Path) -> None:
     assert pages == 1 and (run_dir / "board.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("audience", ["board", "team"])
+def test_export_skips_nbconverts_soup_pass_but_writes_the_same_document(
+    run_dir: Path, audience: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is the document nbconvert's HTMLExporter writes (which parses its page with
+    BeautifulSoup and writes it out again): the same once that pass's spelling is applied."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    run = runfolder.open_run(run_dir)
+    body = views.header_html(run, audience) + views.changes_html(run, "team")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><g><text x="1">8%</text></g></svg>'
+    nb = new_notebook(
+        cells=[
+            new_code_cell('run_dir: str = "x"', metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "show()",
+                outputs=[
+                    new_output("display_data", data={"text/html": body}),
+                    new_output("display_data", data={"image/svg+xml": svg}),
+                    new_output("display_data", data={"text/html": "<p>5&nbsp;% &amp; x’s</p>"}),
+                ],
+            ),
+        ]
+    )
+    nb_path = run_dir / f"{audience}.ipynb"
+    nbformat.write(nb, nb_path)
+    ours = report.export_html(nb_path, run_dir / "ours.html", audience).read_text()
+    monkeypatch.setattr(report, "_html_exporter", lambda: HTMLExporter)
+    theirs = report.export_html(nb_path, run_dir / "theirs.html", audience).read_text()
+    assert ours != theirs  # the pass is skipped ...
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs  # ... the page is the same
+
+
 @pytest.mark.slow
 def test_kernels_run_in_the_run_folder_and_leave_our_cwd_alone(
     run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

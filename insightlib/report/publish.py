@@ -251,7 +251,6 @@ def export_html(
     external URL.
     """
     import nbformat
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     nb_path, out_html = Path(nb_path), Path(out_html)
@@ -272,7 +271,7 @@ def export_html(
     c.TemplateExporter.exclude_input = True
     c.TemplateExporter.exclude_input_prompt = True
     c.TemplateExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(
+    exporter = _html_exporter()(
         config=c,
         template_name=template,
         extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
@@ -284,6 +283,39 @@ def export_html(
     out_html.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(out_html, body)
     return out_html
+
+
+def _html_exporter() -> type:
+    """nbconvert's HTMLExporter without its last pass, which parses the whole page with
+    BeautifulSoup and writes it out again only to give images without one an ``alt`` text and
+    JupyterLab's cells a ``tabindex``: the report pages have neither (charts carry ``alt``, the
+    templates no JupyterLab classes), so the pass changed nothing but the spelling of the
+    markup and took half the export's time. ``tests/test_report.py`` checks that the page
+    stays the same document."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):  # type: ignore[misc]
+        def from_notebook_node(  # type: ignore[override]
+            self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
 
 
 # a user stylesheet for WeasyPrint: !important, or the page's own (author) styles win
