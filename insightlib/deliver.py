@@ -272,11 +272,16 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _read_document(path: Path) -> InsightsDocument:
+    from insightlib.text import numbers as tf
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read it as JSON ({exc}).", file=str(path)) from None
-    return InsightsDocument.from_json(text, file=str(path))
+    doc = InsightsDocument.from_json(text, file=str(path))
+    # the e-mail formats numbers and names segments as the run's reports do
+    tf.use_presentation(doc.provenance.get("presentation"))
+    return doc
 
 
 def _period_end(run: Path) -> str:

@@ -10,6 +10,7 @@ A *segment* is a tuple of ``(column, value)`` pairs, sorted by column: ``()`` is
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -24,6 +25,11 @@ __all__ = [
     "fields_json",
     "segment_from_key",
     "segment_text",
+    "set_segment_labels",
+    "segment_labels",
+    "humanise",
+    "column_label",
+    "value_label",
     "parse_segment",
     "as_date",
     "to_json",
@@ -110,9 +116,46 @@ def as_date(v: Any) -> date | None:
 
 _NICE = {"ios": "iOS", "android": "Android", "web": "web", "plus": "Plus", "free": "free plan"}
 
+#: The run's ``[segments.labels]``: ``"plan"`` → a column's name, ``"plan.free_trial"`` → a
+#: value's name. Set by :func:`set_segment_labels` (the pipeline for a run, ``open_run`` for the
+#: reports); every text that shows a segment to a reader reads it.
+_LABELS: dict[str, str] = {}
+
+
+def set_segment_labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Use ``labels`` (flat ``[segments.labels]`` keys) from now on; returns the labels before."""
+    global _LABELS
+    before, _LABELS = _LABELS, dict(labels or {})
+    return before
+
+
+def segment_labels() -> dict[str, str]:
+    """The segment labels in use (a copy)."""
+    return dict(_LABELS)
+
+
+def humanise(text: str) -> str:
+    """A raw name made readable: ``"free_trial"`` → ``"Free trial"``; ``"DE"``, ``"iOS"`` stay."""
+    t = str(text).replace("_", " ").strip()
+    t = " ".join(t.split())
+    return t[:1].upper() + t[1:] if t[:1].islower() else t
+
+
+def column_label(column: str) -> str:
+    """A segment column's name for readers: its label, else ``humanise`` (``"Plan"``)."""
+    return _LABELS.get(column) or humanise(column)
+
+
+def value_label(column: str, value: str) -> str | None:
+    """The label ``[segments.labels]`` gives a column's value, or None."""
+    return _LABELS.get(f"{column}.{value}")
+
 
 def _value_text(column: str, value: str) -> str:
-    return _NICE.get(str(value).lower(), str(value))
+    named = value_label(column, str(value))
+    if named:
+        return named
+    return _NICE.get(str(value).lower()) or humanise(str(value))
 
 
 def to_json(value: Any) -> Any:

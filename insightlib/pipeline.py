@@ -358,8 +358,27 @@ def run(
     """Run the whole flow on ``workspace`` and write ``out/<period label>/``.
 
     Returns the run folder. Raises :class:`InputError` for bad input (nothing is written) and
-    :class:`RunError` or other exceptions for failures (earlier runs stay untouched).
+    :class:`RunError` or other exceptions for failures (earlier runs stay untouched). The texts
+    are written in the workspace's ``[report] locale`` and ``[segments.labels]``; what the
+    caller had in use is back afterwards.
     """
+    from insightlib.text import numbers as tf
+
+    before = tf.current()
+    try:
+        return _run(workspace, period=period, out=out, audiences=audiences, progress=progress)
+    finally:
+        tf.restore(before)
+
+
+def _run(
+    workspace: str | Path,
+    *,
+    period: str | None,
+    out: str | Path,
+    audiences: list[str] | None,
+    progress: Progress | None,
+) -> Path:
     from dataclasses import replace
 
     from insightlib.document import History
@@ -371,6 +390,7 @@ def run(
     from insightlib.quant import changes as quant
     from insightlib.quant import engine
     from insightlib.report import publish as report
+    from insightlib.text import numbers as tf
     from insightlib.text.redact import inert_markup
 
     steps = [
@@ -396,6 +416,7 @@ def run(
     t = step(0)
     ws = load_workspace(workspace)
     cfg = ws.config
+    tf.use(cfg.locale, cfg.segment_labels)  # every text below names and formats by them
     per = choose_period(ws, period)
     if audiences:
         unknown = [a for a in audiences if a not in cfg.audiences]
@@ -437,7 +458,13 @@ def run(
         config=cfg,
         period=per,
         baseline=_baseline(ws, per),
-        provenance={"files": ws.files, "parameters": parameters, "notes": list(ws.notes)},
+        provenance={
+            "files": ws.files,
+            "parameters": parameters,
+            "notes": list(ws.notes),
+            # the reports format and name segments as the texts did (runfolder.open_run)
+            "presentation": tf.presentation(cfg.locale, cfg.segment_labels),
+        },
         # refuted findings rank lower before the board is picked (feedback_loop.py)
         score_factors=feedback_loop.score_factors(
             root / history.DB_NAME, cfg.project, per.label, per.start.isoformat()

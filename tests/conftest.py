@@ -106,3 +106,37 @@ def sample_run(sample_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(publish, "build_reports", lambda *args, **kwargs: None)
         return pipeline.run(sample_ws, out=tmp_path_factory.mktemp("sample_run") / "reports")
+
+
+@pytest.fixture(scope="session")
+def sample_reports(sample_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole sample run with its reports (board, team, digest, index), once per session.
+
+    The sample's ``free`` plan is renamed ``free_trial`` in its events and feedback, so the
+    tests can check that no raw segment value reaches a reader (issue 14). Returns the run
+    folder.
+    """
+    import shutil
+
+    from insightlib import pipeline
+
+    ws = tmp_path_factory.mktemp("sample_reports") / "ws"
+    shutil.copytree(sample_ws, ws)
+    events = pd.read_parquet(ws / "events.parquet")
+    events["plan"] = events["plan"].replace({"free": "free_trial"})
+    events.to_parquet(ws / "events.parquet", index=False)
+    feedback = pd.read_csv(ws / "feedback.csv", dtype=str, keep_default_na=False)
+    feedback["plan"] = feedback["plan"].replace({"free": "free_trial"})
+    feedback.to_csv(ws / "feedback.csv", index=False)
+    return pipeline.run(ws, out=ws.parent / "reports")
+
+
+@pytest.fixture(autouse=True)
+def _default_presentation():
+    """Each test starts and ends with the default locale and no segment labels (``open_run``
+    and ``send`` switch them for the process, as a report kernel does)."""
+    from insightlib.text import numbers as tf
+
+    tf.use(None, None)
+    yield
+    tf.use(None, None)

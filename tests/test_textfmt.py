@@ -76,7 +76,7 @@ def test_groups() -> None:
     assert tf.where(android) == "on Android" and tf.where(de) == "in Germany"
     assert tf.where(plus) == "on the Plus plan" and tf.where(()) == "overall"
     assert tf.qualify("sign-ups", android) == "Android sign-ups"
-    assert tf.who((("channel", "email"),)) == "customers with channel email"
+    assert tf.who((("channel", "email"),)) == "customers with channel Email"
 
 
 def test_metric_noun() -> None:

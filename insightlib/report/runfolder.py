@@ -20,7 +20,8 @@ import pandas as pd
 
 from insightlib.document import Audience, InsightsDocument
 from insightlib.errors import InputError
-from insightlib.model import segment_from_key, segment_text
+from insightlib.model import column_label, segment_from_key, segment_text
+from insightlib.text import numbers as tf
 from insightlib.workspace.config import DEFAULT_AUDIENCES
 from insightlib.workspace.periods import period_of
 
@@ -154,6 +155,9 @@ def _read_frame(path: Path) -> pd.DataFrame:
 def open_run(run_dir: str | os.PathLike[str]) -> Run:
     """Read a run folder written by ``insightlib run``.
 
+    From then on numbers are formatted in the run's locale and segments named by its labels
+    (``provenance["presentation"]``; see :func:`insightlib.text.numbers.use`).
+
     Raises
     ------
     InputError
@@ -176,6 +180,8 @@ def open_run(run_dir: str | os.PathLike[str]) -> Run:
     except UnicodeDecodeError as exc:
         raise InputError(f"not valid JSON: {exc}.", file=str(file)) from None
     document = InsightsDocument.from_json(text, file=str(file))
+    # what is rendered from the run formats numbers and names segments as its texts do
+    tf.use_presentation(document.provenance.get("presentation"))
     data = path / "data"
     return Run(
         path=path.resolve(),
@@ -326,7 +332,7 @@ def segment_words(key: str) -> str:
     segment = segment_from_key(key)
     if not segment:
         return "all customers"
-    return " / ".join(f"{c}: {segment_text(((c, v),))}" for c, v in segment)
+    return " / ".join(f"{column_label(c)}: {segment_text(((c, v),))}" for c, v in segment)
 
 
 def segment_choices(run: Run, metric: str) -> list[tuple[str, str]]:

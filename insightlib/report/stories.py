@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from insightlib.model import segment_text
-from insightlib.text.numbers import currency_symbol
+from insightlib.text import numbers as tf
 
 __all__ = ["Story", "Impact", "group", "for_audience", "impact", "story_text", "METHOD_WORDS"]
 
@@ -320,12 +320,7 @@ def _amount(value: float, unit: str | None, *, signed: bool = False) -> str:
     if v >= 100:
         digits = len(str(int(v))) - 2
         v = round(v, -digits)
-    text = f"{v:,.0f}" if v >= 10 or v == int(v) else f"{v:,.1f}"
-    sym = currency_symbol(unit)
-    if sym:
-        text = sym + text
-    elif unit:
-        text = f"{text} {unit}"
+    text = tf.exact_text(v, None, unit)  # the one formatter: separators, currency by locale
     if signed:
         text = ("−" if value < 0 else "+") + text
     return text
@@ -390,7 +385,7 @@ def impact(ins: Mapping[str, Any], grain: str = "week") -> Impact | None:
     if abs(amount) < 0.5:
         return None
     unit = ins.get("unit")
-    money = currency_symbol(unit) is not None and kind == "sum"
+    money = tf.currency_symbol(unit) is not None and kind == "sum"
     when = _when(ins, grain)
     noun = _noun(ins)
     if ins.get("kind") == "trend":

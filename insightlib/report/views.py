@@ -450,9 +450,9 @@ def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
     baseline = doc.get("baseline") or {}
     data = []
     if _num(summary.get("n_events")) is not None:
-        data.append(f"{int(summary['n_events']):,} events")
+        data.append(f"{tf.fixed(int(summary['n_events']))} events")
     if _num(summary.get("n_feedback")):
-        data.append(f"{int(summary['n_feedback']):,} customer comments")
+        data.append(f"{tf.fixed(int(summary['n_feedback']))} customer comments")
     compared = baseline.get("human") or (
         f"{baseline['start']} to {baseline.get('end', '')}" if baseline.get("start") else ""
     )

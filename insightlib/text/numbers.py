@@ -21,12 +21,29 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
 
-from insightlib.model import Segment
+from insightlib.model import (
+    Segment,
+    column_label,
+    humanise,
+    segment_labels,
+    set_segment_labels,
+    value_label,
+)
 
 __all__ = [
+    "use",
+    "restore",
+    "current",
+    "use_presentation",
+    "presentation",
+    "presenting",
     "round_half_up",
     "fixed",
     "exact_text",
@@ -95,13 +112,108 @@ def _finite(fn):
     return wrapper
 
 
+# ------------------------------------------------------------------------------------------
+# Locale ([report] locale): separators, the place of "%" and of a currency symbol, day order
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Style:
+    locale: str | None = None  # None: the en_US style ("1,234.5", "30%", "$22,226", "17 Nov")
+    group: str = ","
+    decimal: str = "."
+    percent_gap: str = ""  # between a number and "%": "\u00a0" in de_DE ("30 %")
+    currency_after: bool = False  # "22.226 €" in de_DE
+    currency_gap: str = ""  # between symbol and number
+    day_first: bool = True
+
+
+_STYLE = _Style()
+
+
+def _style_of(locale: str | None) -> _Style:
+    """The number style of a Babel locale ("de_DE"); English words are kept in any locale."""
+    if not locale:
+        return _Style()
+    from babel import Locale
+
+    loc = Locale.parse(str(locale).replace("-", "_"))
+    symbols = loc.number_symbols.get("latn", {})
+    pct = loc.percent_formats[None].pattern.split(";")[0]
+    cur = loc.currency_formats["standard"].pattern.split(";")[0]
+    after = not cur.startswith("¤")
+    gap = cur[cur.rindex("0") + 1 : cur.index("¤")] if after else cur[1 : cur.index("#")]
+    mmmd = loc.datetime_skeletons["MMMd"].pattern
+    return _Style(
+        locale=str(locale),
+        group=symbols.get("group", ","),
+        decimal=symbols.get("decimal", "."),
+        percent_gap=pct[pct.rindex("0") + 1 : pct.index("%")] if pct.endswith("%") else "",
+        currency_after=after,
+        currency_gap=gap.replace("#", "").replace(",", ""),
+        day_first=mmmd.find("d") < mmmd.find("M"),
+    )
+
+
+def use(locale: str | None = None, segment_labels: Mapping[str, str] | None = None) -> tuple:
+    """Format for ``locale`` and name segments by ``segment_labels`` from now on (a run's
+    ``[report] locale`` and ``[segments.labels]``); returns what was in use, for :func:`restore`.
+    """
+    global _STYLE
+    before = (_STYLE.locale, set_segment_labels(segment_labels))
+    _STYLE = _style_of(locale)
+    return before
+
+
+def current() -> tuple:
+    """What is in use now (the locale and the segment labels), for :func:`restore`."""
+    return (_STYLE.locale, segment_labels())
+
+
+def restore(before: tuple) -> None:
+    """Go back to what :func:`use` returned."""
+    use(*before)
+
+
+def use_presentation(presentation: Mapping[str, Any] | None) -> tuple:
+    """:func:`use` with a run's ``provenance["presentation"]`` (``locale``, ``segment_labels``)."""
+    p = presentation or {}
+    return use(p.get("locale"), p.get("segment_labels"))
+
+
+def presentation(locale: str | None, segment_labels: Mapping[str, str] | None) -> dict[str, Any]:
+    """What a run records so its reports format as the run did (``provenance["presentation"]``)."""
+    return {"locale": locale, "segment_labels": dict(segment_labels or {})}
+
+
+@contextmanager
+def presenting(locale: str | None = None, segment_labels: Mapping[str, str] | None = None):
+    """:func:`use` for the duration of a ``with`` block."""
+    before = use(locale, segment_labels)
+    try:
+        yield
+    finally:
+        restore(before)
+
+
 def _fmt(x: float, digits: int, commas: bool = True) -> str:
     r = round_half_up(x, digits)
     if not math.isfinite(r):  # e.g. a huge share times 100
         return UNKNOWN
     if r == 0:
         r = 0.0  # no "-0"
-    return f"{r:,.{digits}f}" if commas else f"{r:.{digits}f}"
+    text = f"{r:,.{digits}f}" if commas else f"{r:.{digits}f}"
+    if _STYLE.locale is None:
+        return text
+    return text.translate({ord(","): _STYLE.group, ord("."): _STYLE.decimal})
+
+
+def _percent(number_text: str) -> str:
+    return f"{number_text}{_STYLE.percent_gap}%"
+
+
+def _with_currency(symbol: str, body: str) -> str:
+    if _STYLE.currency_after:
+        return f"{body}{_STYLE.currency_gap}{symbol}"
+    return f"{symbol}{_STYLE.currency_gap}{body}"
 
 
 def _auto_digits(v: float) -> int:
@@ -130,7 +242,7 @@ def pct(x: float, digits: int | None = None) -> str:
     """
     v = x * 100
     d = _auto_digits(v) if digits is None else digits
-    return f"{_fmt(v, d)}%"
+    return _percent(_fmt(v, d))
 
 
 @_finite
@@ -155,7 +267,7 @@ def change_words(rel: float | None, digits: int = 0) -> str:
     if rel is None or not math.isfinite(float(rel)):
         return "new"
     text = pct(abs(rel), digits)
-    if text in ("0%", "0.0%"):
+    if round_half_up(abs(rel) * 100, digits) == 0:
         return "unchanged"
     return f"{'up' if rel > 0 else 'down'} {text}"
 
@@ -227,7 +339,7 @@ def money(x: float, unit: str | None = None) -> str:
         body = _fmt(a, 2)
     sign = "-" if x < 0 and body.strip("0.,") else ""
     if sym:
-        return f"{sign}{sym}{body}"
+        return sign + _with_currency(sym, body)
     return f"{sign}{body} {unit}" if unit else f"{sign}{body}"
 
 
@@ -236,7 +348,7 @@ def times(ratio: float) -> str:
     """A ratio: ``3.42`` → ``"3.4 times"``; ``2.0`` → ``"2 times"``."""
     d = 0 if ratio >= 10 else 1
     text = _fmt(ratio, d)
-    if text.endswith(".0"):
+    if text.endswith(_STYLE.decimal + "0"):
         text = text[:-2]
     return f"{text} times"
 
@@ -245,13 +357,15 @@ def times(ratio: float) -> str:
 # Dates
 # ------------------------------------------------------------------------------------------
 def day(d: date, year: bool = False) -> str:
-    """``17 Nov`` (``17 Nov 2026`` with ``year``)."""
-    return f"{d.day} {d:%b}" + (f" {d.year}" if year else "")
+    """``17 Nov`` (``17 Nov 2026`` with ``year``); ``Nov 17`` where the locale puts the month
+    first (``[report] locale = "en_US"``)."""
+    text = f"{d.day} {d:%b}" if _STYLE.day_first else f"{d:%b} {d.day}"
+    return text + ((f" {d.year}" if _STYLE.day_first else f", {d.year}") if year else "")
 
 
 def weekday_day(d: date) -> str:
     """``Tue 17 Nov``."""
-    return f"{d:%a} {d.day} {d:%b}"
+    return f"{d:%a} {day(d)}"
 
 
 def date_range(start: date, end: date, year: bool = False) -> str:
@@ -260,6 +374,8 @@ def date_range(start: date, end: date, year: bool = False) -> str:
     if start == end:
         return day(start, year)
     if start.month == end.month and start.year == end.year:
+        if not _STYLE.day_first:
+            return f"{end:%b} {start.day}–{end.day}" + (f", {end.year}" if year else "")
         return f"{start.day}–{end.day} {end:%b}{y}"
     if start.year != end.year and year:
         return f"{day(start, True)} – {day(end, True)}"
@@ -320,20 +436,48 @@ def country_name(code: str) -> str:
     return COUNTRIES.get(str(code).upper(), str(code))
 
 
-def _plan(value: str) -> str:
+def _inline(label: str) -> str:
+    """A column's label inside a sentence: ``"Plan type"`` → ``"plan type"`` (``"OS"`` stays)."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _plan(value: str, column: str = "plan") -> str:
+    named = value_label(column, str(value))
+    if named:
+        return named if named.lower().endswith(" plan") else f"{named} plan"
     v = str(value)
     low = v.lower()
     if low.endswith(" plan"):
         return v
-    name = v.capitalize() if v.islower() and low not in ("free",) else v
+    name = humanise(v) if v.islower() and low not in ("free",) else v
     return f"{name} plan" if low != "free" else "free plan"
+
+
+def _platform(col: str, val: str) -> tuple[str, str]:
+    """A platform's name and its "on ..." phrase: ``("Android", "on Android")``."""
+    named = value_label(col, str(val))
+    if named:
+        return named, f"on {named}"
+    if str(val).lower() in _PLATFORMS:
+        return _PLATFORMS[str(val).lower()]
+    name = humanise(str(val))
+    return name, f"on {name}"
+
+
+def _country(col: str, val: str) -> str:
+    return value_label(col, str(val)) or country_name(val)
+
+
+def _other(col: str, val: str) -> tuple[str, str]:
+    """A column no rule knows: its label (inline) and its value's label."""
+    return _inline(column_label(col)), value_label(col, str(val)) or humanise(str(val))
 
 
 def _parts(segment: Segment) -> tuple[list[str], list[str]]:
     """Split a segment into words before the noun (``Android``) and after it (``in Germany``).
 
     A plan stands before the noun when alone ("Plus plan customers") and after it in a cross
-    ("website users on the free plan").
+    ("website users on the free plan"). Values and columns read through ``[segments.labels]``.
     """
     before: list[str] = []
     after: list[str] = []
@@ -341,16 +485,17 @@ def _parts(segment: Segment) -> tuple[list[str], list[str]]:
     for col, val in segment:
         c = col.lower()
         if c in _PLATFORM_COLS:
-            before.append(_PLATFORMS.get(str(val).lower(), (str(val), ""))[0])
+            before.append(_platform(col, val)[0])
         elif c in _PLAN_COLS:
             if alone:
-                before.append(_plan(val))
+                before.append(_plan(val, col))
             else:
-                after.insert(0, f"on the {_plan(val)}")
+                after.insert(0, f"on the {_plan(val, col)}")
         elif c in _COUNTRY_COLS:
-            after.append(f"in {country_name(val)}")
+            after.append(f"in {_country(col, val)}")
         else:
-            after.append(f"with {col.replace('_', ' ')} {val}")
+            name, value = _other(col, val)
+            after.append(f"with {name} {value}")
     return before, after
 
 
@@ -377,13 +522,14 @@ def where(segment: Segment) -> str:
     for col, val in segment:
         c = col.lower()
         if c in _PLATFORM_COLS:
-            words.append(_PLATFORMS.get(str(val).lower(), ("", f"on {val}"))[1])
+            words.append(_platform(col, val)[1])
         elif c in _PLAN_COLS:
-            words.append(f"on the {_plan(val)}")
+            words.append(f"on the {_plan(val, col)}")
         elif c in _COUNTRY_COLS:
-            words.append(f"in {country_name(val)}")
+            words.append(f"in {_country(col, val)}")
         else:
-            words.append(f"where {col.replace('_', ' ')} is {val}")
+            name, value = _other(col, val)
+            words.append(f"with {name} {value}")
     return " ".join(words)
 
 
@@ -412,9 +558,9 @@ def exact_text(x: float, kind: str | None, unit: str | None = None) -> str:
     if digits is None:
         digits = 0 if a >= 10 or x == int(x) else 1
     text = fixed(a, digits)
-    sym = currency_symbol(unit)  # "$", "€", ... before the number, given as a code or a symbol
+    sym = currency_symbol(unit)  # "$", "€", ... placed by the locale, given as a code or a symbol
     if sym:
-        text = sym + text
+        text = _with_currency(sym, text)
     elif unit:
         text += f" {unit}"
     return f"-{text}" if x < 0 and any(c in "123456789" for c in text) else text

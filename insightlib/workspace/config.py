@@ -49,7 +49,7 @@ _TOP_KEYS = (
     "scores",
 )
 _METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
-_REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title", "url")
+_REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title", "url", "locale")
 _AUDIENCE_KEYS = ("depth", "max_findings", "metrics", "segments", "themes", "teams", "title")
 _THEME_KEYS = ("label", "keywords")
 _DELIVERY_KEYS = (
@@ -242,6 +242,10 @@ class Config:
     title: str = ""
     # [report] url: where the reports folder is published (makes the e-mail's links absolute)
     report_url: str | None = None
+    # [report] locale: how numbers, dates and money are written ("en_US" style when None)
+    locale: str | None = None
+    # [segments.labels]: readable names of segment columns ("plan") and values ("plan.free_trial")
+    segment_labels: dict[str, str] = field(default_factory=dict)
     themes: dict[str, ThemeSpec] = field(default_factory=dict)
     audiences: dict[str, AudienceSpec] = field(default_factory=dict)
     delivery: DeliverySpec = field(default_factory=DeliverySpec)
@@ -375,6 +379,57 @@ def _report_url(value: Any, file: str) -> str | None:
     return value.strip().rstrip("/")
 
 
+def _segment_labels(raw: Any, columns: tuple[str, ...], file: str) -> dict[str, str]:
+    """``[segments.labels]``: ``column = "Name"`` names a segment column, ``"column.value" =
+    "Name"`` one of its values; a table ``[segments.labels.column]`` names several values.
+
+    Returns flat keys (``"plan"``, ``"plan.free_trial"``) → labels. A key whose column is not
+    in ``[segments] columns`` is an error naming the key.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            '[segments.labels] must be a table, like plan = "Plan" and '
+            '"plan.free_trial" = "Free trial".',
+            file=file,
+        )
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):  # [segments.labels.plan] free_trial = "Free trial"
+            items = [
+                (f"{key}.{v}", lab, f"[segments.labels.{key}] {v}") for v, lab in value.items()
+            ]
+        else:
+            items = [(key, value, f"[segments.labels] {key}")]
+        for flat, label, where in items:
+            col = flat.split(".", 1)[0]
+            if col not in columns:
+                raise ConfigError(
+                    f"unknown key '{flat}' in [segments.labels]: '{col}' is not a [segments] "
+                    f"column.{_did_you_mean(col, columns)}",
+                    file=file,
+                )
+            if "." in flat and not flat.split(".", 1)[1]:
+                raise ConfigError(f"{where}: the key names no value after the dot.", file=file)
+            out[flat] = _str(label, where, file).strip()
+    return out
+
+
+def _locale(value: Any, file: str) -> str | None:
+    """``[report] locale``: a locale Babel knows, like "en_GB" or "de_DE" (None: en_US style)."""
+    if value is None:
+        return None
+    from babel import Locale, UnknownLocaleError
+
+    text = _str(value, "[report] locale", file).strip()
+    try:
+        Locale.parse(text.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ConfigError(
+            f'[report] locale must be a locale like "en_GB" or "de_DE", got {text!r}.', file=file
+        ) from None
+    return text.replace("-", "_")
+
+
 def _delivery(raw: Any, file: str) -> DeliverySpec:
     if raw is None:
         return DeliverySpec()
@@ -488,10 +543,11 @@ def load_config(workspace: str | Path) -> Config:
     seg_raw = raw.get("segments", {})
     if not isinstance(seg_raw, dict):
         raise ConfigError("[segments] must be a table with columns = [...].", file=file)
-    _check_keys(seg_raw, ("columns",), "[segments]", file)
+    _check_keys(seg_raw, ("columns", "labels"), "[segments]", file)
     segments = _str_list(seg_raw.get("columns", []), "[segments] columns", file)
     if len(set(segments)) != len(segments):
         raise ConfigError("[segments] columns lists a column twice.", file=file)
+    segment_labels = _segment_labels(seg_raw.get("labels", {}), segments, file)
 
     met_raw = raw.get("metrics")
     if not has_events:  # feedback only: no numbers to track
@@ -579,6 +635,7 @@ def load_config(workspace: str | Path) -> Config:
 
     report_title = _text(rep.get("title", ""), "[report] title", file)
     report_url = _report_url(rep.get("url"), file)
+    locale = _locale(rep.get("locale"), file)
 
     themes: dict[str, ThemeSpec] = {}
     for tname, t in _table(raw.get("themes", {}), "[themes]", file).items():
@@ -645,6 +702,8 @@ def load_config(workspace: str | Path) -> Config:
         baseline_periods=baseline_periods,
         title=report_title,
         report_url=report_url,
+        locale=locale,
+        segment_labels=segment_labels,
         timestamp_formats=timestamp_formats,
         themes=themes,
         audiences=audiences,
