@@ -367,3 +367,39 @@ def test_impact_amount_puts_the_currency_first() -> None:
     assert _amount(6213.0, "$") == "$6,200"
     assert _amount(-104950.0, "EUR", signed=True) == "−€100,000"
     assert _amount(1234.0, "kg") == "1,200 kg"
+
+
+def test_a_storys_quotes_come_from_its_customers() -> None:
+    """Issue 14: a quote under the Android story is an Android user's; a quote from a customer
+    outside the story's (or the theme's) segment is left out, one without a segment stays."""
+    theme = {
+        "label": "verification code never arrives",
+        "segment": {"platform": "android"},
+        "quotes": [
+            {"id": "a", "text": "The code never came", "segment": {"platform": "android"}},
+            {"id": "i", "text": "Love the new basket", "segment": {"platform": "ios"}},
+            {"id": "n", "text": "Where is my code", "segment": {}},
+        ],
+    }
+    loose = {
+        "label": "late deliveries",
+        "quotes": [
+            {"id": "w", "text": "Late again", "segment": {"platform": "web", "country": "DE"}},
+            {
+                "id": "d",
+                "text": "Late in Germany",
+                "segment": {"country": "DE", "platform": "android"},
+            },
+        ],
+    }
+    lead = _ins(
+        "segment_driver:signups:platform=android",
+        segment={"platform": "android"},
+        evidence={"drivers": [], "themes": [theme], "knowledge": []},
+    )
+    overall = _ins(
+        "metric_change:signups:all",
+        evidence={"drivers": [], "themes": [loose], "knowledge": []},
+    )
+    story = stories._story(lead, [lead, overall], ["same time"], "week")
+    assert [q["id"] for q in story.quotes] == ["a", "n", "d"]

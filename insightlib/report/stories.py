@@ -453,6 +453,19 @@ def story_text(story: Story, grain: str = "week") -> str:
     return text
 
 
+def _fits(quote: Mapping[str, Any], *segments: Any) -> bool:
+    """True when the quote's customer is not outside any of ``segments``: an iPhone user's
+    words never stand under an Android story (a quote without a segment fits any)."""
+    said = quote.get("segment") or {}
+    if not isinstance(said, Mapping):
+        return True
+    for seg in segments:
+        for col, val in (seg or {}).items() if isinstance(seg, Mapping) else ():
+            if col in said and str(said[col]) != str(val):
+                return False
+    return True
+
+
 def _story(
     lead: Mapping[str, Any], members: list[Mapping[str, Any]], why: list[str], grain: str
 ) -> Story:
@@ -466,6 +479,9 @@ def _story(
         for t in ev.get("themes") or []:
             for q in t.get("quotes") or []:
                 q = {"text": q} if isinstance(q, str) else q
+                # the story's customers, the finding's and the theme's (when it has one)
+                if not _fits(q, lead.get("segment"), m.get("segment"), t.get("segment")):
+                    continue
                 key = str(q.get("id") or q.get("text"))
                 if key not in seen_q:
                     seen_q.add(key)
