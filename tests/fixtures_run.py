@@ -872,6 +872,8 @@ def document(label: str = LABEL) -> dict[str, Any]:
                     "max_knowledge": 3,
                 },
             },
+            # [report] locale and [segments.labels] as the run used them (none: the defaults)
+            "presentation": {"locale": None, "segment_labels": {}},
         },
     }
 
