@@ -212,3 +212,54 @@ def test_every_band_line_and_marker_has_a_legend_entry() -> None:
     anomaly = [i["mark"] for i in charts.legend(INS[ID_OUTAGE], "anomaly")]
     assert {"line", "dash", "dot", "rule"} <= set(anomaly)
     assert [i["mark"] for i in charts.legend({}, "theme")] == ["bar", "bar"]
+
+
+def _x_labels(svg: str) -> list[tuple[float, float]]:
+    """(left, right) of each x-axis label in an SVG, measured with the chart's font."""
+    from PIL import ImageFont
+
+    font_file = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+    font = ImageFont.truetype(str(font_file), 11) if font_file.exists() else None
+    out = []
+    for anchor, x, y, text in re.findall(
+        r'<text text-anchor="(\w+)" transform="translate\(([\d.]+),([\d.]+)\)"[^>]*>([^<]*)</text>',
+        svg,
+    ):
+        if float(y) < 10:  # the x axis' labels sit below it, a y axis' beside it at their value
+            continue
+        width = font.getlength(text) if font else len(text) * 6.2
+        left = {"start": float(x), "middle": float(x) - width / 2, "end": float(x) - width}[anchor]
+        out.append((left, left + width))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_outage_chart_date_labels_do_not_touch(small: bool) -> None:
+    """Issue 14: the board's outage chart read "15 Nov22 Nov" (the last label was pushed inside
+    the plot against the one before it). Labels keep at least 4 px between them."""
+    svg = charts.to_svg(charts.anomaly_chart(daily_frame(), INS[ID_OUTAGE], small))
+    axis = svg[svg.index("role-axis-label") :]
+    axis = axis[: axis.index("</g>")]
+    labels = _x_labels(axis)
+    assert len(labels) >= 3, labels
+    gaps = [b[0] - a[1] for a, b in zip(labels, labels[1:], strict=False)]
+    assert min(gaps) >= 4, (labels, gaps)
+
+
+def test_the_unusual_days_value_stays_inside_the_chart() -> None:
+    """Issue 14: the value beside an unusual day near the end of the window ran past the
+    chart's right edge in a browser ("25.4" with its "%" cut off); it goes on the left there."""
+    ins = INS[ID_OUTAGE]  # Thursday 19 Nov; the data ends on Sunday 22 Nov
+    for small in (True, False):
+        svg = charts.to_svg(charts.anomaly_chart(daily_frame(), ins, small))
+        plot_right = float(re.search(r'<path class="background"[^>]*d="M0,0h([\d.]+)', svg)[1])
+        value = re.search(
+            r'<text[^>]*text-anchor="(\w+)" transform="translate\(([\d.]+),[\d.]+\)"[^>]*'
+            r'font-weight="bold"[^>]*>([\d.,%$k]+)</text>',
+            svg,
+        )
+        assert value, "the unusual day's value is labelled"
+        anchor, x, text = value[1], float(value[2]), value[3]
+        # DejaVu Sans (what a browser without Liberation Sans uses) is wider: 0.65 em a letter
+        right = x if anchor == "end" else x + len(text) * 0.65 * 12
+        assert right <= plot_right, (anchor, x, text, plot_right)

@@ -270,7 +270,15 @@ def _x(
         f"{field}:T",
         title=None,
         scale=scale or alt.Scale(type="utc"),
-        axis=alt.Axis(format=fmt, tickCount=4 if small else 6, labelOverlap=True),
+        # labels centred on their ticks (a last label pushed inside the plot touched the one
+        # before it) and at least 6 px apart, or every other one is left out
+        axis=alt.Axis(
+            format=fmt,
+            tickCount=4 if small else 6,
+            labelOverlap=True,
+            labelFlush=False,
+            labelSeparation=6,
+        ),
     )
 
 
@@ -697,9 +705,18 @@ def anomaly_chart(
             alt.Chart(hit).mark_point(size=100 if small else 120, color=colour).encode(x=x, y=y)
         )
         fmt = value_format(kind, unit, axis=False, magnitude=float(hit["value"].iloc[-1]))
+        # the value beside the unusual day, on its left in the last fifth of the window (on the
+        # right it ran past the chart's edge: "25.4" with its "%" cut off)
+        span = (df["period_start"].max() - df["period_start"].min()) or timedelta(days=1)
+        late = hit["period_start"].iloc[-1] - df["period_start"].min() > 0.8 * span
         layers.append(
             alt.Chart(hit.tail(1))
-            .mark_text(align="left", dx=8, fontWeight="bold", color=colour)
+            .mark_text(
+                align="right" if late else "left",
+                dx=-9 if late else 8,
+                fontWeight="bold",
+                color=colour,
+            )
             .encode(x=x, y=y, text=alt.Text("value:Q", format=fmt))
         )
     if knowledge is None:
