@@ -126,7 +126,7 @@ def test_readers_open_a_run_written_by_version_1(tmp_path: Path) -> None:
     }
     # report views read it
     board = run.selected("board")
-    assert board and board[0]["id"] == doc.audiences["board"].insight_ids[0]
+    assert board and board[0].id == doc.audiences["board"].insight_ids[0]
     html = views.finding_html(run, run.insight(ID_SIGNUP), "team")
     assert "Back again: Engineering confirmed this in 2026-W46" in html
     assert "Ranked lower: Marketing refuted" in views.finding_html(run, run.insight(ID_DE), "team")

@@ -55,7 +55,7 @@ def run_dir(tmp_path: Path) -> Path:
 def test_open_run_and_selection(run_dir: Path) -> None:
     run = runfolder.open_run(run_dir)
     assert run.label == "2026-W47"
-    assert [i["id"] for i in run.selected("board")][0] == ID_CHECKOUT
+    assert [i.id for i in run.selected("board")][0] == ID_CHECKOUT
     assert len(run.selected("board")) == 5 and len(run.selected("team")) == 6
     assert run.depth("board") == "summary" and run.depth("team") == "detailed"
     assert run.status(run.selected("team")[3]) == "continuing"

@@ -56,7 +56,7 @@ def test_findings_of_one_story_are_grouped_and_the_others_stay_apart(story_doc) 
     assert ANDROID in groups
     # the lead says what changed (a metric), not why (the theme)
     android = next(s for s in told if set(s.ids) == ANDROID)
-    assert android.lead["id"] == "segment_driver:signup_completion:platform=android"
+    assert android.lead.id == "segment_driver:signup_completion:platform=android"
     assert android.anchor == "story-segment-driver-signup-completion-platform-android"
     # the unexplained rise in Germany, the web outage and the Plus trend are stories of their own
     for iid in (
@@ -355,8 +355,8 @@ def test_explorer_uses_the_reports_baseline_and_orders_segments_by_size(tmp_path
     assert sizes == sorted(sizes, reverse=True)
     # themes: this period's most mentioned first
     browser = explore.ThemeBrowser(run)
-    counts = [t["count_current"] for t in views.theme_rows(run.doc, 10**6)]
-    assert browser.theme.value == views.theme_rows(run.doc, 1)[0]["id"]
+    counts = [t["count_current"] for t in views.theme_rows(run.document, 10**6)]
+    assert browser.theme.value == views.theme_rows(run.document, 1)[0]["id"]
     assert counts == sorted(counts, reverse=True)
 
 

@@ -83,7 +83,7 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
     ]
     starts = list(periods.values())
     idx = starts.index(start) if start in starts else len(starts) - 1
-    n_base = int((run.doc.get("baseline") or {}).get("periods") or 4)
+    n_base = run.document.baseline.periods or 4
     base_starts = starts[max(0, idx - n_base) : idx]
     rows = run.series[(run.series["metric"] == metric) & (run.series["segment"] == segment)]
     rows = rows.assign(period_start=pd.to_datetime(rows["period_start"]).dt.normalize())
@@ -111,10 +111,8 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
         end = start - timedelta(days=1)
         insight["baseline_window"] = {"start": str(base_starts[0].date()), "end": str(end.date())}
     chosen = set(segment_from_key(segment))
-    knowledge = [
-        k
-        for k in run.doc.get("knowledge") or []
-        if _nested({(str(c), str(v)) for c, v in (k.get("segment") or {}).items()}, chosen)
+    knowledge = [  # the chart draws the notes in their insights.json shape
+        k.to_dict() for k in run.document.knowledge if _nested(set(k.segment), chosen)
     ]
     try:
         svg = charts.to_svg(charts.metric_chart(run.series, insight, knowledge))
@@ -142,15 +140,12 @@ def metric_view_html(run: Run, metric: str, segment: str = "all", period: str = 
 
 def _theme_quotes(run: Run, theme_id: str) -> list[dict[str, Any]]:
     quotes: dict[str, dict[str, Any]] = {}
-    sources = [t for t in run.doc.get("themes") or [] if t.get("id") == theme_id]
+    theme = run.document.theme(theme_id)
+    found = [*(theme.quotes if theme is not None else ())]
     for ins in run.insights:
-        sources += [
-            t for t in (ins.get("evidence") or {}).get("themes") or [] if t.get("id") == theme_id
-        ]
-    for t in sources:
-        for q in t.get("quotes") or []:
-            q = {"text": q, "source": "", "date": ""} if isinstance(q, str) else q
-            quotes.setdefault(q.get("id") or q.get("text", ""), q)
+        found += [q for t in ins.evidence.themes if t.id == theme_id for q in t.quotes]
+    for q in found:
+        quotes.setdefault(q.id or q.text, q.to_dict())
     return list(quotes.values())
 
 
@@ -167,7 +162,7 @@ def theme_view_html(run: Run, theme_id: str) -> str:
                 run.theme_counts,
                 theme_id,
                 label=label,
-                current=run.doc["period"]["start"],
+                current=run.document.period.start.isoformat(),
             )
         )
         note = ""
@@ -253,9 +248,9 @@ class ThemeBrowser:
         from insightlib.report.views import theme_rows
 
         themes = [
-            (f"{t.get('label')} ({t.get('count_current', t.get('count', 0))})", t.get("id"))
-            for t in theme_rows(run.doc, limit=10**6)  # this period's most mentioned first
-            if t.get("id")
+            (f"{t['label']} ({t['count_current']})", t["id"])
+            for t in theme_rows(run.document, limit=10**6)  # this period's most mentioned first
+            if t["id"]
         ]
         self.theme = w.Dropdown(
             options=themes,

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from insightlib.document import Audience, InsightsDocument
+from insightlib.document import Audience, History, Insight, InsightsDocument, Question
 from insightlib.errors import InputError
 from insightlib.model import column_label, segment_from_key, segment_text
 from insightlib.text import numbers as tf
@@ -75,7 +75,8 @@ class Run:
 
     @cached_property
     def doc(self) -> dict[str, Any]:
-        """The document in its JSON form, for the templates and charts that render it."""
+        """The document in its JSON form (the shape of ``insights.json``), for the templates
+        that render it; Python code reads :attr:`document`."""
         return self.document.to_dict()
 
     @property
@@ -83,67 +84,68 @@ class Run:
         return self.document.period.label or self.path.name
 
     @property
-    def insights(self) -> list[dict[str, Any]]:
-        """The insights in their JSON form (see :attr:`document` for the typed ones)."""
-        return list(self.doc["insights"])
+    def insights(self) -> tuple[Insight, ...]:
+        return self.document.insights
 
-    def insight(self, insight_id: str) -> dict[str, Any] | None:
-        return next((i for i in self.insights if i.get("id") == insight_id), None)
+    def insight(self, insight_id: str) -> Insight | None:
+        return self.document.insight(insight_id)
 
-    def _audiences(self) -> dict[str, Audience]:
+    def audiences(self) -> dict[str, Audience]:
+        """The audiences of the run; ``team`` and ``board`` always exist."""
         aud = dict(self.document.audiences)
         for name, spec in DEFAULT_AUDIENCES.items():
             aud.setdefault(name, Audience(name, spec.depth, name.capitalize()))
         return aud
 
-    def audiences(self) -> dict[str, dict[str, Any]]:
-        """The audiences of the run; ``team`` and ``board`` always exist."""
-        return {k: a.to_dict() for k, a in self._audiences().items()}
-
     def depth(self, audience: str) -> str:
-        spec = self._audiences().get(audience)
+        spec = self.audiences().get(audience)
         if spec is not None and spec.depth:
             return spec.depth
         default = DEFAULT_AUDIENCES.get(audience)
         return default.depth if default is not None else "detailed"
 
-    def selected(self, audience: str) -> list[dict[str, Any]]:
+    def selected(self, audience: str) -> list[Insight]:
         """The insights chosen for ``audience``, in order (at most 5 for a summary audience)."""
-        spec = self._audiences().get(audience)
+        spec = self.audiences().get(audience)
         ids = spec.insight_ids if spec is not None else None
-        chosen = self.insights if ids is None else [i for i in map(self.insight, ids) if i]
+        chosen = list(self.insights) if ids is None else [i for i in map(self.insight, ids) if i]
         if self.depth(audience) == "summary":
             chosen = chosen[:5]
         return chosen
 
-    def questions(self, audience: str | None = None) -> list[dict[str, Any]]:
+    def questions(self, audience: str | None = None) -> list[Question]:
         """Open questions; for an audience its ``question_ids`` (default: those of its insights
         plus the unattached ones)."""
         qs = self.document.questions
         if audience is not None:
-            spec = self._audiences().get(audience)
+            spec = self.audiences().get(audience)
             chosen = spec.question_ids if spec is not None else None
             if chosen is not None:
                 qs = tuple(q for q in qs if q.id in set(chosen))
             else:
-                ids = {i.get("id") for i in self.selected(audience)}
+                ids = {i.id for i in self.selected(audience)}
                 qs = tuple(q for q in qs if not q.insight_id or q.insight_id in ids)
-        return [q.to_dict() for q in qs]
+        return list(qs)
 
     @property
-    def history(self) -> dict[str, Any]:
-        return self.document.history.to_dict()
+    def history(self) -> History:
+        return self.document.history
 
-    def status(self, insight: Mapping[str, Any]) -> str:
+    def status(self, insight: Insight | Mapping[str, Any]) -> str:
         """``new``, ``continuing`` or ``""`` (no history) for an insight of this run."""
         h = self.document.history
         if not h.previous:  # a first run: "new" would be on every finding and say nothing
             return ""
-        if insight.get("id") in h.continuing:
+        iid, own = (
+            (insight.id, insight.status)
+            if isinstance(insight, Insight)
+            else (insight.get("id"), insight.get("status"))
+        )
+        if iid in h.continuing:
             return "continuing"
-        if insight.get("id") in h.new:
+        if iid in h.new:
             return "new"
-        return str(insight.get("status") or "")
+        return str(own or "")
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
@@ -304,15 +306,14 @@ def _check_explore(run: Run, values: Mapping[str, Any]) -> None:
 
 def metric_info(run: Run, metric: str) -> dict[str, Any]:
     """Label, kind and unit of a metric, from insights.json (``metrics`` or an insight)."""
-    metrics = run.doc.get("metrics") or {}
-    if isinstance(metrics, list):  # the scoreboard rows: a list of {"metric": name, ...}
-        metrics = {str(m.get("metric")): m for m in metrics if isinstance(m, Mapping)}
-    info = dict(metrics.get(metric) or {})
+    # the scoreboard rows: {"metric": name, "label": ..., "kind": ..., "unit": ...}
+    rows = {str(m.get("metric")): m for m in run.document.metrics if not m.get("segment")}
+    info = {k: v for k, v in (rows.get(metric) or {}).items() if v is not None}
     for ins in run.insights:
-        if ins.get("metric") == metric:
-            info.setdefault("label", ins.get("metric_label"))
-            info.setdefault("kind", ins.get("metric_kind"))
-            info.setdefault("unit", ins.get("unit"))
+        if ins.metric == metric:
+            info.setdefault("label", ins.metric_label)
+            info.setdefault("kind", ins.metric_kind)
+            info.setdefault("unit", ins.unit)
             break
     info["label"] = info.get("label") or metric.replace("_", " ").capitalize()
     return info
@@ -323,7 +324,7 @@ def metric_choices(run: Run) -> list[tuple[str, str]]:
     if run.series.empty:
         return []
     names = list(dict.fromkeys(run.series["metric"].astype(str)))
-    ranked = [i.get("metric") for i in run.insights if i.get("metric") in names]
+    ranked = [i.metric for i in run.insights if i.metric in names]
     names = list(dict.fromkeys(ranked + sorted(names)))
     return [(metric_info(run, m)["label"], m) for m in names]
 

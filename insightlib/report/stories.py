@@ -22,7 +22,7 @@ Examples
 --------
 >>> from insightlib.report import runfolder, stories              # doctest: +SKIP
 >>> run = runfolder.open_run("reports/2026-W47")                  # doctest: +SKIP
->>> [s.headline for s in stories.for_audience(run.doc, "board")]  # doctest: +SKIP
+>>> [s.headline for s in stories.for_audience(run.document, "board")]  # doctest: +SKIP
 ['Fewer Android sign-ups finish', ...]
 """
 
@@ -32,10 +32,11 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from insightlib.model import segment_text
+from insightlib.document import Insight, InsightsDocument, KnowledgeLink, as_document
+from insightlib.model import Quote, event_day, segment_text
 from insightlib.text import numbers as tf
 
 __all__ = ["Story", "Impact", "group", "for_audience", "impact", "story_text", "METHOD_WORDS"]
@@ -101,25 +102,26 @@ class Story:
     """Findings that tell one story: the lead first, then the others by score."""
 
     anchor: str  # "story-segment-driver-signup-completion-platform-android"
-    lead: Mapping[str, Any]
-    members: tuple[Mapping[str, Any], ...]
+    lead: Insight
+    members: tuple[Insight, ...]
     impacts: tuple[Impact, ...] = ()
     reasons: tuple[str, ...] = ()  # why the findings were put together (for "How we know")
     text: str = ""
     score: float = 0.0
-    quotes: tuple[Mapping[str, Any], ...] = field(default=())
-    knowledge: tuple[Mapping[str, Any], ...] = field(default=())
+    #: each quote once, with the label of the theme it was picked for
+    quotes: tuple[tuple[Quote, str], ...] = field(default=())
+    knowledge: tuple[KnowledgeLink, ...] = field(default=())
 
     @property
     def headline(self) -> str:
-        return str((self.lead.get("narrative") or {}).get("headline") or self.lead.get("title"))
+        return self.lead.narrative.headline or self.lead.title
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(str(m.get("id")) for m in self.members)
+        return tuple(m.id for m in self.members)
 
     @property
-    def secondary(self) -> tuple[Mapping[str, Any], ...]:
+    def secondary(self) -> tuple[Insight, ...]:
         return self.members[1:]
 
     @property
@@ -128,14 +130,14 @@ class Story:
         money = [i for i in self.impacts if i.money]
         if money:
             return money[0]
-        lead = [i for i in self.impacts if i.insight_id == self.lead.get("id")]
+        lead = [i for i in self.impacts if i.insight_id == self.lead.id]
         return (lead or list(self.impacts) or [None])[0]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "anchor": self.anchor,
             "headline": self.headline,
-            "lead": self.lead.get("id"),
+            "lead": self.lead.id,
             "insight_ids": list(self.ids),
             "impacts": [i.to_dict() for i in self.impacts],
             "reasons": list(self.reasons),
@@ -146,6 +148,11 @@ class Story:
 # ------------------------------------------------------------------------------------- grouping
 
 
+def as_insight(ins: Insight | Mapping[str, Any]) -> Insight:
+    """``ins`` typed (an insight of ``insights.json`` in its JSON form is read as one)."""
+    return ins if isinstance(ins, Insight) else Insight.from_dict(ins)
+
+
 def _num(value: Any) -> float | None:
     try:
         v = float(value)
@@ -154,59 +161,43 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(v) or math.isinf(v) else v
 
 
-def _window(ins: Mapping[str, Any]) -> tuple[str, str] | None:
-    w = ins.get("window") or {}
-    if not w.get("start"):
-        return None
-    return str(w["start"]), str(w.get("end") or w["start"])
-
-
-def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    wa, wb = _window(a), _window(b)
-    if wa is None or wb is None:
+def _overlap(a: Insight, b: Insight) -> bool:
+    if a.window_start == dt.date.min or b.window_start == dt.date.min:
         return True
-    return wa[0] <= wb[1] and wb[0] <= wa[1]
+    return a.window_start <= b.window_end and b.window_start <= a.window_end
 
 
-def _segment(ins: Mapping[str, Any]) -> set[tuple[str, str]]:
-    return {(str(k), str(v)) for k, v in (ins.get("segment") or {}).items()}
+def _segment(ins: Insight) -> set[tuple[str, str]]:
+    return set(ins.segment)
 
 
-def _nested(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def _nested(a: Insight, b: Insight) -> bool:
     sa, sb = _segment(a), _segment(b)
     return sa <= sb or sb <= sa
 
 
-def _knowledge_keys(ins: Mapping[str, Any]) -> set[tuple[str, str]]:
-    ks = (ins.get("evidence") or {}).get("knowledge") or []
+def _knowledge_keys(ins: Insight) -> set[tuple[str, str]]:
     # only a note credited as a cause ties two findings (not a routine one named plainly)
     return {
-        (str(k.get("date")), str(k.get("title")))
-        for k in ks
-        if k.get("title") and k.get("role", "cause") == "cause"
+        (k.date.isoformat(), k.title)
+        for k in ins.evidence.knowledge
+        if k.title and k.role == "cause"
     }
 
 
-def _theme_keys(ins: Mapping[str, Any]) -> set[str]:
-    keys = {str(t.get("id")) for t in (ins.get("evidence") or {}).get("themes") or []}
-    if ins.get("kind") in THEME_KINDS and ins.get("theme"):
-        keys.add(str(ins["theme"]))
-    return {k for k in keys if k and k != "None"}
-
-
-def _main_theme(ins: Mapping[str, Any]) -> str | None:
+def _main_theme(ins: Insight) -> str | None:
     """The theme a finding is about, or the first theme of its evidence that matched."""
-    if ins.get("kind") in THEME_KINDS:
-        return str(ins.get("theme") or "") or None
-    for t in (ins.get("evidence") or {}).get("themes") or []:
-        if t.get("id") and t.get("segment_match", True):
-            return str(t["id"])
+    if ins.kind in THEME_KINDS:
+        return ins.theme or None
+    for t in ins.evidence.themes:
+        if t.id and t.segment_match:
+            return t.id
     return None
 
 
-def _reason(a: Mapping[str, Any], b: Mapping[str, Any]) -> str | None:
+def _reason(a: Insight, b: Insight) -> str | None:
     """Why ``a`` and ``b`` tell one story, or None."""
-    if b.get("id") in (a.get("related") or ()) or a.get("id") in (b.get("related") or ()):
+    if b.id in a.related or a.id in b.related:
         return "linked when the findings were fused"
     if not _overlap(a, b) or not _nested(a, b):
         return None
@@ -217,11 +208,11 @@ def _reason(a: Mapping[str, Any], b: Mapping[str, Any]) -> str | None:
     if ta and ta == tb:
         return "same time and the same customer theme"
     if (
-        _segment(a)
+        a.segment
         and _segment(a) == _segment(b)
-        and _window(a) == _window(b)
-        and a.get("kind") == b.get("kind")
-        and a.get("direction") == b.get("direction")
+        and (a.window_start, a.window_end) == (b.window_start, b.window_end)
+        and a.kind == b.kind
+        and a.direction == b.direction
     ):
         return "same kind of change, same customers, same time"
     return None
@@ -231,16 +222,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "story"
 
 
-def _lead_of(members: Sequence[Mapping[str, Any]], order: Mapping[str, int]) -> Mapping[str, Any]:
+def _lead_of(members: Sequence[Insight], order: Mapping[str, int]) -> Insight:
     """A metric finding leads (it says *what* changed; a theme says *why*), most specific first
     among equals of the audience's order."""
-    metric = [m for m in members if m.get("metric") and m.get("kind") not in THEME_KINDS]
+    metric = [m for m in members if m.metric and m.kind not in THEME_KINDS]
     pool = metric or list(members)
-    return min(pool, key=lambda m: order.get(str(m.get("id")), 10**6))
+    return min(pool, key=lambda m: order.get(m.id, 10**6))
 
 
 def group(
-    insights: Sequence[Mapping[str, Any]],
+    insights: Sequence[Insight | Mapping[str, Any]],
     order: Iterable[str] | None = None,
     grain: str = "week",
 ) -> list[Story]:
@@ -249,10 +240,10 @@ def group(
     ``order`` (insight ids) ranks findings, and so stories and leads: by default the document's
     order (highest score first). Returns the stories best first.
     """
-    items = [i for i in insights if i.get("id")]
-    rank = {str(i): n for n, i in enumerate(order or [x["id"] for x in items])}
+    items = [i for i in map(as_insight, insights) if i.id]
+    rank = {str(i): n for n, i in enumerate(order or [x.id for x in items])}
     for x in items:
-        rank.setdefault(str(x["id"]), len(rank))
+        rank.setdefault(x.id, len(rank))
     parent = list(range(len(items)))
     reasons: dict[int, list[str]] = {}
 
@@ -269,9 +260,7 @@ def group(
                 ra, rb = find(a), find(b)
                 if ra != rb:
                     parent[rb] = ra
-                reasons.setdefault(a, []).append(
-                    f"{items[a].get('title')} + {items[b].get('title')}: {why}"
-                )
+                reasons.setdefault(a, []).append(f"{items[a].title} + {items[b].title}: {why}")
     groups: dict[int, list[int]] = {}
     for n in range(len(items)):
         groups.setdefault(find(n), []).append(n)
@@ -279,14 +268,14 @@ def group(
     for idx in groups.values():
         members = [items[n] for n in idx]
         lead = _lead_of(members, rank)
-        rest = sorted((m for m in members if m is not lead), key=lambda m: rank[str(m["id"])])
+        rest = sorted((m for m in members if m is not lead), key=lambda m: rank[m.id])
         why = [r for n in idx for r in reasons.get(n, [])]
         out.append(_story(lead, [lead, *rest], why, grain))
     out.sort(key=lambda s: min(rank[i] for i in s.ids))
     return out
 
 
-def for_audience(doc: Mapping[str, Any], audience: str) -> list[Story]:
+def for_audience(doc: InsightsDocument | Mapping[str, Any], audience: str) -> list[Story]:
     """The stories an audience reads, in its order.
 
     Stories are grouped over every finding of the run (so a finding left out of a short
@@ -294,16 +283,19 @@ def for_audience(doc: Mapping[str, Any], audience: str) -> list[Story]:
     selected for the audience. A summary audience (the board) reads 3–5 stories: at most its
     ``max_findings`` (5 when unset) and, where the run has them, at least 3.
     """
-    insights = list(doc.get("insights") or [])
-    spec = (doc.get("audiences") or {}).get(audience) or {}
-    ids = spec.get("insight_ids")
-    chosen = [str(i) for i in ids] if ids is not None else [str(i.get("id")) for i in insights]
-    order = chosen + [str(i.get("id")) for i in insights if str(i.get("id")) not in chosen]
-    every = group(insights, order, str((doc.get("period") or {}).get("grain") or "week"))
+    doc = as_document(doc)
+    insights = list(doc.insights)
+    spec = doc.audiences.get(audience)
+    ids = spec.insight_ids if spec is not None else None
+    chosen = list(ids) if ids is not None else [i.id for i in insights]
+    order = chosen + [i.id for i in insights if i.id not in chosen]
+    every = group(insights, order, doc.period.grain or "week")
     picked = [s for s in every if set(s.ids) & set(chosen)]
-    depth = spec.get("depth") or ("summary" if audience == "board" else "detailed")
+    depth = (spec.depth if spec is not None else "") or (
+        "summary" if audience == "board" else "detailed"
+    )
     if depth == "summary":
-        cap = int(spec.get("max_findings") or 5)
+        cap = int((spec.max_findings if spec is not None else None) or 5)
         cap = max(1, min(cap, 5))
         if len(picked) < 3:
             picked += [s for s in every if s not in picked][: 3 - len(picked)]
@@ -326,27 +318,23 @@ def _amount(value: float, unit: str | None, *, signed: bool = False) -> str:
     return text
 
 
-def _noun(ins: Mapping[str, Any]) -> str:
-    label = str(ins.get("metric_label") or ins.get("metric") or "").strip()
+def _noun(ins: Insight) -> str:
+    label = (ins.metric_label or ins.metric or "").strip()
     low = label[:1].lower() + label[1:]
-    if ins.get("metric_kind") == "conversion":
+    if ins.metric_kind == "conversion":
         return low if low.endswith("s") else low + "s"
     return low
 
 
-def _when(ins: Mapping[str, Any], grain: str) -> str:
-    if ins.get("kind") == "anomaly":
-        day = (ins.get("details") or {}).get("day") or (_window(ins) or ("",))[0]
-        if day:
-            try:
-                d = dt.date.fromisoformat(str(day)[:10])
-            except ValueError:
-                return f"on {day}"
-            return f"on {d:%A} {d.day} {d:%b}"
+def _when(ins: Insight, grain: str) -> str:
+    if ins.kind == "anomaly":
+        day = event_day(ins)
+        if day != dt.date.min:
+            return f"on {day:%A} {day.day} {day:%b}"
     return {"week": "this week", "month": "this month", "day": "that day"}.get(grain, "this period")
 
 
-def impact(ins: Mapping[str, Any], grain: str = "week") -> Impact | None:
+def impact(ins: Insight | Mapping[str, Any], grain: str = "week") -> Impact | None:
     """The change of a finding in the metric's own units against its baseline, or None.
 
     Shares (conversions) are turned into a number of people: the change in the share times
@@ -358,24 +346,15 @@ def impact(ins: Mapping[str, Any], grain: str = "week") -> Impact | None:
     ...         "ci_high": -0.142, "n_current": 500, "kind": "segment_driver"}).text
     'about 95 fewer sign-up completions this week'
     """
-    kind = ins.get("metric_kind")
-    ab = _num(ins.get("change_abs"))
-    if (
-        not ins.get("metric")
-        or ab is None
-        or kind
-        not in (
-            "conversion",
-            "count",
-            "sum",
-            "distinct_users",
-        )
-    ):
+    ins = as_insight(ins)
+    kind = ins.metric_kind
+    ab = _num(ins.change_abs)
+    if not ins.metric or ab is None or kind not in ("conversion", "count", "sum", "distinct_users"):
         return None
-    lo, hi = _num(ins.get("ci_low")), _num(ins.get("ci_high"))
+    lo, hi = _num(ins.ci_low), _num(ins.ci_high)
     scale = 1.0
     if kind == "conversion":
-        n = _num(ins.get("n_current"))
+        n = _num(ins.n_current)
         if not n:
             return None
         scale = n
@@ -384,16 +363,14 @@ def impact(ins: Mapping[str, Any], grain: str = "week") -> Impact | None:
     high = hi * scale if hi is not None else None
     if abs(amount) < 0.5:
         return None
-    unit = ins.get("unit")
+    unit = ins.unit
     money = tf.currency_symbol(unit) is not None and kind == "sum"
     when = _when(ins, grain)
     noun = _noun(ins)
-    if ins.get("kind") == "trend":
-        base = (ins.get("baseline_window") or {}).get("start")
-        if base:
-            d = dt.date.fromisoformat(str(base)[:10])
-            when = f"{when} than in the {grain} of {d.day} {d:%b}"
-    if money and ins.get("kind") != "trend":
+    if ins.kind == "trend" and ins.baseline_start != dt.date.min:
+        d = ins.baseline_start
+        when = f"{when} than in the {grain} of {d.day} {d:%b}"
+    if money and ins.kind != "trend":
         word = "lost" if amount < 0 else "gained"
         text = f"about {_amount(amount, unit)} of {noun} {word} {when}"
     elif money:
@@ -402,7 +379,7 @@ def impact(ins: Mapping[str, Any], grain: str = "week") -> Impact | None:
     else:
         word = "fewer" if amount < 0 else "more"
         text = f"about {_amount(amount, unit)} {word} {noun} {when}"
-    return Impact(str(ins.get("id")), text, amount, low, high, unit, money)
+    return Impact(ins.id, text, amount, low, high, unit, money)
 
 
 # ----------------------------------------------------------------------------------------- text
@@ -424,16 +401,14 @@ def story_text(story: Story, grain: str = "week") -> str:
     """One plain paragraph (at most :data:`MAX_WORDS` words, no method words): the lead's plain
     text, the impact, and what the other findings add, shortest first when it must be cut."""
     lead = story.lead
-    narrative = lead.get("narrative") or {}
-    parts = [s for s in _sentences(str(narrative.get("board") or lead.get("title") or ""))]
-    parts = [s for s in parts if _plain(s)]
+    parts = [s for s in _sentences(lead.narrative.board or lead.title or "") if _plain(s)]
     imp = story.impact
     if imp is not None:
         interval = imp.interval_text()
-        s = f"That is {imp.text}" if imp.insight_id == lead.get("id") else imp.text
+        s = f"That is {imp.text}" if imp.insight_id == lead.id else imp.text
         s += f" (likely between {interval})." if interval else "."
         parts.append(s[:1].upper() + s[1:])
-    others = [str(m.get("title") or "") for m in story.secondary if m.get("title")]
+    others = [m.title for m in story.secondary if m.title]
     if others:
         shown = others[:3]
         more = len(others) - len(shown)
@@ -453,62 +428,49 @@ def story_text(story: Story, grain: str = "week") -> str:
     return text
 
 
-def _fits(quote: Mapping[str, Any], *segments: Any) -> bool:
+def _fits(quote: Quote, *segments: Any) -> bool:
     """True when the quote's customer is not outside any of ``segments``: an iPhone user's
     words never stand under an Android story (a quote without a segment fits any)."""
-    said = quote.get("segment") or {}
-    if not isinstance(said, Mapping):
-        return True
+    said = quote.segment or {}
     for seg in segments:
-        for col, val in (seg or {}).items() if isinstance(seg, Mapping) else ():
+        for col, val in seg or ():
             if col in said and str(said[col]) != str(val):
                 return False
     return True
 
 
-def _story(
-    lead: Mapping[str, Any], members: list[Mapping[str, Any]], why: list[str], grain: str
-) -> Story:
+def _story(lead: Insight, members: list[Insight], why: list[str], grain: str) -> Story:
     impacts = tuple(i for i in (impact(m, grain) for m in members) if i is not None)
-    quotes: list[Mapping[str, Any]] = []
+    quotes: list[tuple[Quote, str]] = []
     seen_q: set[str] = set()
-    notes: list[Mapping[str, Any]] = []
-    seen_k: set[tuple[str, str]] = set()
+    notes: list[KnowledgeLink] = []
+    seen_k: set[tuple[dt.date, str]] = set()
     for m in members:
-        ev = m.get("evidence") or {}
-        for t in ev.get("themes") or []:
-            for q in t.get("quotes") or []:
-                q = {"text": q} if isinstance(q, str) else q
+        for t in m.evidence.themes:
+            for q in t.quotes:
                 # the story's customers, the finding's and the theme's (when it has one)
-                if not _fits(q, lead.get("segment"), m.get("segment"), t.get("segment")):
+                if not _fits(q, lead.segment, m.segment, t.segment):
                     continue
-                key = str(q.get("id") or q.get("text"))
+                key = q.id or q.text
                 if key not in seen_q:
                     seen_q.add(key)
-                    quotes.append({**q, "theme": t.get("label", "")})
-        for k in ev.get("knowledge") or []:
-            key = (str(k.get("date")), str(k.get("title")))
-            if key not in seen_k:
-                seen_k.add(key)
+                    quotes.append((q, t.label))
+        for k in m.evidence.knowledge:
+            if (k.date, k.title) not in seen_k:
+                seen_k.add((k.date, k.title))
                 notes.append(k)
     story = Story(
-        anchor="story-" + _slug(str(lead.get("id"))),
+        anchor="story-" + _slug(lead.id),
         lead=lead,
         members=tuple(members),
         impacts=impacts,
         reasons=tuple(why),
-        score=max(_num(m.get("score")) or 0.0 for m in members),
+        score=max(_num(m.score) or 0.0 for m in members),
         quotes=tuple(quotes),
         knowledge=tuple(notes),
     )
-    return _with_text(story, grain)
-
-
-def _with_text(story: Story, grain: str) -> Story:
-    from dataclasses import replace
-
     return replace(story, text=story_text(story, grain))
 
 
-def segment_words(ins: Mapping[str, Any]) -> str:
-    return segment_text(tuple(sorted((ins.get("segment") or {}).items())))
+def segment_words(ins: Insight | Mapping[str, Any]) -> str:
+    return segment_text(as_insight(ins).segment)

@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from insightlib.document import Insight, InsightsDocument, as_document
 from insightlib.model import parse_segment, segment_text
 from insightlib.report import import_jsonschema_lightly
 
@@ -30,6 +31,7 @@ import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see the
 
 from insightlib.report import charts, stories  # noqa: E402
 from insightlib.report.runfolder import TEMPLATES, Run  # noqa: E402
+from insightlib.report.stories import THEME_KINDS  # noqa: E402
 from insightlib.text import numbers as tf  # noqa: E402
 
 __all__ = [
@@ -157,11 +159,15 @@ def fmt_p(value: Any) -> str:
     return "< 0.001" if v < 0.001 else tf.fixed(v, 3)
 
 
-def value_kind(insight: Mapping[str, Any]) -> str | None:
+def value_kind(insight: Insight | Mapping[str, Any]) -> str | None:
     """How an insight's values read: its metric kind, or a share for theme findings."""
-    if insight.get("metric_kind"):
-        return str(insight["metric_kind"])
-    if insight.get("kind") in ("emerging_theme", "fading_theme"):
+    if isinstance(insight, Insight):
+        metric_kind, kind = insight.metric_kind, insight.kind
+    else:
+        metric_kind, kind = insight.get("metric_kind"), insight.get("kind")
+    if metric_kind:
+        return str(metric_kind)
+    if kind in THEME_KINDS:
         return "conversion"  # the theme's share of all feedback
     return None
 
@@ -239,7 +245,7 @@ def _theme_label(run: Run, theme_id: str | None) -> str:
     return str(theme_id or "").replace("_", " ")
 
 
-def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[str, Any]]:
+def figures(run: Run, insight: Insight | Mapping[str, Any], audience: str) -> list[dict[str, Any]]:
     """The charts of one insight as ``{"svg": Markup, "alt": str, "legend": [...]}`` (errors as
     ``"note"``); ``legend`` says what every band, line and marker means
     (:func:`insightlib.report.charts.legend`).
@@ -247,63 +253,61 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
     Summary audiences get one small chart; detailed ones the main chart, the driver chart
     (two or more drivers) and the chart of the top customer theme.
     """
+    ins = stories.as_insight(insight)
+    # the charts draw the insights.json shape of the insight (with how its values read)
+    row = dict(insight) if isinstance(insight, Mapping) else ins.to_dict()
+    if value_kind(ins):
+        row["metric_kind"] = value_kind(ins)
     small = run.depth(audience) == "summary"
-    kind = insight.get("kind")
-    evidence = insight.get("evidence") or {}
+    name = ins.metric_label or ins.metric
+    start = ins.window_start.isoformat()
     builders: list[tuple[str, Any, list[dict[str, str]]]] = []
-    if kind in ("emerging_theme", "fading_theme") and insight.get("theme"):
-        label = _theme_label(run, insight.get("theme"))
+    if ins.kind in THEME_KINDS and ins.theme:
+        label = _theme_label(run, ins.theme)
         builders.append(
             (
                 f"Mentions of {label} per period",
                 lambda: charts.theme_chart(
                     run.theme_counts,
-                    insight["theme"],
+                    ins.theme,
                     small,
                     label=label,
-                    current=(insight.get("window") or {}).get("start"),
-                    better=insight.get("better"),
+                    current=start,
+                    better=ins.better,
                 ),
-                charts.legend(insight, "theme"),
+                charts.legend(row, "theme"),
             )
         )
-    elif kind == "anomaly" and not run.daily.empty:
+    elif ins.kind == "anomaly" and not run.daily.empty:
         builders.append(
             (
-                f"{insight.get('metric_label') or insight.get('metric')} per day",
-                lambda: charts.anomaly_chart(run.daily, insight, small),
-                charts.legend(insight, "anomaly"),
+                f"{name} per day",
+                lambda: charts.anomaly_chart(run.daily, row, small),
+                charts.legend(row, "anomaly"),
             )
         )
-    elif insight.get("metric"):
-        context = (
-            not small
-            and bool(insight.get("segment"))
-            and insight.get("metric_kind") in ("conversion", "mean")
-        )
+    elif ins.metric:
+        context = not small and bool(ins.segment) and ins.metric_kind in ("conversion", "mean")
         builders.append(
             (
-                f"{insight.get('metric_label') or insight.get('metric')} over time",
-                lambda: charts.metric_chart(run.series, insight, None, small),
-                charts.legend(insight, "metric", context=context),
+                f"{name} over time",
+                lambda: charts.metric_chart(run.series, row, None, small),
+                charts.legend(row, "metric", context=context),
             )
         )
     if not small:
-        if len(evidence.get("drivers") or []) >= 2:
+        if len(ins.evidence.drivers) >= 2:
             builders.append(
-                ("Share of the change by segment", lambda: charts.driver_chart(insight), [])
+                ("Share of the change by segment", lambda: charts.driver_chart(row), [])
             )
-        themes = [t for t in evidence.get("themes") or [] if t.get("id")]
-        if themes and kind not in ("emerging_theme", "fading_theme"):
+        themes = [t for t in ins.evidence.themes if t.id]
+        if themes and ins.kind not in THEME_KINDS:
             top = themes[0]
             builders.append(
                 (
-                    f"Mentions of {top.get('label')} per period",
+                    f"Mentions of {top.label} per period",
                     lambda: charts.theme_chart(
-                        run.theme_counts,
-                        top["id"],
-                        label=top.get("label"),
-                        current=(insight.get("window") or {}).get("start"),
+                        run.theme_counts, top.id, label=top.label, current=start
                     ),
                     charts.legend({}, "theme"),
                 )
@@ -318,7 +322,7 @@ def figures(run: Run, insight: Mapping[str, Any], audience: str) -> list[dict[st
 
 
 def _previous_words(run: Run) -> str:
-    previous = run.history["previous"]
+    previous = run.history.previous
     if not previous:
         return ""
     grain = run.document.period.grain
@@ -336,9 +340,9 @@ def _previous_words(run: Run) -> str:
 def header_html(run: Run, audience: str) -> str:
     """Title, period, what was analysed, and (detailed audiences) the list of findings."""
     selected = run.selected(audience)
-    lead, basis = _summary_lines(run.doc, len(selected))
+    lead, basis = _summary_lines(run.document, len(selected))
     depth = run.depth(audience)
-    told = stories.for_audience(run.doc, audience) if depth != "summary" else []
+    told = stories.for_audience(run.document, audience) if depth != "summary" else []
     status = {}
     for s in told:
         marks = {run.status(m) for m in s.members} - {""}
@@ -366,7 +370,7 @@ def _links(run: Run, audience: str) -> list[tuple[str, str]]:
         if name == audience:
             continue
         summary = run.depth(name) == "summary"
-        title = str(spec.get("title") or name.capitalize())
+        title = spec.title or name.capitalize()
         out.append((f"{name}.html", f"{title} summary" if summary else f"{title} report"))
         if summary:
             out.append((f"{name}.pdf", f"{title} PDF"))
@@ -418,7 +422,7 @@ def scoreboard_html(run: Run) -> str:
     change against the baseline, a sparkline of the last periods and a status word. Empty when
     the run has no ``metrics``."""
     rows = []
-    for m in run.doc.get("metrics") or []:
+    for m in run.document.metrics:
         if m.get("segment"):
             continue
         kind = m.get("kind") or m.get("metric_kind")
@@ -441,22 +445,21 @@ def scoreboard_html(run: Run) -> str:
                 "periods": len(recent),
             }
         )
-    return render("scoreboard.html.j2", rows=rows, baseline=run.doc.get("baseline") or {})
+    return render("scoreboard.html.j2", rows=rows, baseline=run.document.baseline.to_dict())
 
 
-def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
+def _summary_lines(doc: InsightsDocument, n_selected: int) -> tuple[str, str]:
     """The lead sentence (narrate's ``summary.text``) and what the findings rest on."""
-    summary = doc.get("summary") or {}
-    baseline = doc.get("baseline") or {}
+    summary, baseline = doc.summary, doc.baseline
     data = []
-    if _num(summary.get("n_events")) is not None:
-        data.append(f"{tf.fixed(int(summary['n_events']))} events")
-    if _num(summary.get("n_feedback")):
-        data.append(f"{tf.fixed(int(summary['n_feedback']))} customer comments")
-    compared = baseline.get("human") or (
-        f"{baseline['start']} to {baseline.get('end', '')}" if baseline.get("start") else ""
+    if summary.n_events is not None:
+        data.append(f"{tf.fixed(summary.n_events)} events")
+    if summary.n_feedback:
+        data.append(f"{tf.fixed(summary.n_feedback)} customer comments")
+    compared = baseline.human or (
+        f"{baseline.start} to {baseline.end}" if baseline.start is not None else ""
     )
-    lead = str(summary.get("text") or "")
+    lead = summary.text
     if lead:
         head = f"Based on {' and '.join(data)}" if data else ""
     elif n_selected:
@@ -468,62 +471,67 @@ def _summary_lines(doc: Mapping[str, Any], n_selected: int) -> tuple[str, str]:
         head = f"{head}, compared with {compared}" if head else f"Compared with {compared}"
     rest = f"{head}." if head else ""
     # what the run could not look at, what is worth watching, what is too small to tell
-    extra = [str(x) for x in summary.get("missing") or []]
-    watch = [str(x) for x in summary.get("watch") or []]
-    if watch:
-        extra.append("Worth watching: " + " ".join(watch))
-    if summary.get("too_small"):
-        extra.append(str(summary["too_small"]))
+    extra = list(summary.missing)
+    if summary.watch:
+        extra.append("Worth watching: " + " ".join(summary.watch))
+    if summary.too_small:
+        extra.append(summary.too_small)
     return lead, " ".join([rest, *extra]).strip()
 
 
 def _audience_title(run: Run, audience: str) -> str:
     """The audience's own title from insight.toml; '' when it is just the name."""
-    title = str((run.audiences().get(audience) or {}).get("title") or "")
+    spec = run.audiences().get(audience)
+    title = spec.title if spec is not None else ""
     return "" if title.lower() == audience.replace("_", " ").lower() else title
 
 
 def changes_html(run: Run, audience: str) -> str:
     """What is new since the last run, what continues, and what was resolved."""
     h = run.history
-    by_id = {i.get("id"): i for i in run.insights}
-    selected_ids = [i.get("id") for i in run.selected(audience)]
+    by_id = {i.id: i.to_dict() for i in run.insights}
+    selected_ids = {i.id for i in run.selected(audience)}
     return render(
         "changes.html.j2",
-        history=h,
+        history=h.to_dict(),
         depth=run.depth(audience),
         since=_previous_words(run),
-        new=[by_id[i] for i in h["new"] if i in by_id and i in selected_ids],
-        continuing=[by_id[i] for i in h["continuing"] if i in by_id and i in selected_ids],
-        resolved=h["resolved"],
+        new=[by_id[i] for i in h.new if i in by_id and i in selected_ids],
+        continuing=[by_id[i] for i in h.continuing if i in by_id and i in selected_ids],
+        resolved=[r.to_dict() for r in h.resolved],
     )
 
 
-def finding_html(run: Run, insight: Mapping[str, Any], audience: str, number: int = 1) -> str:
+def finding_html(
+    run: Run, insight: Insight | Mapping[str, Any], audience: str, number: int = 1
+) -> str:
     """One finding: headline and text for the audience, its chart(s) and, in detail, evidence."""
+    ins = stories.as_insight(insight)
     depth = run.depth(audience)
-    evidence = insight.get("evidence") or {}
-    quotes = []
-    for theme in evidence.get("themes") or []:
-        for q in (theme.get("quotes") or [])[:2]:
-            quotes.append({**_quote(q), "theme": theme.get("label", "")})
-    kind = value_kind(insight)
-    insight = {**insight, "metric_kind": kind} if kind else insight
+    quotes = [
+        {**_quote(q.to_dict()), "theme": theme.label}
+        for theme in ins.evidence.themes
+        for q in theme.quotes[:2]
+    ]
+    row = ins.to_dict()  # the template renders the insights.json shape
+    if value_kind(ins):
+        row["metric_kind"] = value_kind(ins)
+    evidence = row["evidence"]
     return render(
         "finding.html.j2",
         run=run,
-        insight=insight,
-        value_label="Share of feedback" if insight.get("theme") else "This period",
+        insight=row,
+        value_label="Share of feedback" if ins.theme else "This period",
         number=number,
         depth=depth,
-        status=run.status(insight),
-        narrative=insight.get("narrative") or {},
-        figures=figures(run, insight, audience),
+        status=run.status(ins),
+        narrative=row["narrative"],
+        figures=figures(run, row, audience),
         quotes=quotes[:4],
-        themes=evidence.get("themes") or [],
-        knowledge=evidence.get("knowledge") or [],
-        drivers=evidence.get("drivers") or [],
-        is_metric=bool(insight.get("metric") or insight.get("theme")),
+        themes=evidence["themes"],
+        knowledge=evidence["knowledge"],
+        drivers=evidence["drivers"],
+        is_metric=bool(ins.metric or ins.theme),
     )
 
 
@@ -543,22 +551,19 @@ def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -
     rows are its findings, quotes and notes once, and (detailed audiences) a collapsed "How we
     know" block with methods, tests and intervals."""
     depth = run.depth(audience)
-    grain = str((run.doc.get("period") or {}).get("grain") or "week")
-    lead = story.lead
+    grain = run.document.period.grain or "week"
+    lead = story.lead.to_dict()  # the templates and charts render the insights.json shape
     kind = value_kind(lead)
     lead_row = {**lead, "metric_kind": kind} if kind else lead
     figs = figures(run, lead_row, audience)[:1]
     questions, seen = [], set()
     for m in story.members:
-        q = m.get("question")
-        if q and q.get("text") not in seen:
-            seen.add(q.get("text"))
-            questions.append(q)
-    verdicts = [
-        {**v, "finding": m.get("title")} for m in story.members for v in m.get("verdicts") or []
-    ]
+        if m.question is not None and m.question.text not in seen:
+            seen.add(m.question.text)
+            questions.append(m.question.to_dict())
+    verdicts = [{**v.to_dict(), "finding": m.title} for m in story.members for v in m.verdicts]
     drivers = None
-    if depth != "summary" and len((lead.get("evidence") or {}).get("drivers") or []) >= 2:
+    if depth != "summary" and len(story.lead.evidence.drivers) >= 2:
         try:
             drivers = {
                 "svg": Markup(charts.to_svg(charts.driver_chart(lead_row))),
@@ -576,19 +581,15 @@ def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -
         depth=depth,
         status=status,
         figures=figs,
-        rows=[_row(m, grain) for m in story.members],
-        quotes=[_quote(q) | {"theme": q.get("theme", "")} for q in story.quotes][
+        rows=[_row(m.to_dict(), grain) for m in story.members],
+        quotes=[_quote(q.to_dict()) | {"theme": theme} for q, theme in story.quotes][
             : 2 if depth == "summary" else 3
         ],
-        knowledge=list(story.knowledge),
+        knowledge=[k.to_dict() for k in story.knowledge],
         questions=questions,
         verdicts=verdicts,
-        recurrence=[m.get("recurrence_note") for m in story.members if m.get("recurrence_note")],
-        learning=[
-            (m.get("learning") or {}).get("why")
-            for m in story.members
-            if (m.get("learning") or {}).get("why")
-        ],
+        recurrence=[m.recurrence_note for m in story.members if m.recurrence_note],
+        learning=[m.learning.why for m in story.members if m.learning and m.learning.why],
         team_link="team.html" if depth == "summary" else "",
         drivers=drivers,
     )
@@ -596,7 +597,7 @@ def story_html(run: Run, story: stories.Story, audience: str, number: int = 1) -
 
 def story_pieces(run: Run, audience: str) -> list[str]:
     """The stories of an audience, one HTML piece each (or the 'nothing unusual' note)."""
-    told = stories.for_audience(run.doc, audience)
+    told = stories.for_audience(run.document, audience)
     if not told:
         return [render("nothing.html.j2", doc=run.doc)]
     return [story_html(run, s, audience, number=n) for n, s in enumerate(told, start=1)]
@@ -607,34 +608,28 @@ def findings_html(run: Run, audience: str) -> str:
     return "\n".join(story_pieces(run, audience))
 
 
-def theme_rows(doc: Mapping[str, Any], limit: int = 8) -> list[dict[str, Any]]:
+def theme_rows(doc: InsightsDocument | Mapping[str, Any], limit: int = 8) -> list[dict[str, Any]]:
     """The customer themes of the period for the table: this period's most mentioned first
     (then the rest by all-time count), with the change *in counts* against the baseline's
     average per period and this period's share of all feedback in its own column."""
-    themes = [dict(t) for t in doc.get("themes") or []]
-
-    def current(t: Mapping[str, Any]) -> float:
-        v = _num(t.get("count_current"))
-        return v if v is not None else -1.0
-
-    themes.sort(key=lambda t: (-current(t), -(_num(t.get("count")) or 0.0)))
+    themes = sorted(as_document(doc).themes, key=lambda t: (-t.count_current, -t.count))
     out = []
     for t in themes[:limit]:
-        cur, base = _num(t.get("count_current")), _num(t.get("count_baseline"))
+        cur, base = t.count_current, _num(t.count_baseline)
         change = ""
-        if cur is not None and base is not None:
+        if base is not None:
             diff = cur - base
             change = _minus(f"{diff:+.0f}")
             if base >= 1:
                 rel = diff / base
                 change += " (" + (_minus(f"{rel:+.0%}") if abs(rel) < 10 else f"×{cur / base:.0f}")
                 change += ")"
-        quotes = [_quote(q) for q in t.get("quotes") or []]
+        quotes = [_quote(q.to_dict()) for q in t.quotes]
         out.append(
             {
-                **t,
+                **t.to_dict(),
                 "count_change": change or "–",
-                "share_now": t.get("share_current"),
+                "share_now": t.share_current,
                 "quote": quotes[0] if quotes else None,
             }
         )
@@ -643,14 +638,14 @@ def theme_rows(doc: Mapping[str, Any], limit: int = 8) -> list[dict[str, Any]]:
 
 def themes_html(run: Run, limit: int = 8) -> str:
     """The customer themes of the period (:func:`theme_rows`), each with one quote."""
-    return render("themes.html.j2", themes=theme_rows(run.doc, limit), doc=run.doc)
+    return render("themes.html.j2", themes=theme_rows(run.document, limit), doc=run.doc)
 
 
 def questions_html(run: Run, audience: str) -> str:
     """'What we ask': the open questions, each routed to a team."""
     return render(
         "questions.html.j2",
-        questions=run.questions(audience),
+        questions=[q.to_dict() for q in run.questions(audience)],
         depth=run.depth(audience),
         n_insights=len(run.document.insights),
     )
@@ -671,7 +666,8 @@ def method_html(run: Run) -> str:
     """How the findings were made: comparison, tests, parameters and input files."""
     from insightlib import __version__
 
-    return render("method.html.j2", doc=run.doc, insights=run.insights, version=__version__)
+    insights = [i.to_dict() for i in run.insights]
+    return render("method.html.j2", doc=run.doc, insights=insights, version=__version__)
 
 
 def sections(run: Run, audience: str) -> dict[str, Any]:
