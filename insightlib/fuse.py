@@ -101,6 +101,7 @@ from insightlib.document import (
 )
 from insightlib.model import (
     CHANGE_KINDS,
+    ONSET,
     THEME_KINDS,
     Driver,
     Finding,
@@ -745,14 +746,13 @@ def _onset(f: Finding) -> date:
         return event_day(f)
     if f.kind == "trend":
         return trend_start(f)
-    d = as_date(f.details.get("onset")) if f.details else None
+    d = as_date(f.details.get(ONSET)) if f.details else None
     return d if d is not None and f.window_start <= d <= f.window_end else f.window_start
 
 
 def _mix_driven(f: Finding) -> bool:
     """quant flagged the change as moved by the segment mix (``details["mix_shift"]``)."""
-    d = f.details or {}
-    return bool(d.get("mix_shift") or d.get("mix_driven")) or "mix" in f.kind
+    return bool((f.details or {}).get("mix_shift")) or "mix" in f.kind
 
 
 def _link_knowledge(

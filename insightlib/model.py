@@ -34,6 +34,8 @@ __all__ = [
     "as_date",
     "to_json",
     "event_day",
+    "ONSET",
+    "ANOMALY_DAY",
     "trend_start",
     "theme_counts",
     "Driver",
@@ -318,23 +320,22 @@ class Theme:
 # ------------------------------------------------------------------------------------------
 # Dates and counts a finding keeps in ``details`` (read by fusion and narration alike)
 # ------------------------------------------------------------------------------------------
+#: The one key each producer writes (quant/changes.py, quant/timeseries.py, qual/analyse.py).
+ONSET = "onset"  # metric changes: the first day the change shows (ISO date)
+ANOMALY_DAY = "day"  # anomalies: the unusual day (ISO date)
+THEME_NOW, THEME_BASE = "count_current", "count_baseline_per_period"  # theme findings' counts
+
+
 def trend_start(f: Any) -> date:
-    """The first day of a trend: the earliest of its window and the start its details name."""
-    start = f.window_start
-    for k in ("trend_start", "since", "start", "first_period", "onset"):
-        d = as_date(f.details.get(k)) if f.details else None
-        if d is not None and d < start:
-            start = d
-    return start
+    """The first day of a trend: its window's start, or the onset quant found if earlier."""
+    d = as_date(f.details.get(ONSET)) if f.details else None
+    return d if d is not None and d < f.window_start else f.window_start
 
 
 def event_day(f: Any) -> date:
-    """The day of an anomaly (``details["date"]``), else the first day of the window."""
-    for k in ("date", "day", "onset"):
-        d = as_date(f.details.get(k)) if f.details else None
-        if d is not None:
-            return d
-    return f.window_start
+    """The day of an anomaly (``details["day"]``), else the first day of the window."""
+    d = as_date(f.details.get(ANOMALY_DAY)) if f.details else None
+    return d if d is not None else f.window_start
 
 
 def theme_counts(f: Any) -> tuple[float, float]:
@@ -344,9 +345,8 @@ def theme_counts(f: Any) -> tuple[float, float]:
     in ``details``; a finding without them is taken to hold counts.
     """
     d = f.details or {}
-    if "count_current" in d:
-        base = d.get("count_baseline_per_period", d.get("count_baseline", 0.0))
-        return float(d["count_current"]), float(base)
+    if THEME_NOW in d:
+        return float(d[THEME_NOW]), float(d.get(THEME_BASE, 0.0))
     return float(f.current), float(f.baseline)
 
 

@@ -166,13 +166,13 @@ def quant_findings() -> list[Finding]:
         ),
         finding(
             "trend", "active_customers", PLUS, "up", 3400, 2150, 3400, 2150, 0.6,
-            details={"trend_start": "2026-09-21"}, better=True,
+            details={"onset": "2026-09-21"}, better=True,
             method="Mann-Kendall trend test over the last 9 weeks",
         ),
         finding(
             "anomaly", "checkout_completion", WEB, "down", 0.12, 0.83, 180, 5800, 0.8,
             start=date(2026, 11, 20), end=date(2026, 11, 20),
-            details={"date": "2026-11-20", "expected_low": 0.78, "expected_high": 0.87},
+            details={"day": "2026-11-20", "expected_low": 0.78, "expected_high": 0.87},
             better=False, method="daily value outside the robust band of the previous 28 days",
         ),
     ]  # fmt: skip

@@ -36,6 +36,7 @@ from typing import Any
 from insightlib.document import Insight, KnowledgeLink, Narrative, Question, ThemeLink
 from insightlib.fuse import canonical_team
 from insightlib.model import (
+    ONSET,
     THEME_KINDS,
     as_date,
     event_day,
@@ -648,10 +649,9 @@ def _when(ins: Insight, grain: str) -> str:
         return f"on {tf.weekday_day(event_day(ins))}"
     if ins.kind == "trend":
         return f"since {tf.day(trend_start(ins))}"
-    for k in ("onset", "change_date", "first_day"):
-        onset = as_date(ins.details.get(k)) if ins.details else None
-        if onset:
-            return f"around {tf.day(onset)}"
+    onset = as_date(ins.details.get(ONSET)) if ins.details else None
+    if onset:
+        return f"around {tf.day(onset)}"
     return (
         f"on {tf.weekday_day(ins.window_start)}"
         if grain == "day" or ins.window_start == ins.window_end
