@@ -405,19 +405,10 @@ def _scoreboard_rows(doc: InsightsDocument) -> list[tuple[str, str, str, str]]:
 
     rows = []
     for m in doc.metrics:
-        if m.get("segment"):
+        if m.segment:
             continue
-        kind = m.get("kind") or m.get("metric_kind")
-        row = {**m, "metric_kind": kind}
-        change = fmt_change(row) if m.get("change_abs") is not None else "–"
-        rows.append(
-            (
-                str(m.get("label") or m.get("metric") or ""),
-                fmt_value(m.get("current"), kind, m.get("unit")),
-                change,
-                str(m.get("status") or ""),
-            )
-        )
+        change = fmt_change(m) if m.change_abs is not None else "–"
+        rows.append((m.label or m.metric, fmt_value(m.current, m.kind, m.unit), change, m.status))
     return rows
 
 

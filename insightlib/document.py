@@ -63,6 +63,7 @@ __all__ = [
     "PeriodInfo",
     "BaselineInfo",
     "Summary",
+    "MetricRow",
     "KnowledgeEntry",
     "Audience",
     "GlossaryEntry",
@@ -603,6 +604,72 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class MetricRow:
+    """A scoreboard row: one metric the team follows, overall, this period against its
+    baseline (from :meth:`insightlib.quant.changes.Context.scoreboard`)."""
+
+    metric: str
+    label: str
+    kind: str | None = None
+    unit: str | None = None
+    good: str = "up"
+    segment: Segment = ()
+    current: float | None = None
+    baseline: float | None = None
+    change_abs: float | None = None
+    change_rel: float | None = None
+    #: the 95% interval of ``change_abs``
+    interval: tuple[float | None, float | None] | None = None
+    baseline_periods: tuple[str, ...] = ()
+    p_value: float | None = None
+    q_value: float | None = None
+    #: rising, falling, seasonal, steady, worth watching, too small to tell, no data
+    status: str = ""
+    #: (period label, value or None for a gap), oldest first
+    recent: tuple[tuple[str, float | None], ...] = ()
+
+    @property
+    def metric_kind(self) -> str | None:
+        return self.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        d = fields_json(self)
+        d["interval"] = list(self.interval) if self.interval is not None else None
+        d["recent"] = [{"period": p, "value": v} for p, v in self.recent]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> MetricRow:
+        iv = d.get("interval")
+        recent = []
+        for r in d.get("recent") or ():
+            if isinstance(r, Mapping):
+                recent.append((str(r.get("period") or ""), _f(r.get("value"))))
+            else:  # a bare value
+                recent.append(("", _f(r)))
+        return cls(
+            metric=str(d.get("metric") or ""),
+            label=str(d.get("label") or d.get("metric") or ""),
+            kind=_s(d.get("kind")),
+            unit=_s(d.get("unit")),
+            good=str(d.get("good") or "up"),
+            segment=parse_segment(d.get("segment")),
+            current=_f(d.get("current")),
+            baseline=_f(d.get("baseline")),
+            change_abs=_f(d.get("change_abs")),
+            change_rel=_f(d.get("change_rel")),
+            interval=(_f(iv[0]), _f(iv[1]))
+            if isinstance(iv, list | tuple) and len(iv) == 2
+            else None,
+            baseline_periods=tuple(str(p) for p in d.get("baseline_periods") or ()),
+            p_value=_f(d.get("p_value")),
+            q_value=_f(d.get("q_value")),
+            status=str(d.get("status") or ""),
+            recent=tuple(recent),
+        )
+
+
+@dataclass(frozen=True)
 class KnowledgeEntry:
     """An entry of the knowledge log (neutralised and PII-redacted)."""
 
@@ -754,7 +821,7 @@ class InsightsDocument:
     period: PeriodInfo
     baseline: BaselineInfo
     summary: Summary
-    metrics: tuple[dict[str, Any], ...]
+    metrics: tuple[MetricRow, ...]
     insights: tuple[Insight, ...]
     themes: tuple[Theme, ...]
     questions: tuple[Question, ...]
@@ -821,7 +888,7 @@ class InsightsDocument:
             "period": self.period.to_dict(),
             "baseline": self.baseline.to_dict(),
             "summary": self.summary.to_dict(),
-            "metrics": [to_json(m) for m in self.metrics],
+            "metrics": [m.to_dict() for m in self.metrics],
             "insights": [i.to_dict() for i in self.insights],
             "themes": [t.to_dict() for t in self.themes],
             "questions": [q.to_dict() for q in self.questions],
@@ -852,7 +919,9 @@ class InsightsDocument:
             period=PeriodInfo.from_dict(d.get("period") or {}),
             baseline=BaselineInfo.from_dict(d.get("baseline") or {}),
             summary=Summary.from_dict(d.get("summary") or {}),
-            metrics=tuple(dict(m) for m in d.get("metrics") or () if isinstance(m, Mapping)),
+            metrics=tuple(
+                MetricRow.from_dict(m) for m in d.get("metrics") or () if isinstance(m, Mapping)
+            ),
             insights=tuple(Insight.from_dict(i) for i in d.get("insights") or ()),
             themes=tuple(_theme(t) for t in d.get("themes") or ()),
             questions=tuple(Question.from_dict(q) for q in d.get("questions") or ()),

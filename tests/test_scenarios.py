@@ -297,7 +297,7 @@ def test_seasonal_findings_ask_no_team() -> None:
         config=cfg, period=XMAS, check=False,
     )  # fmt: skip
     assert doc.insights and not doc.questions
-    assert doc.metrics and {r["metric"] for r in doc.metrics} == set(SEASON)
+    assert doc.metrics and {r.metric for r in doc.metrics} == set(SEASON)
 
 
 def test_public_holidays_of_a_country_segment() -> None:

@@ -20,6 +20,7 @@ from insightlib.document import (
     History,
     InsightsDocument,
     KnowledgeEntry,
+    MetricRow,
     PeriodInfo,
     Summary,
 )
@@ -324,7 +325,10 @@ def build_document(
             missing=tuple(missing),
         ),
         # every metric overall: the scoreboard (quant/changes.py, Context.scoreboard)
-        metrics=tuple(qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ())),
+        metrics=tuple(
+            MetricRow.from_dict(r)
+            for r in qnotes.metrics_rows(getattr(quant, "scoreboard", ()) or ())
+        ),
         insights=tuple(insights),
         themes=tuple(public_theme(t) for t in themes),
         questions=questions,

@@ -306,9 +306,11 @@ def _check_explore(run: Run, values: Mapping[str, Any]) -> None:
 
 def metric_info(run: Run, metric: str) -> dict[str, Any]:
     """Label, kind and unit of a metric, from insights.json (``metrics`` or an insight)."""
-    # the scoreboard rows: {"metric": name, "label": ..., "kind": ..., "unit": ...}
-    rows = {str(m.get("metric")): m for m in run.document.metrics if not m.get("segment")}
-    info = {k: v for k, v in (rows.get(metric) or {}).items() if v is not None}
+    row = next((m for m in run.document.metrics if m.metric == metric and not m.segment), None)
+    info: dict[str, Any] = {}
+    if row is not None:  # the scoreboard row names the metric and how its values read
+        info = {k: v for k, v in (("label", row.label), ("kind", row.kind), ("unit", row.unit))}
+        info = {k: v for k, v in info.items() if v is not None}
     for ins in run.insights:
         if ins.metric == metric:
             info.setdefault("label", ins.metric_label)

@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from insightlib.document import Insight, InsightsDocument, as_document
+from insightlib.document import Insight, InsightsDocument, MetricRow, as_document
 from insightlib.model import parse_segment, segment_text
 from insightlib.report import import_jsonschema_lightly
 
@@ -117,10 +117,17 @@ def _points(delta: float) -> str:
     return tf.signed(tf.fixed(abs(delta) * 100, tf.EXACT_DIGITS["conversion"]), delta)
 
 
-def fmt_change(insight: Mapping[str, Any]) -> str:
+def _fields(x: Any, *names: str) -> tuple[Any, ...]:
+    """``names`` of an insight or a scoreboard row, typed (attributes) or in JSON form (keys)."""
+    if isinstance(x, Mapping):
+        return tuple(x.get(n) for n in names)
+    return tuple(getattr(x, n, None) for n in names)
+
+
+def fmt_change(insight: Insight | MetricRow | Mapping[str, Any]) -> str:
     """The change of an insight: ``−4.6 points (−15%)`` for shares, ``+26% (+$21,650)`` else."""
-    kind, unit = insight.get("metric_kind"), insight.get("unit")
-    ab, rel = _num(insight.get("change_abs")), _num(insight.get("change_rel"))
+    kind, unit, ab, rel = _fields(insight, "metric_kind", "unit", "change_abs", "change_rel")
+    ab, rel = _num(ab), _num(rel)
     parts = []
     rel_text = None if rel is None else _rel_text(rel)
     if kind == "conversion" and ab is not None:
@@ -137,12 +144,12 @@ def fmt_change(insight: Mapping[str, Any]) -> str:
     return _minus(" ".join(parts).replace("(-", "(−").replace(" -", " −")) or "–"
 
 
-def fmt_interval(insight: Mapping[str, Any]) -> str:
+def fmt_interval(insight: Insight | Mapping[str, Any]) -> str:
     """The 95% interval of the change, or ``""``."""
-    lo, hi = _num(insight.get("ci_low")), _num(insight.get("ci_high"))
+    kind, unit, lo, hi = _fields(insight, "metric_kind", "unit", "ci_low", "ci_high")
+    lo, hi = _num(lo), _num(hi)
     if lo is None or hi is None:
         return ""
-    kind, unit = insight.get("metric_kind"), insight.get("unit")
     if kind == "conversion":
         text = f"{_points(lo)} to {_points(hi)} points"
     else:
@@ -423,23 +430,20 @@ def scoreboard_html(run: Run) -> str:
     the run has no ``metrics``."""
     rows = []
     for m in run.document.metrics:
-        if m.get("segment"):
+        if m.segment:
             continue
-        kind = m.get("kind") or m.get("metric_kind")
-        ab = _num(m.get("change_abs"))
-        good = m.get("good") or "up"
-        if ab is None or ab == 0 or m.get("status") in ("steady", "no data", "too small to tell"):
+        ab = _num(m.change_abs)
+        if ab is None or ab == 0 or m.status in ("steady", "no data", "too small to tell"):
             tone = "neutral"
         else:
-            tone = "better" if (ab > 0) == (good == "up") else "worse"
-        row = {**m, "metric_kind": kind}
-        recent = [r.get("value") if isinstance(r, Mapping) else r for r in m.get("recent") or []]
+            tone = "better" if (ab > 0) == (m.good == "up") else "worse"
+        recent = [v for _period, v in m.recent]
         rows.append(
             {
-                "label": m.get("label") or m.get("metric"),
-                "value": fmt_value(m.get("current"), kind, m.get("unit")),
-                "change": fmt_change(row) if ab is not None else "–",
-                "status": str(m.get("status") or ""),
+                "label": m.label or m.metric,
+                "value": fmt_value(m.current, m.kind, m.unit),
+                "change": fmt_change(m) if ab is not None else "–",
+                "status": m.status,
                 "tone": tone,
                 "spark": Markup(sparkline_svg(recent, tone=tone)),
                 "periods": len(recent),
