@@ -195,7 +195,9 @@ def test_team_html_shows_every_finding_with_evidence(built: Path) -> None:
         assert ins["method"] in text
     # one story per section: its findings as rows, methods in a collapsed "How we know"
     told = stories.for_audience(doc, "team")
-    assert page.count('<details class="how">') == len(told)
+    # one "How we know" per story, and one more for the method section's tests
+    assert page.count('<details class="how">') == len(told) + 1
+    assert page.count('<section class="story') == len(told)
     assert "What customers say" in text and "What other teams know" in text
     assert "How these findings were made" in text and "What customers talk about" in text
     # the most telling chart of each story (the driver chart waits in "How we know")

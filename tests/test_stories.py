@@ -401,5 +401,6 @@ def test_a_storys_quotes_come_from_its_customers() -> None:
         "metric_change:signups:all",
         evidence={"drivers": [], "themes": [loose], "knowledge": []},
     )
+    lead, overall = stories.as_insight(lead), stories.as_insight(overall)
     story = stories._story(lead, [lead, overall], ["same time"], "week")
-    assert [q["id"] for q in story.quotes] == ["a", "n", "d"]
+    assert [q.id for q, _theme in story.quotes] == ["a", "n", "d"]
