@@ -526,3 +526,5 @@ def _run(
             return publish(root, stage, doc)
         except RunError as exc:
             raise RunError(f"{exc} Nothing was published; earlier reports are untouched.") from None
+        except InputError as exc:  # e.g. another program writing to history.sqlite
+            raise InputError(f"{exc} Nothing was published; earlier reports are untouched.") from None

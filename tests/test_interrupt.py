@@ -10,6 +10,7 @@ staging folder the killed run left behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -127,25 +128,51 @@ def test_a_second_run_into_the_same_folder_is_refused(
     assert _integrity(out / "history.sqlite") == "ok"
 
 
-def test_a_reader_on_the_history_makes_a_rerun_fail_cleanly(
+def test_a_writer_on_the_history_makes_a_rerun_fail_cleanly(
     earlier: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """Another program holding a read transaction on history.sqlite (the adversarial case):
-    the rerun stops before anything is published and the earlier report stays whole."""
+    """Another program holding a write transaction on history.sqlite: the rerun stops with
+    exit 2 before anything is published and the earlier report stays whole."""
     ws, out = earlier
     before = _snapshot(out)
     monkeypatch.setenv("INSIGHTLIB_HISTORY_TIMEOUT", "0.2")
+    writer = sqlite3.connect(out / "history.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert main(["run", str(ws), "--out", str(out)]) == 2
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    err = capsys.readouterr().err
+    assert "history.sqlite: the run history stayed locked" in err, err
+    assert "earlier reports are untouched" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert not list(out.glob(".tmp-*")) and not list(out.glob(".publish-*"))
+
+
+def test_a_reader_on_the_history_does_not_stop_a_rerun(
+    earlier: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holding a read transaction on history.sqlite (the adversarial case):
+    the rerun publishes (the history is in WAL mode) and folder, history and index agree."""
+    from insightlib.memory import history
+
+    ws, out = earlier
+    monkeypatch.setenv("INSIGHTLIB_HISTORY_TIMEOUT", "0.2")
+    old_id = json.loads((out / PERIOD / "run.json").read_text())["run_id"]
     reader = sqlite3.connect(out / "history.sqlite", isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM runs").fetchone()
     try:
-        assert main(["run", str(ws), "--out", str(out)]) == 1
+        assert main(["run", str(ws), "--out", str(out)]) == 0
     finally:
         reader.execute("COMMIT")
         reader.close()
-    err = capsys.readouterr().err
-    assert "locked" in err and "earlier reports are untouched" in err and "Traceback" not in err
-    assert _snapshot(out) == before
+    doc = json.loads((out / PERIOD / "insights.json").read_text())
+    assert json.loads((out / PERIOD / "run.json").read_text())["run_id"] != old_id
+    rows = history.insights_of(out / "history.sqlite", PERIOD, doc["project"])
+    assert [r["id"] for r in rows] == [i["id"] for i in doc["insights"]]
+    assert _integrity(out / "history.sqlite") == "ok"
     assert not list(out.glob(".tmp-*")) and not list(out.glob(".publish-*"))
 
 

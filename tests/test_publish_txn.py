@@ -6,7 +6,8 @@ and after the next start's :func:`~insightlib.pipeline.recover`, the folder unde
 name, the history rows and the index all show the same run — the earlier one when the history
 commit had not happened, the new one when it had — the earlier run's files are byte-identical
 when it is kept, and no staging leftovers remain. A reader holding a read transaction on
-history.sqlite makes the publish fail cleanly, never lose the earlier report.
+history.sqlite does not stop the publish (WAL mode); another writer holding it makes the publish
+fail cleanly (exit 2), never lose the earlier report.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from insightlib import pipeline
-from insightlib.errors import RunError
+from insightlib.errors import InputError
 from insightlib.memory import history
 
 LABEL = "2026-W46"
@@ -209,26 +210,62 @@ def test_a_first_run_killed_mid_publish_leaves_nothing_half_made(tmp_path: Path,
     assert not _leftovers(root)
 
 
-def test_a_reader_holding_the_history_never_costs_the_earlier_report(
+def _hold(db: Path, sql: str) -> sqlite3.Connection:
+    """Another program's connection in an open transaction (``BEGIN`` + a read, or
+    ``BEGIN IMMEDIATE``: a writer)."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute(sql)
+    con.execute("SELECT count(*) FROM runs").fetchone()
+    return con
+
+
+def test_a_reader_holding_a_read_transaction_does_not_stop_a_rerun(
     earlier: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A database browser or backup reading history.sqlite: the rerun publishes (WAL mode),
+    and the reader keeps seeing the snapshot it started with."""
     monkeypatch.setenv("INSIGHTLIB_HISTORY_TIMEOUT", "0.1")
+    reader = _hold(earlier / history.DB_NAME, "BEGIN")
+    try:
+        _publish(earlier, "new")
+        assert _state(earlier) == {"folder": "new", "history": "new", "index": "new"}
+        seen = reader.execute("SELECT id FROM insights ORDER BY id").fetchall()
+        assert [r[0] for r in seen] == ["trend:a:all", "trend:b:all"]  # its own snapshot
+        assert not _leftovers(earlier)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    mode = sqlite3.connect(earlier / history.DB_NAME).execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+
+
+@pytest.mark.parametrize("holder", ["writer", "reader-of-a-rollback-journal-file"])
+def test_a_history_that_stays_locked_is_exit_2_and_costs_nothing(
+    earlier: Path, monkeypatch: pytest.MonkeyPatch, holder: str
+) -> None:
+    """Another writer (or a reader of a file still in the older rollback-journal mode, which
+    cannot switch while it is open) keeps the commit from happening: an InputError (exit 2)
+    naming the file, and the earlier folder, history and index stay as they were."""
+    monkeypatch.setenv("INSIGHTLIB_HISTORY_TIMEOUT", "0.1")
+    db = earlier / history.DB_NAME
+    if holder == "writer":
+        other = _hold(db, "BEGIN IMMEDIATE")
+    else:
+        sqlite3.connect(db, isolation_level=None).execute("PRAGMA journal_mode = DELETE")
+        other = _hold(db, "BEGIN")
     before = _sums(earlier / LABEL)
     index_before = (earlier / "index.html").read_bytes()
-    reader = sqlite3.connect(earlier / history.DB_NAME, isolation_level=None)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM runs").fetchone()  # holds a shared lock
     try:
-        with pytest.raises(RunError, match="locked"):
+        with pytest.raises(InputError, match=r"history\.sqlite: the run history stayed locked"):
             _publish(earlier, "new")
         assert _state(earlier) == {"folder": "old", "history": "old", "index": "old"}
         assert _sums(earlier / LABEL) == before
         assert (earlier / "index.html").read_bytes() == index_before
         assert not _leftovers(earlier)
     finally:
-        reader.execute("COMMIT")
-        reader.close()
-    _publish(earlier, "new")  # once the reader is gone the same publish goes through
+        other.execute("ROLLBACK")
+        other.close()
+    _publish(earlier, "new")  # once it is gone the same publish goes through
     assert _state(earlier) == {"folder": "new", "history": "new", "index": "new"}
 
 

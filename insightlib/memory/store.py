@@ -13,6 +13,12 @@ go through here, so the file has one owner, one schema and one version number
 :func:`transaction` opens a write transaction and brings an older file up to
 :data:`SCHEMA_VERSION` first (every migration only adds tables, so it is idempotent); a file
 written by a newer insightlib is refused with a message instead of being changed.
+
+The file is kept in SQLite's write-ahead-log mode (``PRAGMA journal_mode = WAL``, set by the
+first writer and remembered by the file): a program reading it — a database browser, a backup,
+another insightlib command — holds no lock that keeps a run from committing, and a run never
+blocks a reader. Only another *writer* can keep a commit waiting; after the busy timeout and
+retries that is an :class:`~insightlib.errors.InputError` (exit 2) and nothing is published.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from insightlib.errors import RunError
+from insightlib.errors import InputError, RunError
 
 __all__ = [
     "DB_NAME",
@@ -133,8 +139,8 @@ def busy_timeout() -> float:
 
 
 def _retry(con: sqlite3.Connection, sql: str, path: Path) -> None:
-    """Execute ``sql`` (BEGIN IMMEDIATE or COMMIT), again while the file is locked (a reader in
-    a long read transaction keeps a COMMIT waiting); a RunError naming the lock at the end."""
+    """Execute ``sql`` (BEGIN IMMEDIATE or COMMIT), again while another program keeps the file
+    locked (in WAL mode only a writer can); an InputError (exit 2) naming the lock at the end."""
     for attempt in range(BUSY_ATTEMPTS):
         try:
             con.execute(sql)
@@ -143,10 +149,12 @@ def _retry(con: sqlite3.Connection, sql: str, path: Path) -> None:
             if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
                 raise
             if attempt == BUSY_ATTEMPTS - 1:
-                raise RunError(
-                    f"{path.name}: the run history stayed locked by another program for "
-                    f"{BUSY_ATTEMPTS} x {busy_timeout():g} s ({exc}); close whatever holds it "
-                    "open (a database browser, a backup) and run again."
+                raise InputError(
+                    f"the run history stayed locked by another program for "
+                    f"{BUSY_ATTEMPTS} x {busy_timeout():g} s ({exc}); let it finish or close it "
+                    "(a database browser with unsaved changes, another insightlib command) and "
+                    "run again.",
+                    file=str(path),
                 ) from None
             time.sleep(0.2 * (attempt + 1))
 
@@ -169,6 +177,8 @@ def connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Conn
     try:
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("PRAGMA synchronous = FULL")
+        if write:
+            _wal(con)
         yield con
     except sqlite3.DatabaseError as exc:
         if type(exc) is not sqlite3.DatabaseError:  # locked, bad value, ...: not corruption
@@ -179,6 +189,17 @@ def connect(db: str | os.PathLike[str], *, write: bool) -> Iterator[sqlite3.Conn
         ) from None
     finally:
         con.close()
+
+
+def _wal(con: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead-log mode (once; the file remembers it), so readers never
+    keep a run from committing. A file another program holds open in the older rollback mode
+    cannot switch now; it stays as it is (the busy timeout and retries then apply)."""
+    try:
+        con.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+            raise
 
 
 def schema_version(con: sqlite3.Connection) -> int:
