@@ -473,6 +473,7 @@ def _run(
         link_record=feedback_loop.link_record(
             root / history.DB_NAME, cfg.project, per.label, per.start.isoformat()
         ),
+        segment_rows=ws.segment_rows,  # a note on a segment value names its row
     )
     timings["fuse"] = time.perf_counter() - t
 
@@ -527,4 +528,6 @@ def _run(
         except RunError as exc:
             raise RunError(f"{exc} Nothing was published; earlier reports are untouched.") from None
         except InputError as exc:  # e.g. another program writing to history.sqlite
-            raise InputError(f"{exc} Nothing was published; earlier reports are untouched.") from None
+            raise InputError(
+                f"{exc} Nothing was published; earlier reports are untouched."
+            ) from None

@@ -393,3 +393,103 @@ def test_spark_exactness_traps(spark: Any, tricky: pd.DataFrame, tmp_path: Path)
 def test_postgres_exactness_traps(postgres_url: str, tricky: pd.DataFrame) -> None:
     pg_load(postgres_url, "tricky", tricky)
     _assert_tricky(tricky, ibis.connect(postgres_url).table("tricky"))
+
+
+# ============================================================================================
+# The one events validator runs in the engine: inf, NaN and absurd amounts in a table are
+# refused as in a file (exit 2 naming the table, the column and the row: by its time and event)
+# ============================================================================================
+BAD_AMOUNTS = [
+    ("inf", "CAST('Infinity' AS DOUBLE PRECISION)", "'inf' is not a finite number"),
+    ("nan", "CAST('NaN' AS DOUBLE PRECISION)", "'nan' is not a finite number"),
+    ("huge", "1e307", "is out of range; amounts must lie within"),
+]
+#: the spoilt row of the tiny workspace: user u3's purchase on 5 November
+BAD_AT = "2026-11-05T11:03:00"
+
+
+def _tiny_events(tmp_path: Path) -> pd.DataFrame:
+    from conftest import write_tiny
+
+    df = pd.read_csv(write_tiny(tmp_path / "src") / "events.csv", dtype={"platform": str})
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True).dt.tz_localize(None)
+    return df
+
+
+def _tiny_on(tmp_path: Path, source: str) -> Path:
+    from conftest import write_tiny
+
+    root = write_tiny(tmp_path / "ws")
+    toml = (root / "insight.toml").read_text().replace('events = "events.csv"\n', "")
+    (root / "insight.toml").write_text(toml + f"\n[sources.events]\n{source}\n")
+    (root / "events.csv").unlink()
+    return root
+
+
+def _spoil_sql(table: str, base: str, value_sql: str) -> str:
+    return (
+        f"CREATE TABLE {table} AS SELECT timestamp, user_id, event, platform, CASE WHEN "
+        f"user_id = 'u3' AND event = 'purchase' AND timestamp = TIMESTAMP '{BAD_AT}' "
+        f"THEN {value_sql} ELSE revenue END AS revenue FROM {base}"
+    )
+
+
+def _expect_refused(ws: Path, label: str, message: str) -> None:
+    from insightlib.errors import DataError
+
+    with pytest.raises(DataError) as exc:
+        load_workspace(ws)
+    got = str(exc.value)
+    assert got.startswith(f"{label}, column 'revenue', row at {BAD_AT} (event 'purchase'): "), got
+    assert message in got, got
+
+
+@pytest.mark.parametrize(("name", "value_sql", "message"), BAD_AMOUNTS)
+def test_duckdb_table_refuses_absurd_amounts(
+    name: str, value_sql: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    con = ibis.duckdb.connect(db)
+    con.create_table("base", _tiny_events(tmp_path))
+    con.raw_sql(_spoil_sql("events", "base", value_sql.replace("DOUBLE PRECISION", "DOUBLE")))
+    con.disconnect()
+    monkeypatch.setenv(URL_ENV, str(db))
+    ws = _tiny_on(tmp_path, f'backend = "duckdb"\ntable = "events"\nurl_env = "{URL_ENV}"')
+    _expect_refused(ws, "duckdb:events", message)
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize(("name", "value_sql", "message"), BAD_AMOUNTS)
+def test_spark_table_refuses_absurd_amounts(
+    name: str, value_sql: str, message: str, spark: Any, tmp_path: Path
+) -> None:
+    df = _tiny_events(tmp_path)
+    df["revenue"] = df["revenue"].astype(object).where(df["revenue"].notna(), None)  # NULL
+    spark.createDataFrame(
+        df,
+        schema="timestamp timestamp, user_id string, event string, platform string, revenue double",
+    ).createOrReplaceTempView("tiny_base")
+    sql = _spoil_sql("x", "tiny_base", value_sql.replace("DOUBLE PRECISION", "DOUBLE"))
+    spark.sql(sql.replace("CREATE TABLE x AS ", "")).createOrReplaceTempView(f"bad_{name}")
+    ws = _tiny_on(tmp_path, f'backend = "pyspark"\ntable = "bad_{name}"')
+    _expect_refused(ws, f"pyspark:bad_{name}", message)
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize(("name", "value_sql", "message"), BAD_AMOUNTS)
+def test_postgres_table_refuses_absurd_amounts(
+    name: str,
+    value_sql: str,
+    message: str,
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pg_load(postgres_url, f"base_{name}", _tiny_events(tmp_path))
+    con = ibis.connect(postgres_url)
+    con.raw_sql(_spoil_sql(f"bad_{name}", f"base_{name}", value_sql))
+    con.con.commit()
+    con.disconnect()
+    monkeypatch.setenv(URL_ENV, postgres_url)
+    ws = _tiny_on(tmp_path, f'backend = "postgres"\ntable = "bad_{name}"\nurl_env = "{URL_ENV}"')
+    _expect_refused(ws, f"postgres:bad_{name}", message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from fixtures_story import config, document
 
 from insightlib.text.plain import BOARD_LIMITS, HEADLINE_LIMITS, lint_text
@@ -76,8 +77,47 @@ def test_the_cause_is_named_by_file_and_row() -> None:
     assert _cause(ins, broken, BOARD_LIMITS, (), cfg, knowledge) == "k.csv, row 2 (title)"
     seg = replace_ns(ins, segment=(("platform", JARGON),), evidence=SimpleNamespace(knowledge=[]))
     broken = f"Orders among {JARGON} customers fell. We asked why."
-    got = _cause(seg, broken, BOARD_LIMITS, (), cfg, knowledge)
-    assert got.startswith("events.csv, column 'platform', value"), got
+    got = _cause(seg, broken, BOARD_LIMITS, (), cfg, knowledge, {"platform": {JARGON: 31}})
+    assert got.startswith("events.csv, column 'platform', row 31, value"), got
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_run_names_the_row_of_a_segment_value(
+    kind: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader finds each segment value's first row (CSV and Parquet alike) and the run
+    passes it to the document, so a note on a segment value names file, column and row."""
+    import pandas as pd
+    from conftest import write_tiny
+
+    from insightlib import pipeline
+    from insightlib.narrate import assemble
+
+    root = write_tiny(tmp_path / "ws")
+    df = pd.read_csv(root / "events.csv", dtype=str, keep_default_na=False)
+    df.loc[df["platform"] == "web", "platform"] = JARGON
+    if kind == "parquet":
+        (root / "events.csv").unlink()
+        df.to_parquet(root / "events.parquet", index=False)
+        toml = (root / "insight.toml").read_text().replace("events.csv", "events.parquet")
+        (root / "insight.toml").write_text(toml)
+    else:
+        df.to_csv(root / "events.csv", index=False)
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def build_document(**kwargs):
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(assemble, "build_document", build_document)
+    with pytest.raises(Stop):
+        pipeline.run(root, out=tmp_path / "reports")
+    rows = seen["segment_rows"]["platform"]
+    # day one: u0 opens the app (row 1) and buys (row 2), then u1 (rows 3-4), u2 (rows 5-6)
+    assert rows == {"ios": 1, "android": 3, JARGON: 5}, rows
 
 
 def replace_ns(ns, **kw):

@@ -154,7 +154,11 @@ def test_parquet_bad_timestamp_names_row(tiny: Path, capsys) -> None:
     df.to_parquet(tiny / "events.parquet", index=False)
     toml = (tiny / "insight.toml").read_text().replace("events.csv", "events.parquet")
     (tiny / "insight.toml").write_text(toml)
-    _expect(tiny, r"events.parquet, column 'timestamp', row 5: value 'garbage'", capsys)
+    _expect(
+        tiny,
+        r"events.parquet, column 'timestamp', row 5: cannot read 'garbage' as a date/time",
+        capsys,
+    )
 
 
 def test_conflicting_id_is_named_even_after_an_exact_duplicate(tiny: Path, capsys) -> None:

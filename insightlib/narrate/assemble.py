@@ -108,9 +108,17 @@ def _knowledge_row(knowledge: Any, title: str) -> int | None:
 
 
 def _cause(
-    ins: Any, broken: str, limits: Any, gloss: tuple[Term, ...], config: Config, knowledge: Any
+    ins: Any,
+    broken: str,
+    limits: Any,
+    gloss: tuple[Term, ...],
+    config: Config,
+    knowledge: Any,
+    segment_rows: dict[str, dict[str, int]] | None = None,
 ) -> str:
-    """The input (file and key, or file and row) whose words made ``broken`` break ``limits``."""
+    """The input (file and key, or file, column and row) whose words made ``broken`` break
+    ``limits``. ``segment_rows`` (column -> value -> first data row, from the loader) gives a
+    segment value's row in the events file."""
     toml = config.rel(config.path)
     inputs: list[tuple[str, str]] = []
     if ins.metric and ins.metric_label:
@@ -126,7 +134,9 @@ def _cause(
         inputs.append((ins.theme_label, where))
     events = config.rel(config.sources["events"]) if "events" in config.sources else "events"
     for col, value in ins.segment or ():
-        inputs.append((str(value), f"{events}, column '{col}', value {str(value)[:60]!r}"))
+        row = (segment_rows or {}).get(col, {}).get(str(value))
+        at = f", row {row}" if row else ""
+        inputs.append((str(value), f"{events}, column '{col}'{at}, value {str(value)[:60]!r}"))
     kfile = config.rel(config.sources["knowledge"]) if "knowledge" in config.sources else None
     for k in ins.evidence.knowledge if ins.evidence else ():
         row = _knowledge_row(knowledge, k.title)
@@ -154,7 +164,11 @@ def _cause(
 
 
 def _repair_texts(
-    insights: Sequence[Any], gloss: tuple[Term, ...], config: Config, knowledge: Any
+    insights: Sequence[Any],
+    gloss: tuple[Term, ...],
+    config: Config,
+    knowledge: Any,
+    segment_rows: dict[str, dict[str, int]] | None = None,
 ) -> tuple[tuple[Any, ...], list[str]]:
     """Replace every headline or board text that breaks the plain-English limits by a plainer
     template (shorter label, then a generic sentence); return the notes naming the cause."""
@@ -169,9 +183,13 @@ def _repair_texts(
         headline = nar.headline
         if not lint_text(headline, gloss, HEADLINE_LIMITS, explain=False).ok:
             headline = new["headline"] = _first_ok(_plain_headlines(ins), gloss, HEADLINE_LIMITS)
-            causes.append(_cause(ins, nar.headline, HEADLINE_LIMITS, gloss, config, knowledge))
+            causes.append(
+                _cause(ins, nar.headline, HEADLINE_LIMITS, gloss, config, knowledge, segment_rows)
+            )
         if not lint_text(nar.board, gloss, BOARD_LIMITS, explain=False).ok:
-            causes.append(_cause(ins, nar.board, BOARD_LIMITS, gloss, config, knowledge))
+            causes.append(
+                _cause(ins, nar.board, BOARD_LIMITS, gloss, config, knowledge, segment_rows)
+            )
             cands = [f"{h}. {_PLAIN_END}" for h in (headline, *_plain_headlines(ins))]
             new["board"] = _first_ok(cands, gloss, BOARD_LIMITS)
         if new:
@@ -212,6 +230,7 @@ def build_document(
     check: bool = True,
     score_factors: dict[str, float] | None = None,
     link_record: dict[tuple[str, str], float] | None = None,
+    segment_rows: dict[str, dict[str, int]] | None = None,
 ) -> InsightsDocument:
     """Fuse, narrate, select audiences, write the digest: the run's insights document.
 
@@ -222,7 +241,8 @@ def build_document(
     ``history`` is left as a first-run skeleton (every insight new) for the history step to
     replace; ``provenance`` is passed through (``files``, ``parameters``, ``notes``), with the
     fusion parameters added. A headline or board text that breaks the plain-English limits is
-    replaced by a plainer template and a provenance note names the input that caused it; with
+    replaced by a plainer template and a provenance note names the input that caused it (a
+    segment value by its first row in the events file, from ``segment_rows``); with
     ``check`` (the default) a digest that still breaks them is noted too: texts never fail a run.
     """
     gloss = load_glossary(glossary)
@@ -231,7 +251,7 @@ def build_document(
         quant, qual, knowledge, config, period, (bstart, bend), link_record=link_record
     )
     insights = narrate(insights, period, gloss)
-    insights, repaired = _repair_texts(insights, tuple(gloss), config, knowledge)
+    insights, repaired = _repair_texts(insights, tuple(gloss), config, knowledge, segment_rows)
     asked = {i.question.id: i.question for i in insights if i.question is not None}
     questions = tuple(asked.get(q.id, q) for q in questions)
     if score_factors:  # learned from teams' verdicts: ranks lower before anything is picked

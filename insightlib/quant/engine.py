@@ -80,7 +80,7 @@ import pandas as pd
 from insightlib.errors import DataError, InputError
 from insightlib.workspace.config import Config, MetricSpec
 from insightlib.workspace.periods import GRAINS
-from insightlib.workspace.sources import utc_timestamp
+from insightlib.workspace.validate import utc_timestamp
 
 __all__ = ["connect", "data_range", "metric_series", "series_and_daily", "SERIES_COLUMNS"]
 
@@ -195,7 +195,10 @@ def _prepare(events: ir.Table, config: Config, start: date | None, end: date | N
     for i, c in enumerate(config.segments):
         cols[f"g{i}"] = events[c].cast("string").nullif("").fill_null(UNKNOWN)
     for j, c in enumerate(_value_columns(config)):
-        cols[f"v{j}"] = events[c].cast("float64")
+        v = events[c]
+        if v.type().is_string():  # numbers as text (a Parquet file): a blank is missing
+            v = v.strip().nullif("")
+        cols[f"v{j}"] = v.cast("float64")
     t = events.select(**cols)
     if start is not None:
         t = t.filter(t.ts >= ibis.timestamp(pd.Timestamp(start)))

@@ -1,35 +1,42 @@
 """Load a workspace and validate every file against the config.
 
-Each file is checked with a pandera schema (or, for large Parquet event files, by one DuckDB
-query over the file) and the first problem is raised as a :class:`~insightlib.errors.DataError`
-that names the file, the column and the first bad row (1-based data row; the header is not
-counted). Input files are only read, never written.
+Events — a CSV file, a Parquet file (read in place) or a table — are checked by the one events
+validator, :mod:`insightlib.workspace.validate`; feedback, knowledge and glossary files by pandera
+schemas. The first problem is raised as a :class:`~insightlib.errors.DataError` that names the
+file, the column and the first bad row (1-based data row; the header is not counted). Input
+files are only read, never written.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import os
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow.parquet as pq
 
-from insightlib.errors import ConfigError, DataError
+from insightlib.errors import DataError
+from insightlib.text.redact import looks_personal, redact
 from insightlib.workspace.config import Config, load_config
 from insightlib.workspace.sources import load_events
+from insightlib.workspace.times import first_row, no_future, parse_times
+from insightlib.workspace.validate import (
+    EVENT_BASE,
+    MAX_ABS_VALUE,
+    TIME_TEXT,
+    Checked,
+    check_events,
+    value_columns,
+)
 
 __all__ = ["Workspace", "load_workspace", "sha256_file", "read_table"]
 
-EVENT_BASE = ("timestamp", "user_id", "event")
 FEEDBACK_REQUIRED = ("id", "created_at", "source", "text")
 KNOWLEDGE_REQUIRED = ("date", "team", "kind", "title")
 GLOSSARY_REQUIRED = ("term", "plain")
@@ -53,6 +60,8 @@ class Workspace:
     last_day: date
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: segment column -> {value: the first data row holding it} (files; for messages)
+    segment_rows: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def sha256_file(path: Path) -> str:
@@ -332,198 +341,6 @@ def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.Dat
         raise _first_failure(exc, name) from None
 
 
-def _first_row(mask: pd.Series | Any) -> int:
-    """Position (0-based) of the first True in a boolean Series or array."""
-    values = mask.to_numpy() if hasattr(mask, "to_numpy") else mask
-    return int(values.nonzero()[0][0])
-
-
-def _to_datetime_mixed(text: pd.Series) -> pd.Series:
-    """pandas' mixed-format parser, value by value where it raises (e.g. "year 0 is out of range")
-    instead of returning NaT; a value it cannot read becomes NaT."""
-    try:
-        return pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
-    except (ValueError, OverflowError):
-
-        def one(value: object) -> pd.Timestamp:
-            try:
-                return pd.to_datetime(value, utc=True, format="mixed", errors="coerce")
-            except (ValueError, OverflowError):
-                return pd.NaT
-
-        return pd.to_datetime(text.map(one), utc=True)
-
-
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:([ T])(.+))?$")
-
-
-def _numeric_dates(
-    text: pd.Series, fmt: str | None, name: str, column: str, notes: list[str] | None
-) -> pd.Series:
-    """Read ``dd/mm/yyyy``-like values (``/``, ``.`` or ``-``) in ONE order for the whole column.
-
-    The order is ``fmt`` ("day-first" / "month-first") when the config gives one; otherwise
-    the values decide: a first number above 12 means day-first, a second above 12 month-first.
-    A column that fits both orders (every number 12 or less) or neither is refused.
-    """
-    parts = text.str.extract(_NUMERIC_DATE.pattern)
-    a, b = parts[0].astype(int), parts[2].astype(int)
-    if fmt not in ("day-first", "month-first"):
-        day_first = a > 12
-        month_first = b > 12
-        if day_first.any() and month_first.any():
-            i, j = day_first.to_numpy().nonzero()[0][0], month_first.to_numpy().nonzero()[0][0]
-            pos = max(i, j)
-            raise DataError(
-                f"{text.iloc[pos]!r} cannot share a column with {text.iloc[min(i, j)]!r}: one is "
-                "day-first, the other month-first. Export the dates in one order (ISO 8601 like "
-                "2026-03-17 is safest).",
-                file=name,
-                column=column,
-                row=int(text.index[pos]) + 1,
-            )
-        if not day_first.any() and not month_first.any():
-            pos = _first_row((a != b).to_numpy()) if (a != b).any() else 0
-            raise DataError(
-                f"{text.iloc[pos]!r} can be read as day/month or month/day, and no value in the "
-                "column decides. Say which in insight.toml: [sources] timestamp_format = "
-                '"day-first" (or "month-first"), or export ISO 8601 like 2026-03-05.',
-                file=name,
-                column=column,
-                row=int(text.index[pos]) + 1,
-            )
-        fmt = "day-first" if day_first.any() else "month-first"
-        if notes is not None:
-            pos = _first_row((day_first | month_first).to_numpy())
-            notes.append(
-                f"{name}, column '{column}': dates read {fmt} (dd/mm vs mm/dd) for the whole "
-                f"column, as row {int(text.index[pos]) + 1} ({text.iloc[pos]!r}) requires."
-            )
-    day, month = (a, b) if fmt == "day-first" else (b, a)
-    year = parts[3].astype(int)
-    year = year.where(year >= 100, year + 2000)
-    rest = parts[5].fillna("00:00:00")
-    iso = (
-        year.astype(str).str.zfill(4)
-        + "-"
-        + month.astype(str).str.zfill(2)
-        + "-"
-        + day.astype(str).str.zfill(2)
-        + "T"
-        + rest.str.strip()
-    )
-    out = pd.to_datetime(iso, utc=True, format="ISO8601", errors="coerce")
-    bad = out.isna()
-    if bad.any():
-        pos = _first_row(bad)
-        raise DataError(
-            f"cannot read {text.iloc[pos]!r} as a {fmt} date/time (month {month.iloc[pos]}, "
-            f"day {day.iloc[pos]}).",
-            file=name,
-            column=column,
-            row=int(text.index[pos]) + 1,
-        )
-    return out
-
-
-def _parse_times(
-    s: pd.Series,
-    name: str,
-    column: str,
-    *,
-    dates_only: bool = False,
-    fmt: str | None = None,
-    notes: list[str] | None = None,
-) -> pd.Series:
-    """Parse date/time text to naive UTC; name the first bad row.
-
-    ISO 8601 (mixed offsets allowed) is always read. Day/month numbers like 05/03/2026 are read
-    in one order for the whole column (see :func:`_numeric_dates`); ``fmt`` is the file's
-    ``[sources] timestamp_format``: "iso" (nothing else), "day-first", "month-first" or a
-    strftime pattern applied to every value of the column. Other text (month names) goes to
-    pandas' mixed-format parser.
-    """
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s.dt.tz_convert("UTC").dt.tz_localize(None) if s.dt.tz is not None else s
-    else:
-        text = s.astype("string").str.strip()
-        filled = text.notna() & (text != "")
-        hint = "use ISO 8601 like 2026-11-17T09:30:00Z."
-        if fmt and fmt not in ("iso", "day-first", "month-first"):
-            out = pd.to_datetime(text, utc=True, format=fmt, errors="coerce")
-            hint = f"[sources] timestamp_format says {fmt!r}."
-            bad = out.isna() & filled
-        else:
-            out = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-            bad = out.isna() & filled
-            numeric = bad & text.str.match(_NUMERIC_DATE.pattern).fillna(False).astype(bool)
-            if numeric.any() and fmt != "iso":
-                read = _numeric_dates(text[numeric], fmt, name, column, notes)
-                out = out.where(~numeric, read)
-                bad &= ~numeric
-            if bad.any() and fmt != "iso":
-                # month names and other unambiguous text: pandas' mixed-format parser
-                retry = _to_datetime_mixed(text[bad])
-                out = out.where(~bad, retry)
-                bad = out.isna() & filled
-            if fmt == "iso":
-                hint = "[sources] timestamp_format says 'iso' (like 2026-11-17T09:30:00Z)."
-        # parsers accept years like 0 that no product data holds (and Python's dates
-        # cannot even print): treat them as unreadable
-        bad |= out.notna() & (out.dt.year < 1900)
-        if bad.any():
-            pos = _first_row(bad)
-            raise DataError(
-                f"cannot read {text.iloc[pos]!r} as a date/time; {hint}",
-                file=name,
-                column=column,
-                row=int(text.index[pos]) + 1,
-            )
-        out = out.dt.tz_localize(None)
-    missing = out.isna()
-    if missing.any():
-        pos = _first_row(missing)
-        raise DataError("is empty; every row needs a date.", file=name, column=column, row=pos + 1)
-    return out.dt.normalize() if dates_only else out
-
-
-def _future_limit() -> pd.Timestamp:
-    """The latest believable timestamp: now (or ``INSIGHTLIB_TODAY``) plus one day of clock skew.
-
-    Events and feedback cannot come from the future; a row dated later is a typo (a wrong year)
-    or a broken export, and would silently shift the "latest complete period".
-    """
-    today = os.environ.get("INSIGHTLIB_TODAY")
-    try:
-        now = pd.Timestamp(date.fromisoformat(today)) if today else None
-    except ValueError:
-        raise ConfigError(
-            f"INSIGHTLIB_TODAY={today!r} is not a date like 2026-11-24.", file="environment"
-        ) from None
-    now = now if now is not None else pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
-    return (now + timedelta(days=1)).normalize() + timedelta(days=1)
-
-
-def _no_future(ts: pd.Series, raw: pd.Series, name: str, column: str) -> None:
-    limit = _future_limit()
-    late = (ts >= limit).to_numpy()
-    if late.any():
-        pos = _first_row(late)
-        raise DataError(
-            f"{str(raw.iloc[pos]).strip()!r} is in the future (after "
-            f"{(limit - timedelta(days=1)).date()}); check the year, or the clock of the "
-            "system that exported the file.",
-            file=name,
-            column=column,
-            row=pos + 1,
-        )
-
-
-#: The largest amount a value column may hold (in absolute value): far beyond any real revenue
-#: or duration, and small enough that sums of squares over millions of rows stay finite.
-MAX_ABS_VALUE = 1e15
-
-
 def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
     s = df[col]
     if pd.api.types.is_numeric_dtype(s):
@@ -534,7 +351,7 @@ def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
         out = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = out.isna() & text.notna()
         if bad.any():
-            pos = _first_row(bad)
+            pos = first_row(bad)
             raise DataError(
                 f"value {text.iloc[pos]!r} is not a number (metrics need numbers here).",
                 file=name,
@@ -547,7 +364,7 @@ def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
     if s.isna().any() and pd.api.types.is_numeric_dtype(s):
         absurd &= s.notna().to_numpy()  # a missing value is not a NaN amount
     if absurd.any():
-        pos = _first_row(absurd)
+        pos = first_row(absurd)
         what = "is not a finite number" if not np.isfinite(values[pos]) else "is out of range"
         raise DataError(
             f"value {str(text.iloc[pos]).strip()!r} {what}; amounts must lie within "
@@ -557,81 +374,6 @@ def _numeric(df: pd.DataFrame, col: str, name: str) -> pd.Series:
             row=pos + 1,
         )
     return out
-
-
-def _events_parquet(path: Path, cfg: Config, name: str, needed: list[str]) -> tuple[date, date]:
-    try:
-        schema = pq.read_schema(path)
-    except Exception as exc:
-        raise DataError(f"cannot be read as Parquet: {exc}.", file=name) from None
-    cols = set(schema.names)
-    for col in needed:
-        if col not in cols:
-            have = ", ".join(schema.names[:12])
-            raise DataError(
-                f"missing column (named in insight.toml or required). The file has: {have}.",
-                file=name,
-                column=col,
-            )
-    numeric = {m.column for m in cfg.metrics.values() if m.column}
-    con = duckdb.connect()
-    rel = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
-    checks = (
-        [
-            (
-                "timestamp",
-                "TRY_CAST(timestamp AS TIMESTAMP) IS NULL",
-                "is not a readable timestamp",
-            ),
-            ("user_id", "user_id IS NULL", "is empty; every event needs a user"),
-            ("event", "event IS NULL", "is empty; every event needs a name"),
-        ]
-        + [
-            (c, f'"{c}" IS NOT NULL AND TRY_CAST("{c}" AS DOUBLE) IS NULL', "is not a number")
-            for c in sorted(numeric)
-        ]
-        + [
-            (
-                c,
-                f'NOT (abs(TRY_CAST("{c}" AS DOUBLE)) <= {MAX_ABS_VALUE})',
-                f"is not a finite number within ±{MAX_ABS_VALUE:.0e}",
-            )
-            for c in sorted(numeric)
-        ]
-    )
-    for col, cond, what in checks:
-        hit = con.execute(
-            f'SELECT file_row_number, CAST("{col}" AS VARCHAR) FROM {rel} WHERE {cond} '
-            "ORDER BY file_row_number LIMIT 1"
-        ).fetchone()
-        if hit:
-            raise DataError(f"value {hit[1]!r} {what}.", file=name, column=col, row=hit[0] + 1)
-    lo, hi, n = con.execute(
-        f"SELECT min(CAST(timestamp AS TIMESTAMP)), max(CAST(timestamp AS TIMESTAMP)), count(*) "
-        f"FROM {rel}"
-    ).fetchone()
-    if not n:
-        raise DataError("has no rows.", file=name)
-    limit = _future_limit().to_pydatetime()
-    if hi >= limit:
-        row, value = con.execute(
-            f"SELECT file_row_number, CAST(timestamp AS VARCHAR) FROM {rel} "
-            "WHERE CAST(timestamp AS TIMESTAMP) >= ? ORDER BY file_row_number LIMIT 1",
-            [limit],
-        ).fetchone()
-        raise DataError(
-            f"{value!r} is in the future (after {(limit - timedelta(days=1)).date()}); check the "
-            "year, or the clock of the system that exported the file.",
-            file=name,
-            column="timestamp",
-            row=row + 1,
-        )
-    names = {
-        r[0] for r in con.execute(f"SELECT DISTINCT CAST(event AS VARCHAR) FROM {rel}").fetchall()
-    }
-    _metric_events_occur(cfg, names, name)
-    _personal_segments_parquet(con, rel, cfg, name)
-    return lo.date(), hi.date()
 
 
 def _scores_in_scale(df: pd.DataFrame, cfg: Config, name: str) -> None:
@@ -653,8 +395,6 @@ def _scores_in_scale(df: pd.DataFrame, cfg: Config, name: str) -> None:
 def _personal_segments(df: pd.DataFrame, cfg: Config, name: str) -> None:
     """Refuse (or, with ``[privacy] segment_values = "redact"``, redact in place) segment values
     that look like personal data: a segment value is printed in every report."""
-    from insightlib.text.redact import looks_personal, redact
-
     for col in cfg.segments:
         if col not in df.columns:
             continue
@@ -677,94 +417,120 @@ def _personal_segments(df: pd.DataFrame, cfg: Config, name: str) -> None:
         )
 
 
-def _personal_segments_parquet(con: Any, rel: str, cfg: Config, name: str) -> None:
-    """:func:`_personal_segments` for a Parquet events file, through DuckDB (values only)."""
-    from insightlib.text.redact import looks_personal
-
+def _events_frame(frame: pd.DataFrame, cfg: Config, name: str) -> tuple[pd.DataFrame, Checked]:
+    """Validate events held in memory (a CSV file's text, or a Parquet file read whole) by the
+    one validator and return them typed. ``frame`` has every needed column, parsed timestamps
+    and ``_row`` (the 1-based data row)."""
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    t = con.create_table("events", frame, temp=True)
+    checked = check_events(t, cfg, name, row="_row")
+    cols: dict[str, Any] = {
+        "timestamp": t["timestamp"],
+        "user_id": t["user_id"].cast("string"),
+        "event": t["event"].cast("string"),
+    }
     for col in cfg.segments:
-        rows = con.execute(
-            f'SELECT CAST("{col}" AS VARCHAR) AS v, min(file_row_number) FROM {rel} '
-            f'WHERE "{col}" IS NOT NULL GROUP BY 1 LIMIT 100000'
-        ).fetchall()
-        for value, row in sorted(rows, key=lambda r: r[1]):
-            kind = looks_personal(value)
-            if kind is not None:
-                raise DataError(
-                    f"segment value looks like personal data ({kind}); segment values appear "
-                    "in every report. Remove it or map it to a category before the export.",
-                    file=name,
-                    column=col,
-                    row=int(row) + 1,
-                )
+        cols[col] = t[col].cast("string").strip().nullif("")
+    for col in value_columns(cfg):
+        c = t[col]
+        cols[col] = c.strip().try_cast("float64") if c.type().is_string() else c.cast("float64")
+    out = t.order_by("_row").select(**cols).execute()
+    out["timestamp"] = pd.to_datetime(out["timestamp"]).astype("datetime64[ns]")
+    for col in cfg.segments:
+        out[col] = out[col].astype(object).where(out[col].notna(), pd.NA)
+    for col, bad in checked.personal.items():  # [privacy] segment_values = "redact"
+        swap = {v: redact(v) for v in bad}
+        out[col] = out[col].map(lambda v, swap=swap: swap.get(v, v) if isinstance(v, str) else v)
+    return out, checked
 
 
-def _metric_events_occur(cfg: Config, names: set[str], name: str) -> None:
-    """Every event a metric names must occur in the events file (a typo gets a suggestion)."""
-    for m in cfg.metrics.values():
-        for key, ev in (("event", m.event), ("from", m.from_event), ("to", m.to_event)):
-            if ev and ev not in names:
-                close = difflib.get_close_matches(ev, sorted(names), n=1, cutoff=0.6)
-                hint = (
-                    f" Did you mean {close[0]!r}?"
-                    if close
-                    else f" It has {len(names)} event names, e.g. "
-                    + ", ".join(repr(x) for x in sorted(names)[:5])
-                    + "."
-                )
-                raise ConfigError(
-                    f"[metrics.{m.name}] {key} {ev!r} never occurs in {name}, so the metric "
-                    f"cannot be measured.{hint}",
-                    file=cfg.rel(cfg.path),
-                )
+def _needed(cfg: Config) -> list[str]:
+    return list(dict.fromkeys([*EVENT_BASE, *cfg.segments, *value_columns(cfg)]))
+
+
+def _events_parquet(
+    path: Path, cfg: Config, name: str, notes: list[str]
+) -> tuple[Path | pd.DataFrame, Checked]:
+    """A Parquet events file, validated in place by the one validator; returned as the path
+    (the engine reads it in place) unless its times are text DuckDB cannot read as ISO 8601
+    (day/month numbers, month names, a ``timestamp_format``: read as a CSV file's are) or a
+    segment value is to be redacted — then as a typed frame."""
+    try:
+        pq.read_schema(path)
+    except Exception as exc:
+        raise DataError(f"cannot be read as Parquet: {exc}.", file=name) from None
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    quoted = str(path).replace("'", "''")
+    con.raw_sql(
+        "CREATE TEMP VIEW events AS SELECT * EXCLUDE (file_row_number), "
+        f"file_row_number + 1 AS _row FROM read_parquet('{quoted}', file_row_number = true)"
+    )
+    t = con.table("events")
+    fmt = cfg.timestamp_formats.get("events")
+    if "timestamp" in t.columns and t["timestamp"].type().is_string():
+        text = t["timestamp"].strip()
+        # empty or not ISO 8601: read as a CSV file's times are (the same messages)
+        unread = text.isnull() | (text == "") | text.try_cast("timestamp('UTC')").isnull()
+        if fmt not in (None, "iso") or t.count(where=unread).execute():
+            return _events_text_times(cfg, name, notes, t)
+    checked = check_events(t, cfg, name, row="_row")
+    if checked.personal:  # redact: the values are rewritten in memory
+        frame = t.order_by("_row").select(*_needed(cfg), "_row").execute()
+        frame["timestamp"] = parse_times(frame["timestamp"], name, "timestamp", fmt=fmt)
+        return _events_frame(frame, cfg, name)
+    return path, checked
+
+
+def _events_text_times(
+    cfg: Config, name: str, notes: list[str], t: Any
+) -> tuple[pd.DataFrame, Checked]:
+    """Events whose times are text DuckDB cannot read: the times are read as a CSV file's
+    (one day/month order per column, ``timestamp_format``), then the one validator runs."""
+    needed = _needed(cfg)
+    if any(c not in t.columns for c in needed):
+        check_events(t, cfg, name, row="_row")  # raises: names the missing column
+    frame = t.order_by("_row").select(*needed, "_row").execute()
+    fmt = cfg.timestamp_formats.get("events")
+    text = frame["timestamp"].astype(object).where(frame["timestamp"].notna(), "")
+    frame["timestamp"] = parse_times(text, name, "timestamp", fmt=fmt, notes=notes)
+    frame[TIME_TEXT] = text.astype(str).str.strip()
+    return _events_frame(frame, cfg, name)
 
 
 def _load_events(
     cfg: Config, files: dict[str, dict[str, Any]], notes: list[str]
-) -> tuple[Any, date, date]:
+) -> tuple[Any, date, date, dict[str, dict[str, int]]]:
     if cfg.events_source is None and cfg.source("events") is None:  # a feedback-only workspace
-        return None, date.min, date.min
+        return None, date.min, date.min, {}
     if cfg.events_source is not None:  # [sources.events] names an engine's table: sources.py
-        return load_events(cfg, files, list(EVENT_BASE))
+        table, first, last = load_events(cfg, files)
+        return table, first, last, {}
     path = cfg.sources["events"]
     name = cfg.rel(path)
     if not path.exists():
         raise DataError("file not found; check [sources] events in insight.toml.", file=name)
-    needed = list(EVENT_BASE) + list(cfg.segments)
-    needed += sorted({m.column for m in cfg.metrics.values() if m.column})
+    needed = _needed(cfg)
     if path.suffix.lower() == ".parquet":
-        first, last = _events_parquet(path, cfg, name, needed)
-        rows = pq.ParquetFile(path).metadata.num_rows
-        files["events"] = {"path": name, "sha256": sha256_file(path), "rows": rows}
-        return path, first, last
+        events, checked = _events_parquet(path, cfg, name, notes)
+        files["events"] = {"path": name, "sha256": sha256_file(path), "rows": checked.rows}
+        return events, checked.first, checked.last, checked.segment_rows
     df = read_table(path, name)
     _require(df, needed, name, "named in insight.toml or required for events")
     if df.empty:
         raise DataError("has a header but no data rows.", file=name)
+    frame = df[needed].copy()
     fmt = cfg.timestamp_formats.get("events")
-    times = _parse_times(df["timestamp"], name, "timestamp", fmt=fmt, notes=notes)
-    out = pd.DataFrame({"timestamp": times})
-    _no_future(out["timestamp"], df["timestamp"], name, "timestamp")
-    schema = pa.DataFrameSchema(
-        {
-            c: pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
-            for c in ("user_id", "event")
-        },
-        strict=False,
-    )
-    valid = _validate(df[["user_id", "event"]], schema, name)
-    out["user_id"] = valid["user_id"].astype(str)
-    out["event"] = valid["event"].astype(str)
-    for col in cfg.segments:
-        out[col] = df[col].astype("string").str.strip().replace("", pd.NA).astype(object)
-    _personal_segments(out, cfg, name)
-    for col in sorted({m.column for m in cfg.metrics.values() if m.column}):
-        out[col] = _numeric(df, col, name)
-    _metric_events_occur(cfg, set(out["event"].unique()), name)
+    frame["timestamp"] = parse_times(df["timestamp"], name, "timestamp", fmt=fmt, notes=notes)
+    frame[TIME_TEXT] = df["timestamp"].astype(str).str.strip()  # shown in messages
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    out, checked = _events_frame(frame, cfg, name)
     files["events"] = {"path": name, "sha256": sha256_file(path), "rows": len(out)}
     dup = int(out.duplicated().sum())
     if dup:  # kept: two identical events can be real; said so, so the user can check the export
         files["events"]["duplicate_rows"] = dup
-    return out, out["timestamp"].min().date(), out["timestamp"].max().date()
+    return out, checked.first, checked.last, checked.segment_rows
 
 
 _FEEDBACK_SCHEMA = pa.DataFrameSchema(
@@ -812,8 +578,8 @@ def _load_feedback(cfg: Config, files: dict[str, dict[str, Any]], notes: list[st
     df = _validate(df, _FEEDBACK_SCHEMA, name)
     raw_created = df["created_at"]
     fmt = cfg.timestamp_formats.get("feedback")
-    df["created_at"] = _parse_times(df["created_at"], name, "created_at", fmt=fmt, notes=notes)
-    _no_future(df["created_at"], raw_created, name, "created_at")
+    df["created_at"] = parse_times(df["created_at"], name, "created_at", fmt=fmt, notes=notes)
+    no_future(df["created_at"], raw_created, name, "created_at")
     df["text"] = df["text"].fillna("").astype(str)
     df["source"] = df["source"].astype(str).str.lower()
     if "score" in df.columns:
@@ -839,11 +605,11 @@ def _load_knowledge(
     _require(df, KNOWLEDGE_REQUIRED, name, "knowledge needs date, team, kind, title")
     df = _validate(df, _KNOWLEDGE_SCHEMA, name)
     fmt = cfg.timestamp_formats.get("knowledge")
-    dates = _parse_times(df["date"], name, "date", dates_only=True, fmt=fmt, notes=notes)
+    dates = parse_times(df["date"], name, "date", dates_only=True, fmt=fmt, notes=notes)
     df["date"] = dates.dt.date
     if "end_date" in df.columns and df["end_date"].notna().any():
         filled = df["end_date"].notna()
-        parsed = _parse_times(
+        parsed = parse_times(
             df.loc[filled, "end_date"], name, "end_date", dates_only=True, fmt=fmt, notes=notes
         )
         df["end_date"] = None
@@ -898,7 +664,7 @@ def load_workspace(path: str | Path) -> Workspace:
     cfg = load_config(path)
     files: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
-    events, first, last = _load_events(cfg, files, notes)
+    events, first, last, segment_rows = _load_events(cfg, files, notes)
     feedback = _load_feedback(cfg, files, notes)
     knowledge = _load_knowledge(cfg, files, notes)
     glossary = _load_glossary(cfg, files)
@@ -923,7 +689,7 @@ def load_workspace(path: str | Path) -> Workspace:
         same = feedback.duplicated(keep="first")
         conflict = id_dup & ~same  # a repeated id whose row differs from the first one
         if conflict.any():
-            row = _first_row(conflict)
+            row = first_row(conflict)
             raise DataError(
                 f"id {feedback['id'].iloc[row]!r} is used by two different rows; "
                 "feedback ids must be unique.",
@@ -933,4 +699,6 @@ def load_workspace(path: str | Path) -> Workspace:
             )
         feedback = feedback[~same].reset_index(drop=True)
         notes.append(f"{name}: dropped {dup} exact duplicate rows.")
-    return Workspace(cfg, events, feedback, knowledge, glossary, first, last, files, tuple(notes))
+    return Workspace(
+        cfg, events, feedback, knowledge, glossary, first, last, files, tuple(notes), segment_rows
+    )

@@ -13,9 +13,9 @@ file, and never written to a report: ``run.json`` records the backend and the ta
 ``spark-submit``), or a local one is started; with one, a Spark Connect session
 (``sc://host:15002``). For ``duckdb`` the URL is the path of a database file.
 
-:func:`open_events` connects and returns the Ibis table; :func:`check_events` validates the
-table's columns against the config from its Ibis schema and gets the data range with one
-aggregate query. The metric logic itself lives once, in :mod:`insightlib.quant.engine`.
+:func:`open_events` connects and returns the Ibis table; :func:`load_events` checks it with
+the one events validator (:mod:`insightlib.workspace.validate`: the rules a CSV or Parquet file
+passes, run in the engine, so ``inf``, NaN and absurd amounts are refused there too). The metric logic itself lives once, in :mod:`insightlib.quant.engine`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from insightlib.errors import ConfigError, DataError
+from insightlib.workspace.validate import check_events, utc_timestamp
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -36,7 +37,7 @@ __all__ = [
     "EventSource",
     "parse_event_source",
     "open_events",
-    "check_events",
+    "load_events",
     "utc_timestamp",
 ]
 
@@ -110,16 +111,6 @@ def parse_event_source(raw: dict[str, Any], file: str) -> EventSource:
             file=file,
         )
     return EventSource(backend, table, url_env)
-
-
-def utc_timestamp(col: ir.Value) -> ir.TimestampValue:
-    """UTC timestamps without a zone, whatever the source type."""
-    dtype = col.type()
-    if dtype.is_timestamp():
-        return col.cast("timestamp") if dtype.timezone else col
-    if dtype.is_date():
-        return col.cast("timestamp")
-    return col.cast("timestamp('UTC')").cast("timestamp")
 
 
 def _scrub(text: str, url: str | None) -> str:
@@ -196,68 +187,31 @@ def open_events(src: EventSource) -> ir.Table:
         ) from None
 
 
-def check_events(
-    table: ir.Table, needed: list[str], numeric: list[str], label: str
-) -> tuple[date, date, int]:
-    """Columns from the Ibis schema; first and last day and row count from one aggregate query.
-
-    Raises :class:`DataError` naming the source and the column for a missing or mistyped column,
-    missing users or event names, unreadable timestamps, or an empty table.
-    """
-    schema = table.schema()
-    for col in needed:
-        if col not in schema:
-            have = ", ".join(list(schema.names)[:12])
-            raise DataError(
-                f"missing column (named in insight.toml or required). The table has: {have}.",
-                file=label,
-                column=col,
-            )
-    for col in numeric:
-        if not schema[col].is_numeric():
-            raise DataError(f"column has type {schema[col]}, not a number.", file=label, column=col)
-    ts = schema["timestamp"]
-    if not (ts.is_timestamp() or ts.is_date() or ts.is_string()):
-        raise DataError(f"column has type {ts}, not a timestamp.", file=label, column="timestamp")
-    t = utc_timestamp(table["timestamp"])
-    row = (
-        table.aggregate(
-            lo=t.min(),
-            hi=t.max(),
-            n=table.count(),
-            bad_ts=table.count(where=t.isnull()),
-            no_user=table.count(where=table["user_id"].isnull()),
-            no_event=table.count(where=table["event"].isnull()),
-        )
-        .execute()
-        .iloc[0]
-    )
-    if not row["n"]:
-        raise DataError("has no rows.", file=label)
-    for col, key, what in (
-        ("timestamp", "bad_ts", "rows have an empty or unreadable timestamp"),
-        ("user_id", "no_user", "rows have no user; every event needs a user"),
-        ("event", "no_event", "rows have no event name; every event needs a name"),
-    ):
-        if row[key]:
-            raise DataError(f"{int(row[key])} {what}.", file=label, column=col)
-    import pandas as pd
-
-    return pd.Timestamp(row["lo"]).date(), pd.Timestamp(row["hi"]).date(), int(row["n"])
-
-
-def load_events(
-    cfg: Any, files: dict[str, dict[str, Any]], base: list[str]
-) -> tuple[ir.Table, date, date]:
-    """The loader's step for ``[sources.events]`` as a table: open, check, record provenance.
+def load_events(cfg: Any, files: dict[str, dict[str, Any]]) -> tuple[ir.Table, date, date]:
+    """The loader's step for ``[sources.events]`` as a table: open it, check it with the one
+    events validator (:func:`insightlib.workspace.validate.check_events`: the same rules and
+    messages as a file's, the first bad row named by its time and event), record provenance.
 
     ``files["events"]`` gets the backend, the table and the row count (no URL, no checksum:
     the table is not a file).
     """
     src: EventSource = cfg.events_source
-    numeric = sorted({m.column for m in cfg.metrics.values() if m.column})
-    needed = [*base, *cfg.segments, *numeric]
     table = open_events(src)
-    first, last, rows = check_events(table, needed, numeric, src.label)
-    files["events"] = {"path": src.label, "backend": src.backend, "table": src.table, "rows": rows}
-    return table, first, last
+    checked = check_events(table, cfg, src.label, what="table", text_numbers=False)
+    if checked.personal:  # [privacy] segment_values = "redact": a table is not rewritten
+        col, values = next(iter(checked.personal.items()))
+        kind = next(iter(values.values()))
+        raise DataError(
+            f"segment value looks like personal data ({kind}); segment values appear in every "
+            f'report, and [privacy] segment_values = "redact" cannot rewrite a {src.backend} '
+            "table. Map the value to a category in the table (or a view) instead.",
+            file=src.label,
+            column=col,
+        )
+    files["events"] = {
+        "path": src.label,
+        "backend": src.backend,
+        "table": src.table,
+        "rows": checked.rows,
+    }
+    return table, checked.first, checked.last
