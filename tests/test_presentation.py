@@ -176,3 +176,35 @@ def test_no_raw_segment_value_reaches_a_reader(sample_reports: Path, tmp_path: P
     assert "Free trial" in outputs["team"] and "Plan: Free trial" in outputs["explorer"]
     # insights.json is for machines: it keeps the raw value (segment keys, drivers)
     assert "free_trial" in (sample_reports / "insights.json").read_text()
+
+
+# ------------------------------------------------------------------------------ charts
+def _chart_texts(svg: str) -> list[str]:
+    import re
+
+    return re.findall(r">([^<]+)</text>", svg)
+
+
+def test_charts_write_numbers_and_days_in_the_locale() -> None:
+    import fixtures_run as fx
+
+    from insightlib.report import charts
+
+    ins = {i["id"]: i for i in fx.insights()}
+    revenue = {**ins[fx.ID_REVENUE_DE], "unit": "EUR"}
+    default = _chart_texts(charts.to_svg(charts.metric_chart(fx.series_frame(), revenue, [], True)))
+    assert "€100k" in default and "1 Nov" in default  # the symbol first, as in the texts
+    with tf.presenting("de_DE"):
+        texts = _chart_texts(
+            charts.to_svg(charts.metric_chart(fx.series_frame(), revenue, [], True))
+        )
+        assert "100k\u00a0€" in texts and not any(t.startswith("€") for t in texts)
+        share = _chart_texts(
+            charts.to_svg(charts.metric_chart(fx.series_frame(), ins[fx.ID_CHECKOUT], [], True))
+        )
+        assert "25,5\u00a0%" in share  # the labelled value, as tf.exact_text writes it
+    with tf.presenting("en_US"):
+        days = _chart_texts(
+            charts.to_svg(charts.anomaly_chart(fx.daily_frame(), ins[fx.ID_OUTAGE], True))
+        )
+        assert "Nov 15" in days and "15 Nov" not in days

@@ -141,10 +141,14 @@ def value_format(
     digits = tf.AXIS_DIGITS if axis else tf.EXACT_DIGITS  # the tables' and texts' precision
     if metric_kind == "conversion":
         return f".{digits['conversion']}%"
-    prefix = "$" if (unit or "").upper() == "USD" else ""
+    # d3's "$" is the currency of the locale to_svg renders with (its symbol, placed by locale)
+    prefix = "$" if tf.currency_symbol(unit) else ""
     if metric_kind == "mean":
         return f"{prefix},.{digits['mean']}f"
     if axis:
+        locale = tf.chart_locale(unit) if prefix else None
+        if locale and locale["currency"][1]:  # "20k €": d3's own axis precision gives "20 €k"
+            return f"{prefix}.3~s"
         return f"{prefix}~s"
     if magnitude is not None and abs(magnitude) < 100_000:
         return f"{prefix},.0f"
@@ -265,7 +269,7 @@ def _colour(better: bool | None) -> str:
 def _x(
     field: str, grain_days: int, *, scale: alt.Scale | None = None, small: bool = False
 ) -> alt.X:
-    fmt = "%b %Y" if grain_days >= 28 else "%-d %b"
+    fmt = "%b %Y" if grain_days >= 28 else tf.chart_day_format()
     return alt.X(
         f"{field}:T",
         title=None,
@@ -399,7 +403,7 @@ def metric_chart(
     df["date"] = (df["period_start"] + half).map(_stamp)
     df["is_current"] = df["period_start"] == current_start
     y_title = insight.get("metric_label") or str(metric).replace("_", " ").capitalize()
-    if unit and (unit or "").upper() != "USD":
+    if unit and not tf.currency_symbol(unit):
         y_title += f" ({unit})"
     y = alt.Y(
         "value:Q",
@@ -487,7 +491,7 @@ def metric_chart(
     if not small:
         where = segment_words(insight.get("segment"))
         chart = chart.properties(title=title or f"{y_title}, {where}")
-    return _size(chart, small)
+    return _size(chart, small).properties(usermeta={"unit": unit})
 
 
 def driver_words(insight: Mapping[str, Any]) -> str:
@@ -622,7 +626,7 @@ def theme_chart(
                 labelExpr=(
                     "timeFormat(toDate(datum.value), '%b %Y')"
                     if grain_days >= 28
-                    else "timeFormat(toDate(datum.value), '%-d %b')"
+                    else f"timeFormat(toDate(datum.value), '{tf.chart_day_format()}')"
                 ),
                 labelAngle=0,
                 labelOverlap=True,
@@ -727,7 +731,7 @@ def anomaly_chart(
     if not small:
         label = insight.get("metric_label") or metric
         chart = chart.properties(title=f"{label} per day, {segment_words(insight.get('segment'))}")
-    return _size(chart, small)
+    return _size(chart, small).properties(usermeta={"unit": unit})
 
 
 # ------------------------------------------------------------------------------------------- SVG
@@ -747,7 +751,12 @@ def to_svg(chart: alt.TopLevelMixin | Mapping[str, Any]) -> str:
     else:
         with alt.theme.enable(THEME):
             spec = chart.to_dict()
-    svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[])
+    # numbers as the run's locale writes them, with the chart's currency (usermeta "unit")
+    locale = tf.chart_locale((spec.get("usermeta") or {}).get("unit"))
+    if locale is None:
+        svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[])
+    else:
+        svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[], format_locale=locale)
     ids = set(_ID.findall(svg))
     if ids:
         prefix = f"c{next(_counter)}-"
@@ -759,6 +768,6 @@ def to_svg(chart: alt.TopLevelMixin | Mapping[str, Any]) -> str:
 
 
 def date_label(value: Any) -> str:
-    """``2026-11-17`` -> ``17 Nov``."""
+    """``2026-11-17`` -> ``17 Nov`` (``Nov 17`` where the locale puts the month first)."""
     d = _date(value)
-    return f"{d.day} {d:%b}" if d is not None else str(value)
+    return tf.day(d) if d is not None else str(value)

@@ -44,6 +44,8 @@ __all__ = [
     "use_presentation",
     "presentation",
     "presenting",
+    "chart_locale",
+    "chart_day_format",
     "round_half_up",
     "fixed",
     "exact_text",
@@ -192,6 +194,34 @@ def presenting(locale: str | None = None, segment_labels: Mapping[str, str] | No
         yield
     finally:
         restore(before)
+
+
+def chart_locale(unit: str | None = None) -> dict[str, Any] | None:
+    """The number locale a chart renderer (Vega's d3-format) needs to write like this module:
+    separators, "%" and the currency symbol of ``unit`` in its place (d3's ``$`` stands for
+    it). None when d3's own default (en-US, "$" first) already does."""
+    sym = currency_symbol(unit)
+    if _STYLE.locale is None and sym in (None, "$"):
+        return None
+    if sym is None:
+        currency = ["", ""]
+    elif _STYLE.currency_after:
+        currency = ["", _STYLE.currency_gap + sym]
+    else:
+        currency = [sym + _STYLE.currency_gap, ""]
+    return {
+        "decimal": _STYLE.decimal,
+        "thousands": _STYLE.group,
+        "grouping": [3],
+        "currency": currency,
+        "percent": _STYLE.percent_gap + "%",
+    }
+
+
+def chart_day_format() -> str:
+    """The d3 time format of a day on a chart axis: ``"%-d %b"`` (17 Nov) or, where the locale
+    puts the month first, ``"%b %-d"``."""
+    return "%-d %b" if _STYLE.day_first else "%b %-d"
 
 
 def _fmt(x: float, digits: int, commas: bool = True) -> str:
