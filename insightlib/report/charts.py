@@ -31,7 +31,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from insightlib.model import parse_segment, segment_key, segment_text
+from insightlib.model import column_label, parse_segment, segment_key, segment_text
 from insightlib.text import numbers as tf
 
 __all__ = [
@@ -507,7 +507,7 @@ def driver_words(insight: Mapping[str, Any]) -> str:
         d = over[0]
         text += (
             f" {segment_words(d.get('segment'))} accounts for more than all of it "
-            f"({float(d.get('share_of_change') or 0):.0%}): the other segments moved the other "
+            f"({tf.pct(float(d.get('share_of_change') or 0), 0)}): the other segments moved the other "
             "way a little."
         )
     return text
@@ -539,13 +539,14 @@ def driver_chart(insight: Mapping[str, Any], small: bool = False) -> alt.TopLeve
         else:
             effect = "better" if (contrib > 0) == good_up else "worse"
         share = float(d.get("share_of_change") or 0.0)
-        column = " & ".join(sorted((d.get("segment") or {}).keys())) or "all"
+        column = " & ".join(column_label(c) for c in sorted((d.get("segment") or {}).keys()))
+        column = column or "all"
         rows.append(
             {
                 "segment": segment_words(d.get("segment")),
                 "column": column,
                 "share": share,
-                "label": f"{share:.0%}",
+                "label": tf.pct(share, 0),
                 "effect": effect,
             }
         )
@@ -574,7 +575,11 @@ def driver_chart(insight: Mapping[str, Any], small: bool = False) -> alt.TopLeve
             text="label:N"
         )
         layer = alt.layer(bars, text).properties(
-            title=alt.TitleParams(f"By {column}", fontSize=11, fontWeight="normal"),
+            title=alt.TitleParams(
+                f"By {column if column[1:2].isupper() else column[:1].lower() + column[1:]}",
+                fontSize=11,
+                fontWeight="normal",
+            ),
             width=SMALL_WIDTH if small else WIDTH - 160,
             height=max(26, 24 * len(part)),
         )

@@ -623,10 +623,14 @@ def theme_rows(doc: InsightsDocument | Mapping[str, Any], limit: int = 8) -> lis
         change = ""
         if base is not None:
             diff = cur - base
-            change = _minus(f"{diff:+.0f}")
+            change = _minus(tf.signed(tf.fixed(abs(diff)), diff))
             if base >= 1:
                 rel = diff / base
-                change += " (" + (_minus(f"{rel:+.0%}") if abs(rel) < 10 else f"×{cur / base:.0f}")
+                change += " (" + (
+                    _minus(tf.signed(tf.pct(abs(rel), 0), rel))
+                    if abs(rel) < 10
+                    else f"×{tf.fixed(cur / base)}"
+                )
                 change += ")"
         quotes = [_quote(q.to_dict()) for q in t.quotes]
         out.append(
