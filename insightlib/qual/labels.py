@@ -65,6 +65,8 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _CONTRACTIONS | _FILLERS | {"ll", "
 # words a label may start with although they are stop words ("not working", "never arrives")
 _LABEL_STARTERS = {"not", "no", "never", "can't", "cannot", "didn't", "doesn't", "won't"}
 _LABEL_STOP = STOP_WORDS - {"never", "not", "no"} | {"t", "s"}
+_NO_START = frozenset(_LABEL_STOP - _LABEL_STARTERS)  # a phrase never starts with these
+_NO_END = frozenset(_LABEL_STOP | _LABEL_STARTERS)  # ... nor ends with these
 
 REDACTION = TOKEN_PATTERN
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -127,35 +129,43 @@ def phrases(text: str, max_len: int = 4) -> frozenset[str]:
     text = text[:ANALYSIS_PREFIX]
     out: set[str] = set()
     run: list[str] = []
+    no_start, no_end, starters = _NO_START, _NO_END, _LABEL_STARTERS
 
     def flush() -> None:
         m = len(run)
         for i in range(m):
             first = run[i]
-            if first in _LABEL_STOP and first not in _LABEL_STARTERS:
+            if first in no_start:
                 continue
-            if len(first) > 2 and first not in _LABEL_STARTERS:
+            if len(first) > 2 and first not in starters:
                 out.add(first)
             for j in range(i + 2, min(i + max_len, m) + 1):
-                last = run[j - 1]
-                if last in _LABEL_STOP or last in _LABEL_STARTERS:
-                    continue
-                out.add(" ".join(run[i:j]))
+                if run[j - 1] not in no_end:
+                    out.add(" ".join(run[i:j]))
         run.clear()
 
     last_end = 0
     for m in WORD.finditer(text):
-        gap = text[last_end : m.start()]
-        if run and gap.strip():
+        start = m.start()
+        if run and start > last_end and not text[last_end:start].isspace():
             flush()
-        word = m.group().lower().replace("’", "'")
-        if any(ch.isdigit() for ch in word) or len(word) > 30:
+        word = m.group().lower()
+        if "’" in word:
+            word = word.replace("’", "'")
+        if len(word) > 30 or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             flush()
         else:
             run.append(word)
         last_end = m.end()
     flush()
     return frozenset(out)
+
+
+@lru_cache(maxsize=65536)
+def _word_set(text: str) -> frozenset[str]:
+    """The distinct words of a text, lower case (for coverage)."""
+    # (WORD reads ’ as it reads ', so replacing it first gives the same words)
+    return frozenset(w.lower() for w in WORD.findall(text.replace("’", "'")))
 
 
 def _sample(rows: np.ndarray, texts: Sequence[str], k: int) -> np.ndarray:
@@ -214,8 +224,9 @@ def label_topics(
         bits: dict[str, int] = {}
         for k, i in enumerate(sample):
             pc.update(phrases(texts[i]))
-            for w in {m.group().lower().replace("’", "'") for m in WORD.finditer(texts[i])}:
-                bits[w] = bits.get(w, 0) | (1 << k)
+            bit = 1 << k
+            for w in _word_set(texts[i]):
+                bits[w] = bits.get(w, 0) | bit
         phrase_df.append(pc)
         word_bits.append(bits)
         sizes.append(max(len(sample), 1))

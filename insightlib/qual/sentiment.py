@@ -102,16 +102,15 @@ DOMAIN_LEXICON: tuple[tuple[str, float, bool], ...] = (
 )  # fmt: skip
 # one pass over a text: the alternatives in lexicon order, so that at any position the
 # earlier entry wins ("never arrives" is one complaint, not "never" plus something else)
+# (matched on the lower-cased text: twice as fast as a case-insensitive pattern)
 _DOMAIN = re.compile(
     r"(?<![\w'’])(?:"
     + "|".join(f"(?P<d{i}>{pat})" for i, (pat, _, _) in enumerate(DOMAIN_LEXICON))
-    + r")(?![\w'’])",
-    re.IGNORECASE,
+    + r")(?![\w'’])"
 )
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|no|hardly|rarely|barely|seldom|without|used to be)|n't|n’t)\W+"
-    r"(?:\w+\W+){0,2}$",
-    re.IGNORECASE,
+    r"(?:\w+\W+){0,2}$"
 )
 # courtesy words VADER scores as positive, though they open and close complaints just as often
 POLITENESS = (
@@ -132,6 +131,7 @@ def domain_valence(text: str) -> float:
     -1.184
     """
     total = 0.0
+    text = text.lower()
     for m in _DOMAIN.finditer(text):
         _, valence, negatable = DOMAIN_LEXICON[int(m.lastgroup[1:])]  # type: ignore[index]
         a = m.start()
@@ -204,9 +204,101 @@ def looks_english(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _analyzer():  # type: ignore[no-untyped-def]
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from vaderSentiment import vaderSentiment as vs
 
-    analyzer = SentimentIntensityAnalyzer()
+    class _Analyzer(vs.SentimentIntensityAnalyzer):
+        """VADER with the same scores, without its quadratic cost.
+
+        VADER's negation and idiom checks lower-case the whole text's words again for every
+        word they look at (quadratic in the words of a text); here the lower-cased words are
+        made once per text. The two checks below are VADER 3.3.2's (MIT licence), reading the
+        cached list; ``negated`` of one word is a set look-up.
+        """
+
+        _key: list | None = None
+        _low: list = []
+        _negate = frozenset(vs.NEGATE)
+
+        def _lowered(self, words: list) -> list:
+            if words is not self._key:  # a new text (the old list is held, so no id reuse)
+                self._key, self._low = words, [str(w).lower() for w in words]
+            return self._low
+
+        def polarity_scores(self, text):  # type: ignore[no-untyped-def]
+            # VADER spells emoji out character by character; a text without one is as is
+            if not self._emoji.isdisjoint(text):
+                return super().polarity_scores(text)
+            text = text.strip()
+            sentitext = vs.SentiText(text)
+            sentiments: list = []
+            words = sentitext.words_and_emoticons
+            last = len(words) - 1
+            for i, item in enumerate(words):
+                low = item.lower()
+                if low in vs.BOOSTER_DICT or (
+                    i < last and low == "kind" and words[i + 1].lower() == "of"
+                ):
+                    sentiments.append(0)
+                    continue
+                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+            sentiments = self._but_check(words, sentiments)
+            return self.score_valence(sentiments, text)
+
+        def _neg(self, word: str) -> bool:
+            return word in self._negate or "n't" in word
+
+        def _negation_check(self, valence, words, start_i, i):  # type: ignore[no-untyped-def]
+            low = self._lowered(words)
+            if start_i == 0:
+                if self._neg(low[i - 1]):
+                    valence = valence * vs.N_SCALAR
+            if start_i == 1:
+                if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
+                    valence = valence * 1.25
+                elif low[i - 2] == "without" and low[i - 1] == "doubt":
+                    pass
+                elif self._neg(low[i - 2]):
+                    valence = valence * vs.N_SCALAR
+            if start_i == 2:
+                if (
+                    low[i - 3] == "never"
+                    and (low[i - 2] == "so" or low[i - 2] == "this")
+                    or (low[i - 1] == "so" or low[i - 1] == "this")
+                ):
+                    valence = valence * 1.25
+                elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
+                    pass
+                elif self._neg(low[i - 3]):
+                    valence = valence * vs.N_SCALAR
+            return valence
+
+        def _special_idioms_check(self, valence, words, i):  # type: ignore[no-untyped-def]
+            low = self._lowered(words)
+            special, booster = vs.SPECIAL_CASES, vs.BOOSTER_DICT
+            onezero = f"{low[i - 1]} {low[i]}"
+            twoonezero = f"{low[i - 2]} {low[i - 1]} {low[i]}"
+            twoone = f"{low[i - 2]} {low[i - 1]}"
+            threetwoone = f"{low[i - 3]} {low[i - 2]} {low[i - 1]}"
+            threetwo = f"{low[i - 3]} {low[i - 2]}"
+            for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+                if seq in special:
+                    valence = special[seq]
+                    break
+            if len(low) - 1 > i:
+                zeroone = f"{low[i]} {low[i + 1]}"
+                if zeroone in special:
+                    valence = special[zeroone]
+            if len(low) - 1 > i + 1:
+                zeroonetwo = f"{low[i]} {low[i + 1]} {low[i + 2]}"
+                if zeroonetwo in special:
+                    valence = special[zeroonetwo]
+            for n_gram in (threetwoone, threetwo, twoone):
+                if n_gram in booster:
+                    valence = valence + booster[n_gram]
+            return valence
+
+    analyzer = _Analyzer()
+    analyzer._emoji = frozenset(ch for ch in analyzer.emojis if len(ch) == 1)
     for word in POLITENESS:  # "Please fix this. Thanks" is not praise
         analyzer.lexicon.pop(word, None)
     return analyzer

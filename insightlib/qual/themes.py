@@ -81,7 +81,6 @@ __all__ = [
 ]
 
 POLARITY_WEIGHT = 0.3  # weight of the two tone features in the topic model
-NGRAMS = (1, 1)
 NMF_ITER = 400
 NMF_TOL = 1e-4
 MIN_TOPIC = 5  # fewest texts of a discovered theme
@@ -159,12 +158,34 @@ class ThemeSet:
     vocabulary: np.ndarray
 
 
-def _vectorizer(n_fit: int) -> TfidfVectorizer:
+class _Tokens:
+    """Each distinct text tokenised once per run (lower case, :data:`_VEC_TOKEN`, stop words
+    dropped: what the vectorisers' own analyser gives), shared by the vocabulary fit, the
+    TF-IDF rows, the phrase features and the epoch model, which would otherwise tokenise
+    the same long texts three or four times."""
+
+    def __init__(self) -> None:
+        self._analyse = TfidfVectorizer(
+            lowercase=True, token_pattern=_VEC_TOKEN, stop_words=sorted(STOP_WORDS)
+        ).build_analyzer()
+        self._cache: dict[str, list[str]] = {}
+
+    def words(self, text: str) -> list[str]:
+        out = self._cache.get(text)
+        if out is None:
+            out = self._cache[text] = self._analyse(text)
+        return out
+
+    def pairs(self, text: str) -> list[str]:
+        """Two-word phrases of consecutive kept words (sklearn's ``ngram_range=(2, 2)``)."""
+        w = self.words(text)
+        return [f"{a} {b}" for a, b in zip(w, w[1:], strict=False)]
+
+
+def _vectorizer(n_fit: int, tokens: _Tokens) -> TfidfVectorizer:
     return TfidfVectorizer(
-        lowercase=True,
-        token_pattern=_VEC_TOKEN,
-        stop_words=sorted(STOP_WORDS),
-        ngram_range=NGRAMS,
+        analyzer=tokens.words,
+        token_pattern=None,
         min_df=max(2, int(n_fit * 0.0005)),
         max_df=0.5,
         max_features=MAX_FEATURES,
@@ -323,7 +344,14 @@ def find_themes(
     cb = match_codebook(pd.Series(clean), codebook).to_numpy(dtype=object, copy=True)
     cb[~has_text] = None
     product = frozenset(w for name in exclude for w in re.findall(r"[^\W_]+", name.lower()))
-    args = dict(cb=cb, codebook=codebook, polarity=polarity, min_share=min_share, exclude=product)
+    args = dict(
+        cb=cb,
+        codebook=codebook,
+        polarity=polarity,
+        min_share=min_share,
+        exclude=product,
+        tokens=_Tokens(),
+    )
     model = _discover(clean, has_text, current, baseline, min_current=min_current, **args)
     if frozen is not None:
         full = has_text & np.asarray(frozen, dtype=bool)
@@ -375,11 +403,13 @@ def _discover(
     min_share: float,
     min_current: int,
     exclude: frozenset[str] = frozenset(),
+    tokens: _Tokens | None = None,
 ) -> _Model:
     """Vectorise, factorise, assign, merge and label the texts in ``scope``."""
     min_size = max(MIN_TOPIC, math.ceil(min_share * int(scope.sum())))
+    tokens = tokens or _Tokens()
     fit_pos = _fit_rows(clean, scope, current)
-    vec = _vectorizer(len(fit_pos))
+    vec = _vectorizer(len(fit_pos), tokens)
     try:
         vec.fit([clean[i] for i in fit_pos])
     except ValueError:  # no term survives the document-frequency limits
@@ -396,7 +426,9 @@ def _discover(
         h = _nmf_topics(xa[fit_free], _n_topics(int(free.sum())))
     else:
         h = np.zeros((0, xa.shape[1]), dtype=np.float32)
-    surge, surge_holds = _surge_topics(x, xa, free, current, baseline, h, vocab, clean, min_current)
+    surge, surge_holds = _surge_topics(
+        x, xa, free, current, baseline, h, vocab, clean, min_current, tokens
+    )
     n_nmf = len(h)
     if len(surge):
         h = np.vstack([h, surge])
@@ -563,14 +595,15 @@ def mid_p_greater(x_c: np.ndarray, n_c: int, x_b: np.ndarray, n_b: int) -> np.nd
     return stats.hypergeom.sf(x_c, n, k, n_c) + 0.5 * stats.hypergeom.pmf(x_c, n, k, n_c)
 
 
-def _phrase_matrix(clean: list[str], rows: np.ndarray, fit_rows: np.ndarray, min_df: int):
+def _phrase_matrix(
+    clean: list[str], rows: np.ndarray, fit_rows: np.ndarray, min_df: int, tokens: _Tokens
+):
     """Binary two-word phrase features (stop words dropped) of ``rows``, fitted on ``fit_rows``."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vec = CountVectorizer(
-        token_pattern=_VEC_TOKEN,
-        stop_words=sorted(STOP_WORDS),
-        ngram_range=(2, 2),
+        analyzer=tokens.pairs,
+        token_pattern=None,
         min_df=min_df,
         binary=True,
         dtype=np.float32,
@@ -592,6 +625,7 @@ def _surge_topics(
     vocab: np.ndarray,
     clean: list[str],
     min_current: int,
+    tokens: _Tokens,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Topic vectors for words and phrases that surged in the current period, no topic's yet.
 
@@ -620,7 +654,7 @@ def _surge_topics(
     window = np.flatnonzero(cur | base)
     binary = (x > 0).astype(np.float32).tocsr()
     words_w = binary[window]
-    phr, phr_names = _phrase_matrix(clean, window, np.flatnonzero(cur), floor)
+    phr, phr_names = _phrase_matrix(clean, window, np.flatnonzero(cur), floor, tokens)
     feats = words_w if phr is None else sparse.hstack([words_w, phr], format="csr")
     names = np.concatenate([vocab.astype(str), np.asarray(phr_names, dtype=str)])
     in_cur = cur[window]

@@ -203,17 +203,19 @@ _IPV6 = re.compile(
     r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){1,7}(?::|(?::[0-9a-f]{1,4}){1,6}|[0-9a-f]{1,4})(?![\w:])"
 )
 
-# booking / order references: a cue word, then a code holding a digit
+# booking / order references: a cue word, then a code holding a digit (in any case; matched
+# on the lower-cased text, three times as fast as a case-insensitive pattern)
 _REF = re.compile(
-    r"""(?ix)
+    r"""(?x)
     \b(?:booking|order|reservation|confirmation|reference|ref|pnr|ticket|invoice|tracking|
        case|customer|member(?:ship)?|account|policy|claim|parcel|shipment|locator)
     (?:\s+(?:no\.?|nr\.?|number|num|id|code|ref))?\s*[:#]?\s*
-    (?P<ref>[A-Z]{1,4}[\-/]?\d[A-Z0-9\-/]{4,}|\d{7,}|
-       (?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,})
+    (?P<ref>[a-z]{1,4}[\-/]?\d[a-z0-9\-/]{4,}|\d{7,}|
+       (?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{6,})
     (?![\w])
     """
 )
+_REF_ANY_CASE = re.compile(_REF.pattern, re.IGNORECASE)  # when lower-casing moves letters
 
 # street addresses (US/UK "221B Baker Street", EU "Hauptstraße 5", "12 rue de Rivoli") and
 # postcodes (UK "SW1A 1AA", US "CA 90210", after a cue "zip 10115", NL "1012 AB")
@@ -532,7 +534,8 @@ def find_pii(
                 add("ref", m.start(), m.end())
     has_digit = _ANY_DIGIT.search(text) is not None
     if has_digit:
-        for m in _REF.finditer(text):
+        same = len(lower) == len(text)  # lower-casing kept every position ("İ" does not)
+        for m in _REF.finditer(lower) if same else _REF_ANY_CASE.finditer(text):
             add("ref", m.start("ref"), m.end("ref"))
     if has_digit and _IBAN_START.search(text):
         for m in _IBAN.finditer(text):
@@ -551,7 +554,7 @@ def find_pii(
                     break
                 raw = raw[:cut]
     if has_digit:
-        if _ADDRESS_HINT.search(text):
+        if _address_hint(text, lower):
             _addresses(text, add)
         for m in _IPV4.finditer(text):
             if not _VERSION_CUE.search(text[max(0, m.start() - 12) : m.start()]):
@@ -625,12 +628,22 @@ _LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{20,}")
 _IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]{0,3}\d){6}")
 _ANY_DIGIT = re.compile(r"\d")
-# cheap pre-check for addresses and postcodes: a street word, a postcode cue or a UK/US shape
-_ADDRESS_HINT = re.compile(
-    rf"\b{_STREET_TYPE}\b|(?i:stra(?:ß|ss)e|str\.|weg\b|gasse|platz|allee|straat|laan|rue\b|"
-    r"avenue|calle|via\b|viale|piazza|rua\b|zip|post\s?code|postal|plz\b|cap\b|cp\b)"
-    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|, \d{4,5} "
+# cheap pre-check for addresses and postcodes: a street word, a postcode cue (looked for in
+# the lower-cased text) or a UK/US shape; three simple patterns are faster than one with all
+_STREET_HINT = re.compile(rf"\b{_STREET_TYPE}\b")
+_STREET_HINT_LOWER = re.compile(
+    r"stra(?:ß|ss)e|str\.|weg\b|gasse|platz|allee|straat|laan|rue\b|"
+    r"avenue|calle|via\b|viale|piazza|rua\b|zip|post\s?code|postal|plz\b|cap\b|cp\b"
 )
+_POSTCODE_HINT = re.compile(
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|, \d{4,5} "
+)
+
+
+def _address_hint(text: str, lower: str) -> bool:
+    return bool(
+        _STREET_HINT.search(text) or _STREET_HINT_LOWER.search(lower) or _POSTCODE_HINT.search(text)
+    )
 
 
 def redact(
