@@ -219,7 +219,9 @@ def _analyse(
     df["sentiment"] = senti["sentiment"].to_numpy()
 
     baseline = df["period_start"].isin(base_starts).to_numpy()
-    anchor = pd.Timestamp(period_of(epoch_start(period.start), period.grain).start)
+    # the epoch model reads the texts before the week holding the quarter's first day, at
+    # every grain: weekly, monthly and daily runs of one quarter share it (and its labels)
+    anchor = pd.Timestamp(period_of(epoch_start(period.start), "week").start)
     frozen = (df["created_at"] < anchor).to_numpy()
     ts = find_themes(
         texts,

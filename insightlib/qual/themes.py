@@ -781,7 +781,9 @@ def _core_merge(
     and "easy app" (tones apart) or themes sharing only a common word stay apart. A topic
     that is new (at least half of its texts from the current period) never merges with one
     whose current share is less than 1/2.5 of its own: "the SMS code never arrives" is not
-    "the promo code does not work", and their timing says so.
+    "the promo code does not work", and their timing says so. Merges chain only while a
+    shared word stays a core word of the merged whole: a small topic of mixed texts ("driver
+    late, no message", "app keeps crashing") does not join two complaints into one.
     """
     n = len(groups)
     parent = list(range(n))
@@ -807,14 +809,25 @@ def _core_merge(
             i = parent[i]
         return i
 
+    rows_of = {i: groups[i] for i in range(n)}  # each union's texts, under its root
     for i in range(n):
         for j in range(i + 1, n):
             hi, lo = max(fresh[i], fresh[j]), min(fresh[i], fresh[j])
             apart = hi >= 0.5 and hi >= 2.5 * lo
-            if cores[i] & cores[j] and abs(tones[i] - tones[j]) <= CORE_TONE and not apart:
+            shared = cores[i] & cores[j]
+            if shared and abs(tones[i] - tones[j]) <= CORE_TONE and not apart:
                 ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
+                if ri == rj:
+                    continue
+                # the shared word must stay a core word of the union: a small mixed topic
+                # ("driver late" and "app crashing" texts) must not chain two complaints
+                both = np.union1d(rows_of[ri], rows_of[rj])
+                held = np.asarray(binary[both][:, sorted(shared)].sum(axis=0)).ravel()
+                if held.max() < CORE_SHARE * len(both):
+                    continue
+                root, child = min(ri, rj), max(ri, rj)
+                parent[child] = root
+                rows_of[root] = both
     return [find(i) for i in range(n)]
 
 
