@@ -631,8 +631,23 @@ def _load_knowledge(
         if col not in df.columns:
             df[col] = None
     df["kind"] = df["kind"].astype(str).str.lower()
+    _redact_notes(df, cfg)
     files["knowledge"] = {"path": name, "sha256": sha256_file(path), "rows": len(df)}
     return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
+
+
+def _redact_notes(df: pd.DataFrame, cfg: Config) -> None:
+    """Other teams' notes are user text: their personal data (e-mails, phones, names, ...,
+    and the ``[privacy]`` patterns and names) is redacted here, once, at load, so that no
+    later step (fuse, reports, notebooks, the history database) ever holds the raw text."""
+    from insightlib.text.redact import redact
+
+    privacy = cfg.privacy
+    for col in ("title", "details"):
+        df[col] = [
+            redact(v, patterns=privacy.patterns, names=privacy.names) if isinstance(v, str) else v
+            for v in df[col]
+        ]
 
 
 def _load_glossary(cfg: Config, files: dict[str, dict[str, Any]]) -> pd.DataFrame:
