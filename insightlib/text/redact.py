@@ -20,8 +20,12 @@ a card whether or not it passes the Luhn check), but spare what is plainly not p
 and ranges ("$700-1000 per person"), release versions ("69.0.3497.71"), dates and amounts.
 
 Names. A capitalised word is a first name when it is in the US census first-name lists (the
-``names`` package, read offline) and not an ordinary English word (the Dale–Chall easy words,
-VADER's lexicon, stop words, months); after a cue ("called", "named", "agent", "Mr", "Dear",
+``names`` package, read offline) or in ``data/first_names.txt`` (given names of the UK, Ireland,
+India, Pakistan, Spain, Latin America, Portugal, Brazil, France, Germany, Italy, the Netherlands,
+Poland and the Nordic countries, from Faker's lists, MIT licence; made by
+``tools/make_name_data.py``, which leaves out names that are English words or of three letters)
+and not an ordinary English word (the Dale–Chall easy words, VADER's lexicon, stop words,
+months); after a cue ("called", "named", "agent", "Mr", "Dear",
 "spoke to", "thanks to", …) any capitalised word counts, and a surname that follows a first
 name goes with it. Phone numbers of 7–9 digits count only after a cue word ("call", "phone",
 "number", …) or when ``phonenumbers`` judges them a valid number of a common region.
@@ -313,7 +317,15 @@ def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
                 last.add(line.split()[0].lower())
     except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - a declared dependency
         pass
+    # given names of the UK, Ireland, India, Spain, Latin America and Europe (from Faker)
+    first |= _data_words("first_names.txt")
     return frozenset(first - _common_words()), frozenset(last)
+
+
+def _data_words(name: str) -> set[str]:
+    """The words of a list in ``insightlib/text/data`` (one a line; ``#`` starts a comment)."""
+    text = resources.files("insightlib.text").joinpath("data", name).read_text(encoding="utf-8")
+    return {w for w in (line.strip() for line in text.splitlines()) if w and w[0] != "#"}
 
 
 @lru_cache(maxsize=1)
