@@ -9,6 +9,11 @@ twins) it runs :func:`insightlib.qual.analyse.analyse_feedback` on one app's rev
 
 - **label purity**: per theme, the share of its texts holding a content word of its label
   (any form of it: "crash" for "crashes"), averaged over themes (target ≥ 60%);
+- **label coverage**: per theme, the share of its texts holding *every* content word of its
+  label (any form), averaged over themes;
+- **weak labels**: labels that name nothing a reader recognises (:func:`weak_label`): no
+  content word that is not a feeling, an insult, a generic product word, a verb, an adverb
+  or a word that needs what follows ("far", "needs to be taken", "app is trash", "able");
 - **duplicate themes**: pairs of themes whose labels share a subject word
   (:func:`insightlib.qual.labels.subject_words`: not a feeling, a generic or product word);
 - **emerging themes**: the ``emerging_theme`` findings, and whether one is about the known
@@ -111,6 +116,37 @@ def purity(label: str, texts: list[str]) -> float:
     return hit / len(texts)
 
 
+def coverage(label: str, texts: list[str]) -> float:
+    want = _stems(content_words(label))
+    if not want or not texts:
+        return 0.0
+    return sum(1 for t in texts if want <= _stems(set(_WORD.findall(t.lower())))) / len(texts)
+
+
+_ADVERBS = frozenset(
+    "far already always never ever still even just really very quite rather pretty almost "
+    "maybe perhaps often sometimes usually again back away anymore lately recently soon "
+    "together well much more most less least enough".split()
+)
+# insults and words that need what follows them name no subject either
+_EMPTY = _ADVERBS | frozenset(
+    "trash garbage junk rubbish crap joke waste able unable new old thing".split()
+)
+
+
+def weak_label(label: str, product: frozenset[str]) -> bool:
+    """A label naming nothing: its content words are all feelings, insults, generic or
+    product words, verbs or adverbs (``subject_words`` keeps none, or only verbs/adverbs)."""
+    from insightlib.qual.labels import _VERBS
+
+    words = subject_words(label, product)
+    return not {
+        w
+        for w in words
+        if w not in _VERBS and w not in _EMPTY and len(w) > 2 and not w.endswith("ly")
+    }
+
+
 def pii_in(strings: list[str]) -> list[str]:
     found = []
     for s in strings:
@@ -128,7 +164,7 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
     secs = time.perf_counter() - t0
     texts = dict(zip(fb["id"], fb["text"], strict=True))
     asg = res.assignments
-    purities, dups, quotes_in, quotes_all, outputs = [], [], 0, 0, []
+    purities, covers, weak, dups, quotes_in, quotes_all, outputs = [], [], [], [], 0, 0, []
     product = frozenset(w.lower() for a in ALIASES[app] for w in a.split())
     words = [(t, subject_words(t.label, product)) for t in res.themes if t.count]
     for i, (a, wa) in enumerate(words):
@@ -140,6 +176,9 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
             continue
         ids = asg.loc[asg["theme"] == t.id, "id"]
         purities.append(purity(t.label, [texts[i] for i in ids]))
+        covers.append(coverage(t.label, [texts[i] for i in ids]))
+        if weak_label(t.label, product):
+            weak.append(t.label)
         for q in t.quotes:
             quotes_all += 1
             quotes_in += period.start <= q.date <= period.end
@@ -166,6 +205,8 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
         "themes": [(t.label, t.count) for t in res.themes if t.count],
         "purity": float(np.mean(purities)) if purities else float("nan"),
         "purities": purities,
+        "coverage": float(np.mean(covers)) if covers else float("nan"),
+        "weak": weak,
         "dups": dups,
         "emerging": [
             f"{f.details.get('label')} ({f.details.get('count_current')} vs "
@@ -191,6 +232,7 @@ def main() -> int:
         kind = "event" if r["event"] else "quiet"
         print(f"\n== {app} {label} ({kind}, {r['n']:,} reviews, {r['secs']:.1f} s)")
         print(f"   themes ({len(r['themes'])}): " + "; ".join(f"{a} {c}" for a, c in r["themes"]))
+        print(f"   label coverage {r['coverage']:.0%}; weak labels {len(r['weak'])} {r['weak']}")
         print(f"   label purity {r['purity']:.0%}; duplicate themes {len(r['dups'])} "
               f"{r['dups'][:4]}; quotes in period {r['quotes_in']:.0%}")  # fmt: skip
         print(f"   emerging: {r['emerging']}")
@@ -203,6 +245,10 @@ def main() -> int:
     print(f"  mean label purity: {np.nanmean([r['purity'] for r in rows]):.0%} "
           f"(themes below 60%: {sum(p < 0.6 for r in rows for p in r['purities'])} of "
           f"{sum(len(r['purities']) for r in rows)})")  # fmt: skip
+    print(f"  mean label coverage (texts holding every label word): "
+          f"{np.nanmean([r['coverage'] for r in rows]):.0%}")  # fmt: skip
+    print(f"  weak labels: {sum(len(r['weak']) for r in rows)} of "
+          f"{sum(len(r['purities']) for r in rows)} {[w for r in rows for w in r['weak']]}")  # fmt: skip
     print(f"  duplicate theme pairs: {sum(len(r['dups']) for r in rows)}")
     print(f"  known events found: {sum(bool(r['hit']) for r in events)} of {len(events)}")
     print(f"  emerging themes in quiet periods: {[len(r['emerging']) for r in quiet]}")

@@ -306,7 +306,16 @@ _GENERIC = frozenset(
     "review reviews rating phone iphone ipad device everything anything something nothing "
     "job experience option options".split()
 )
-# common verbs (base, past, participle and -s forms): a one-word label is never one
+# words that name no subject of their own: adverbs ("so far so good"), words that need what
+# follows them ("able to", "the new ..."), and insults ("app is trash")
+_NOT_SUBJECTS = frozenset(
+    "far already always never ever still even just really very quite rather pretty almost "
+    "maybe perhaps often sometimes usually again back away anymore lately recently soon "
+    "together well much more most less least enough else instead today tonight "
+    "able unable new old big thing utter total absolute complete "
+    "trash garbage junk rubbish crap joke waste mess".split()
+)
+# common verbs (base, past, participle and -s forms): a label of verbs alone is never one
 _VERBS = frozenset(
     "know knew known knows told tell tells telling said say says saying get gets got getting "
     "gotten go goes went gone going make makes made making take takes took taken taking "
@@ -319,7 +328,9 @@ _VERBS = frozenset(
     "loved hate hates hated use uses used work works worked do does did done have has had "
     "be is are was were been being can could would should will shall may might must "
     "download downloaded install installed delete deleted send sends sent receive received "
-    "sign signed log logged click clicked tap tapped load loads loaded".split()
+    "sign signed log logged click clicked tap tapped load loads loaded recommend recommended "
+    "stay stays stayed able having using doing making getting wanna gonna looking trying "
+    "hoping wanting".split()
 )
 
 
@@ -337,12 +348,17 @@ def _names_something(words: list[str], blocked: frozenset[str], proper: frozense
     specific = [
         w
         for w in content
-        if w not in blocked and abs(lex.get(w, 0.0)) < 1.5 and w not in proper and len(w) > 2
+        if w not in blocked
+        and abs(lex.get(w, 0.0)) < 1.5
+        and w not in proper
+        and len(w) > 2
+        and w not in _NOT_SUBJECTS
+        and not (w.endswith("ly") and len(w) > 4)  # "highly", "absolutely"
     ]
     if not specific:
-        return False
-    if all(w in _VERBS for w in specific) and len(words) <= 2:
-        return False  # "told", "doesn't work": a verb alone names no subject
+        return False  # "far so good", "app is trash", "absolutely love"
+    if all(w in _VERBS for w in specific):
+        return False  # "told", "doesn't work", "needs to be taken": verbs name no subject
     return True
 
 
@@ -417,7 +433,11 @@ def _tone_factor(phrase: str, tone: float) -> float:
 def _form_factor(words: list[str], content: list[str]) -> float:
     """How well a phrase reads on its own: 0 for one ending in a word that needs more
     ("app that does", "fees keep going"), less for one that is mostly function words."""
-    if words[-1] in _DANGLING or (len(words) > 1 and words[0] in _DANGLING):
+    if (
+        words[-1] in _DANGLING
+        or words[-1] in _DANGLING_END
+        or (len(words) > 1 and words[0] in _DANGLING)
+    ):
         return 0.0
     if len(words) == 1:
         return 1.0
@@ -440,6 +460,10 @@ _DANGLING = frozenset(
     "can very so too more than really just that which who the a an of to for with and or but "
     "my your our their its this these those".split()
 )
+
+
+# words a label may start with but not end with ("new design", not "looking for a new")
+_DANGLING_END = frozenset({"new", "big", "old", "utter", "total"})
 
 
 def _relevance(content: list[str], centroid: np.ndarray, index: dict[str, int]) -> float:
