@@ -217,7 +217,6 @@ def check_events(
     for i, rule in enumerate(rules):
         bad = rule.bad(t)
         aggs[f"b{i}"] = t.count(where=bad)
-        aggs[f"r{i}"] = t[row].min(where=bad) if row else ts.min(where=bad)
     text_ts = t["timestamp"].type().is_string()
     if text_ts:  # a table's text times (a file's are read before): readable?
         unread = t["timestamp"].notnull() & ts.isnull()
@@ -233,11 +232,18 @@ def check_events(
             column="timestamp",
         )
     failed = [i for i in range(len(rules)) if got[f"b{i}"]]
-    if failed:
+    if failed:  # a second pass, only now: where each broken rule first fails
+        at = t.aggregate(
+            **{
+                f"r{i}": t[row].min(where=rules[i].bad(t)) if row else ts.min(where=rules[i].bad(t))
+                for i in failed
+            }
+        )
+        first = at.execute().iloc[0]
         # the first bad row of all; among rules on the same row, the first rule
-        i = min(failed, key=lambda k: (got[f"r{k}"], k))
+        i = min(failed, key=lambda k: (first[f"r{k}"], k))
         rule = rules[i]
-        where, value = _locate(t, rule, row, got[f"r{i}"])
+        where, value = _locate(t, rule, row, first[f"r{i}"])
         raise DataError(rule.message(value), file=label, column=rule.column, row=where)
     names = {
         str(r)
