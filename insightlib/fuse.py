@@ -1166,6 +1166,9 @@ def fuse(
     for ins, f in order:
         ins = replace(ins, related=tuple(sorted(rel[ins.id])))
         seasonal = bool((f.details or {}).get("seasonal", {}).get("in_line"))  # asks no team
+        # less than a year of data: whether it is the season cannot be told, and the text
+        # says so; a team is not asked about it as if it were unexplained news
+        seasonal = seasonal or bool((f.details or {}).get("season_unknown"))
         needs = (
             not ins.explained
             and not seasonal

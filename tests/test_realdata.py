@@ -47,3 +47,21 @@ def test_the_giant_mistaken_order_is_one_order_not_a_trend(retail) -> None:
     )
     assert "One order of £77,184" in said
     assert not any(i["kind"] == "trend" and i["metric"] == "revenue" for i in doc["insights"])
+
+
+def test_the_pre_christmas_rise_with_less_than_a_year_is_not_told_as_news(retail) -> None:
+    """The data start on 1 Dec 2010, so in late Nov 2011 there is no same week last year: the
+    rise is told with "we cannot tell whether this is the usual season", and no team is asked
+    about it as if it were unexplained news."""
+    ws, _ = retail
+    doc = retail_check.report(ws, "2011-W48")
+    rising = [i for i in doc["insights"] if i["kind"] == "trend" and i["direction"] == "up"]
+    assert rising, [(i["kind"], i["metric"]) for i in doc["insights"]]
+    for i in rising:
+        for audience in ("team", "board"):
+            said = i["narrative"][audience]
+            assert "less than a year of data" in said and "usual season" in said, said
+            assert "asked" not in said, said
+        assert i.get("question") is None
+    asked = {q["insight_id"] for q in doc["questions"]}
+    assert not asked & {i["id"] for i in rising}

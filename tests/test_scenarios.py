@@ -312,3 +312,34 @@ def test_public_holidays_of_a_country_segment() -> None:
     assert (
         notes.public_holidays((("plan", "DE"),), [(date(2026, 12, 21), date(2026, 12, 27))]) == []
     )
+
+
+def test_with_less_than_a_year_the_season_is_said_to_be_unknown_not_asked() -> None:
+    """Ten weeks of data and a rise of the whole business this week: we cannot tell whether
+    it is the season, so the texts say so and no team is asked about it; with two years of
+    history the same kind of rise is compared with last year instead."""
+    from insightlib.narrate import assemble
+    from insightlib.qual import analyse as qual
+
+    up = in_segment("country", "US", 1.0, CURRENT.start)  # a multiplier of 1: no segment story
+
+    def busier(day: date, users: object) -> float:
+        return 1.6 if day >= CURRENT.start else 1.0
+
+    df = events(4, 7 * WEEKS, n_users=3000, rates={"purchase": (60 / 7, up)}, activity=busier)
+    cfg = scenario_config(SEASON)
+    res = quant.analyse(df, cfg, CURRENT)
+    told = [f for f in res.findings if not f.segment and f.direction == "up"]
+    assert told and all("season_unknown" in f.details for f in told), res.findings
+    empty = pd.DataFrame(columns=["id", "created_at", "source", "text"])
+    doc = assemble.build_document(
+        quant=res, qual=qual.analyse_feedback(empty, cfg, CURRENT), knowledge=None,
+        glossary=None, config=cfg, period=CURRENT, check=False,
+    )  # fmt: skip
+    for i in doc.insights:
+        if i.segment or i.direction != "up":
+            continue
+        assert "less than a year of data" in i.narrative.team, i.narrative.team
+        assert "less than a year of data" in i.narrative.board, i.narrative.board
+        assert i.question is None
+    assert not any("season_unknown" in f.details for f in _two_years(0, 1.5, 1.5).findings)

@@ -212,6 +212,10 @@ def _about(x: float) -> str:
 def _seasonal(ins: Insight, grain: str, sentences: list[str]) -> list[str]:
     """Each sentence followed by what last year did over the same periods (seasonality)."""
     season = ins.details.get("seasonal")
+    if season_unknown(ins):
+        from insightlib.quant.notes import SEASON_UNKNOWN
+
+        sentences = [f"{x} {SEASON_UNKNOWN}" for x in sentences] + sentences
     days = [d for d in ins.details.get("holidays", []) if d["date"] >= ins.window_start.isoformat()]
     if days:
         d = days[0]
@@ -224,6 +228,12 @@ def _seasonal(ins: Insight, grain: str, sentences: list[str]) -> list[str]:
 
     said = seasonal_phrase(season, grain)
     return [f"{x} {said}" for x in sentences] + sentences
+
+
+def season_unknown(ins: Insight) -> bool:
+    """Less than a year of data and nothing we know of explains the move: whether it is the
+    usual season cannot be told, and the texts say so (instead of asking a team)."""
+    return bool(ins.details.get("season_unknown")) and not ins.explained
 
 
 def _what_candidates(ins: Insight, grain: str) -> list[str]:
@@ -306,7 +316,7 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
             )
             cores.append(f"{label}{_place(ins)} {verb} {tf.pct_change(ins.change_rel)} {this}")
     out = []
-    if ins.details.get("seasonal") or ins.details.get("holidays"):
+    if ins.details.get("seasonal") or ins.details.get("holidays") or season_unknown(ins):
         return _seasonal(ins, grain, [f"{core}." for core in cores])
     mix = ins.details.get("mix_shift")
     if mix:  # the segment mix moved, not a segment's rate: say that, never "X's rate fell"
@@ -610,6 +620,10 @@ def team_text(ins: Insight, grain: str = "week", related: dict[str, Insight] | N
     ]
     if ins.question is not None:
         parts.append(f"Open question for {ins.question.text}")
+    elif season_unknown(ins):
+        from insightlib.quant.notes import SEASON_UNKNOWN
+
+        parts.append(SEASON_UNKNOWN)
     if related:
         parts.append(_related_paragraph(ins, related))
     method = f"Method: {ins.method.rstrip('.')}" if ins.method else "Method: not recorded"

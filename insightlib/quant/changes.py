@@ -145,6 +145,7 @@ def analyse(events: Any, config: Config, period: Period) -> QuantResult:
 
     ctx = Context(config, period, plist, series, daily, dstart)
     ctx.table = table
+    ctx.first = first
     ly = [last_year(p) for p in plist]
     if ly[ctx.base_idx[0]].start >= first:  # a year of history: compare with last year too
         ly_series = engine.metric_series(table, config, grain, ly[0].start, ly[-1].end, pairs=False)
@@ -239,6 +240,7 @@ class Context:
         self.table: Any = None  # the events (Ibis), for per-user looks at a change
         # (the same periods a year earlier, their series): seasonality, when history allows
         self.last_year: tuple[list[Period], pd.DataFrame] | None = None
+        self.first: date | None = None  # the first day of the events
         self.concentration: dict[tuple[str, str], dict[str, Any]] = {}
         self.history_z: dict[tuple[str, str], list[float]] = {}
 
@@ -267,6 +269,7 @@ class Context:
             changes = self._change_findings(m, trends, anomalies)
             findings += changes + trends + anomalies
         findings = self._seasonal(findings)
+        findings = self._season_unknown(findings)
         findings = self._holidays(findings)
         findings.sort(key=lambda f: (-f.score, f.kind, f.metric or "", segment_key(f.segment)))
         return findings
@@ -702,6 +705,25 @@ class Context:
             details = {**f.details, "seasonal": season}
             score = round(f.score * SEASONAL_FACTOR, 4) if in_line else f.score
             out.append(replace(f, details=details, score=score))
+        return out
+
+    def _season_unknown(self, findings: list[Finding]) -> list[Finding]:
+        """Without a year of history the season cannot be told apart from news: a trend (the
+        shape a season takes) or a change of a whole metric is marked ``season_unknown`` (with
+        the first day of the data), so the text says so plainly instead of asking a team."""
+        if self.last_year is not None or self.first is None:
+            return findings
+        out = []
+        for f in findings:
+            key = segment_key(f.segment)
+            if "concentration" in f.details:  # a one-off, not a season
+                pass
+            elif (f.kind == "trend" and level(key) <= 1) or (
+                f.kind in CHANGE_FINDINGS and key == "all"
+            ):
+                unknown = {"data_from": self.first.isoformat()}
+                f = replace(f, details={**f.details, "season_unknown": unknown})
+            out.append(f)
         return out
 
     def _holidays(self, findings: list[Finding]) -> list[Finding]:

@@ -19,7 +19,13 @@ __all__ = [
     "concentration_phrase",
     "mix_phrase",
     "seasonal_phrase",
+    "SEASON_UNKNOWN",
 ]
+
+#: Said of a trend or a whole metric's change when the data cover less than a year.
+SEASON_UNKNOWN = (
+    "We have less than a year of data, so we cannot tell whether this is the usual season."
+)
 
 _PER = {"day": "a day", "week": "a week", "month": "a month"}
 COUNTRY_COLUMNS = ("country", "market", "region", "country_code")  # segment columns of countries
