@@ -343,3 +343,38 @@ def test_with_less_than_a_year_the_season_is_said_to_be_unknown_not_asked() -> N
         assert "less than a year of data" in i.narrative.board, i.narrative.board
         assert i.question is None
     assert not any("season_unknown" in f.details for f in _two_years(0, 1.5, 1.5).findings)
+
+
+def test_without_a_country_segment_the_workspace_country_names_the_holidays() -> None:
+    """No segment column holds countries: ``[project] country`` gives the holiday calendar.
+    Presidents' Day (17 Feb 2025) falls in a week of a rise; without the key none is named."""
+    from dataclasses import replace as dc_replace
+
+    week = period_of(date(2025, 2, 17), "week")
+
+    def busier(day: date, users: object) -> float:
+        return 1.6 if day >= week.start else 1.0
+
+    df = events(4, 7 * 7, n_users=3000, rates={"purchase": (60 / 7, None)}, activity=busier)
+    df = df.drop(columns=["country"])
+    cfg = scenario_config(SEASON, segments=("channel",))
+    told = [f for f in quant.analyse(df, cfg, week).findings if not f.segment]
+    assert told and not any(f.details.get("holidays") for f in told)
+    res = quant.analyse(df, dc_replace(cfg, country="US"), week)
+    told = [f for f in res.findings if not f.segment]
+    assert told, res.findings
+    for f in told:
+        days = f.details["holidays"]
+        assert [(d["country"], d["date"]) for d in days] == [("US", "2025-02-17")], days
+
+
+def test_the_workspace_country_is_checked(tmp_path) -> None:
+    from insightlib.errors import ConfigError
+    from insightlib.workspace.config import load_config
+
+    body = '[sources]\nevents = "e.csv"\n\n[metrics.u]\nkind = "distinct_users"\n'
+    (tmp_path / "insight.toml").write_text(f'[project]\nname = "X"\ncountry = "Germany"\n\n{body}')
+    assert load_config(tmp_path).country == "DE"
+    (tmp_path / "insight.toml").write_text(f'[project]\nname = "X"\ncountry = "Narnia"\n\n{body}')
+    with pytest.raises(ConfigError, match=r"\[project\] country 'Narnia'"):
+        load_config(tmp_path)

@@ -727,9 +727,9 @@ class Context:
         return out
 
     def _holidays(self, findings: list[Finding]) -> list[Finding]:
-        """Public holidays in the finding's country (a segment column of countries) during the
-        period (and the same period last year, for seasonal comparisons)."""
-        from insightlib.quant.notes import public_holidays
+        """Public holidays in the finding's country (a segment column of countries, else the
+        workspace's ``[project] country``) during the period (and the same period last year, for seasonal comparisons)."""
+        from insightlib.quant.notes import COUNTRY_COLUMNS, public_holidays
 
         out = []
         for f in findings:
@@ -738,7 +738,10 @@ class Context:
             if season:
                 ly = last_year(self.period)
                 spans.append((ly.start, ly.end))
-            days = public_holidays(f.segment, spans) if f.segment else []
+            where = tuple(f.segment)
+            if self.config.country and not any(c.lower() in COUNTRY_COLUMNS for c, _ in where):
+                where += (("country", self.config.country),)  # the workspace's own country
+            days = public_holidays(where, spans) if where else []
             out.append(replace(f, details={**f.details, "holidays": days}) if days else f)
         return out
 

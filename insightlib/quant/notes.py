@@ -155,17 +155,12 @@ def public_holidays(
     (``Germany``); others are skipped."""
     import holidays
 
-    from insightlib.text.numbers import COUNTRIES
-
-    by_name = {v.lower(): k for k, v in COUNTRIES.items()}
-    by_name.update({"united kingdom": "GB", "uk": "GB", "eire": "IE", "usa": "US"})
-    supported = holidays.list_supported_countries()
     out = []
     for col, val in segment_values:
         if col.lower() not in COUNTRY_COLUMNS:
             continue
-        code = str(val).upper() if str(val).upper() in supported else by_name.get(str(val).lower())
-        if code not in supported:
+        code = tf.country_code(val)
+        if code is None:
             continue
         for start, end in periods:
             years = range(start.year, end.year + 1)

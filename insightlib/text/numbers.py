@@ -47,6 +47,7 @@ __all__ = [
     "chart_locale",
     "chart_day_format",
     "round_half_up",
+    "country_code",
     "fixed",
     "exact_text",
     "signed",
@@ -644,3 +645,16 @@ def metric_noun(label: str, kind: str | None) -> tuple[str, str] | None:
                 return stem, "finish"
             return f"{stem}s", "finish"
     return None
+
+
+def country_code(value: Any) -> str | None:
+    """The ``holidays`` package's code of a country given as an ISO code (``DE``) or an English
+    name (``Germany``, ``United Kingdom``); ``None`` when it has no calendar for it."""
+    import holidays
+
+    by_name = {v.lower(): k for k, v in COUNTRIES.items()}
+    by_name.update({"united kingdom": "GB", "uk": "GB", "eire": "IE", "usa": "US"})
+    supported = holidays.list_supported_countries()
+    text = str(value).strip()
+    code = text.upper() if text.upper() in supported else by_name.get(text.lower())
+    return code if code in supported else None

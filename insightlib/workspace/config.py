@@ -258,6 +258,8 @@ class Config:
     privacy: PrivacySpec = field(default_factory=lambda: PrivacySpec())
     # [scores] per feedback source: the score scale (low, high), e.g. nps = "0-10"
     score_scales: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # [project] country: the public-holiday calendar where no segment column holds countries
+    country: str | None = None
 
     def source(self, name: str) -> Path | None:
         return self.sources.get(name)
@@ -430,6 +432,23 @@ def _locale(value: Any, file: str) -> str | None:
     return text.replace("-", "_")
 
 
+def _country(value: Any, file: str) -> str | None:
+    """``[project] country``: the country whose public holidays are named (ISO code or English
+    name), kept as the ``holidays`` package's code."""
+    if value is None:
+        return None
+    from insightlib.text.numbers import country_code
+
+    code = country_code(_str(value, "[project] country", file))
+    if code is None:
+        raise ConfigError(
+            f"[project] country {value!r} is not a country with a public-holiday calendar; "
+            'write its ISO code (e.g. "GB", "DE", "US") or its English name.',
+            file=file,
+        )
+    return code
+
+
 def _delivery(raw: Any, file: str) -> DeliverySpec:
     if raw is None:
         return DeliverySpec()
@@ -501,11 +520,12 @@ def load_config(workspace: str | Path) -> Config:
     project = raw.get("project", {})
     if not isinstance(project, dict):
         raise ConfigError("[project] must be a table.", file=file)
-    _check_keys(project, ("name", "description", "aliases"), "[project]", file)
+    _check_keys(project, ("name", "description", "aliases", "country"), "[project]", file)
     name = _str(project.get("name", root.name), "[project] name", file)
     if "description" in project:
         _text(project["description"], "[project] description", file)
     aliases = _str_list(project.get("aliases", []), "[project] aliases", file)
+    country = _country(project.get("country"), file)
 
     src_raw = raw.get("sources")
     if not isinstance(src_raw, dict) or not ({"events", "feedback"} & set(src_raw)):
@@ -709,6 +729,7 @@ def load_config(workspace: str | Path) -> Config:
         audiences=audiences,
         delivery=delivery,
         aliases=aliases,
+        country=country,
         privacy=_privacy(raw.get("privacy"), file),
         score_scales=_scores(raw.get("scores"), file),
     )
