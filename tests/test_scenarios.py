@@ -378,3 +378,53 @@ def test_the_workspace_country_is_checked(tmp_path) -> None:
     (tmp_path / "insight.toml").write_text(f'[project]\nname = "X"\ncountry = "Narnia"\n\n{body}')
     with pytest.raises(ConfigError, match=r"\[project\] country 'Narnia'"):
         load_config(tmp_path)
+
+
+# ============================================================================================
+# Unusual days that recur every year
+# ============================================================================================
+BLACK_FRIDAY = (date(2025, 11, 28), date(2026, 11, 27))  # 52 weeks apart, both Fridays
+BF_WEEK = period_of(BLACK_FRIDAY[1], "week")  # 2026-W48
+
+
+def _spiky(seed: int, f1: float, f2: float) -> quant.QuantResult:
+    def rate(day: date, users: object) -> float:
+        return f1 if day == BLACK_FRIDAY[0] else f2 if day == BLACK_FRIDAY[1] else 1.0
+
+    df = events(seed, 700, n_users=1500, rates={"purchase": (60 / 7, None)}, activity=rate)
+    return quant.analyse(df, scenario_config(SEASON), BF_WEEK)
+
+
+def _day_of(res: quant.QuantResult):
+    return [f for f in res.findings if f.kind == "anomaly" and f.metric == "active_users"
+            and not f.segment and f.window_start == BLACK_FRIDAY[1]]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_unusual_day_that_recurs_a_year_on_is_the_season(seed: int) -> None:
+    from insightlib.narrate import assemble
+    from insightlib.qual import analyse as qual
+
+    res = _spiky(seed, 1.8, 1.8)
+    days = _day_of(res)
+    assert days, [(f.kind, f.metric, f.segment) for f in res.findings]
+    s = days[0].details["seasonal"]
+    assert s["in_line"] and s["last_year_day"] == "2025-11-28", s
+    assert s["last_year_change_rel"] > 0.4 and days[0].score < 0.35
+    cfg = scenario_config(SEASON)
+    empty = pd.DataFrame(columns=["id", "created_at", "source", "text"])
+    doc = assemble.build_document(
+        quant=res, qual=qual.analyse_feedback(empty, cfg, BF_WEEK), knowledge=None,
+        glossary=None, config=cfg, period=BF_WEEK, check=False,
+    )  # fmt: skip
+    ins = next(i for i in doc.insights if i.kind == "anomaly" and not i.segment)
+    assert ins.question is None
+    assert "the usual season" in ins.narrative.team and "the usual season" in ins.narrative.board
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_unusual_day_that_did_not_happen_last_year_is_news(seed: int) -> None:
+    res = _spiky(seed, 1.0, 1.8)  # the null twin: the same spike, but only this year
+    days = _day_of(res)
+    assert days, [(f.kind, f.metric, f.segment) for f in res.findings]
+    assert "seasonal" not in days[0].details and days[0].score > 0.35

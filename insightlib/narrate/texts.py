@@ -260,11 +260,12 @@ def _what_candidates(ins: Insight, grain: str) -> list[str]:
     if ins.kind == "anomaly":
         d = tf.weekday_day(event_day(ins))
         moved = "jumped" if up else "dropped"
-        return [
+        out = [
             f"On {d}, {low_first(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}, against "
             f"about {_v(ins, ins.baseline)} on a usual day.",
             f"On {d}, {low_first(label)}{_place(ins)} {moved} to {_v(ins, ins.current)}.",
         ]
+        return _seasonal(ins, grain, out) if ins.details.get("seasonal") else out
     if ins.kind == "trend":
         start = trend_start(ins)
         moving = "rising" if up else "falling"
@@ -612,8 +613,12 @@ def _p(p: float) -> str:
 
 def team_text(ins: Insight, grain: str = "week", related: dict[str, Insight] | None = None) -> str:
     """The full-detail text of one insight for the team report."""
+    season = ins.details.get("seasonal")
+    if season:
+        from insightlib.quant.notes import seasonal_phrase
     parts = [
         _numbers_paragraph(ins, grain),
+        seasonal_phrase(season, grain) if season else "",
         _drivers_paragraph(ins),
         _themes_paragraph(ins, grain),
         _knowledge_paragraph(ins),

@@ -172,6 +172,47 @@ def last_year(p: Period) -> Period:
     return period_of(p.start - timedelta(days=364), p.grain)
 
 
+def _last_year_days(day: date) -> list[date]:
+    """The same weekday 52 weeks back (a weekday-bound event: Black Friday) and the same
+    calendar date a year back (a date-bound one: Christmas Eve), once each."""
+    out = [day - timedelta(days=364)]
+    try:
+        same_date = day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        same_date = day - timedelta(days=365)
+    return out if same_date == out[0] else [*out, same_date]
+
+
+def _day_move(
+    m: MetricSpec, rows: np.ndarray, dates: list[date], day: date
+) -> tuple[float, float, float] | None:
+    """log(value on ``day`` / the mean of the same weekday over the :data:`ANOMALY_WEEKS`
+    weeks before), its variance and the two-sided p-value of a prediction interval (t with
+    n - 1 degrees of freedom, the spread from those weeks' days and never below the day's
+    own sampling variance)."""
+    index = {d: i for i, d in enumerate(dates)}
+    hist = [index[h] for w in range(1, ANOMALY_WEEKS + 1)
+            if (h := day - timedelta(weeks=w)) in index]  # fmt: skip
+    if day not in index or len(hist) < 4:
+        return None
+    h = rows[hist]
+    if m.is_ratio:
+        if h[:, S.DEN].sum() <= 0:
+            return None
+        e = float(h[:, S.NUM].sum() / h[:, S.DEN].sum())
+        v = np.array([S.point(m.kind, x)[0] for x in h])
+    else:
+        v = h[:, S.NUM].astype(float)
+        e = float(v.mean())
+    x, samp = S.point(m.kind, rows[index[day]])
+    if not (e > 0 and math.isfinite(x) and x > 0 and np.all(np.isfinite(v))):
+        return None
+    s2 = float(np.var(v / e - 1.0, ddof=1))
+    var = max(s2 * e * e, samp) * (1 + 1 / len(hist))
+    p = S.t_p((x - e) / math.sqrt(max(var, 1e-300)), len(hist) - 1)
+    return math.log(x / e), var / x**2, p
+
+
 def _volume_unit(kind: str) -> str:
     return {"distinct_users": "users", "conversion": "users"}.get(kind, "events")
 
@@ -269,6 +310,7 @@ class Context:
             changes = self._change_findings(m, trends, anomalies)
             findings += changes + trends + anomalies
         findings = self._seasonal(findings)
+        findings = self._seasonal_days(findings)
         findings = self._season_unknown(findings)
         findings = self._holidays(findings)
         findings.sort(key=lambda f: (-f.score, f.kind, f.metric or "", segment_key(f.segment)))
@@ -705,6 +747,78 @@ class Context:
             details = {**f.details, "seasonal": season}
             score = round(f.score * SEASONAL_FACTOR, 4) if in_line else f.score
             out.append(replace(f, details=details, score=score))
+        return out
+
+    def _seasonal_days(self, findings: list[Finding]) -> list[Finding]:
+        """An unusual day that recurs at the same time last year is the season, not news.
+
+        For each anomaly (overall and per segment value), with the data reaching back a year
+        and :data:`ANOMALY_WEEKS` weeks more: the same weekday 52 weeks back and the same
+        calendar date a year back are each compared with the same weekday of the
+        :data:`ANOMALY_WEEKS` weeks before them (a prediction interval from how much those days
+        vary). When one of them was itself unusual the same way (p below alpha), the day is
+        compared with it as a change is with last year's (see :meth:`_seasonal`): in line, it
+        is told as the season, ranks low and asks no team; beyond it, the seasonal part is
+        given. A day that did not recur is news, as before."""
+        days = [f for f in findings if f.kind == "anomaly" and level(segment_key(f.segment)) <= 1]
+        if not days or self.table is None or self.first is None:
+            return findings
+        back = [
+            d
+            for f in days
+            for d in _last_year_days(f.window_start)
+            if d - timedelta(weeks=ANOMALY_WEEKS) >= self.first
+        ]
+        if not back:
+            return findings
+        lo, hi = min(back) - timedelta(weeks=ANOMALY_WEEKS), max(back)
+        ly_daily = engine.metric_series(self.table, self.config, "day", lo, hi, pairs=False)
+        ly_dates = [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+        cubes = {m: Cube(ly_daily, m, ly_dates) for m in self.config.metrics}
+        out = []
+        for f in findings:
+            if f not in days:
+                out.append(f)
+                continue
+            m = self.config.metrics[f.metric or ""]
+            key = segment_key(f.segment)
+            t = next(
+                (x for x in self.tests if x.family == "anomaly" and x.metric == m.name
+                 and x.key == key and x.when == f.window_start), None,
+            )  # fmt: skip
+            if t is None or not (t.current > 0 and t.baseline > 0):
+                out.append(f)
+                continue
+            l1, v1 = math.log(t.current / t.baseline), t.extra["var"] / t.current**2
+            best = None
+            for d in _last_year_days(f.window_start):
+                if d not in back:
+                    continue
+                got = _day_move(m, cubes[m.name].get(key), ly_dates, d)
+                if got is None:
+                    continue
+                l0, v0, p0 = got
+                if sign(l0) != sign(l1) or p0 >= self.alpha:
+                    continue  # not unusual that day last year (or the other way)
+                if best is None or abs(l1 - l0) < abs(l1 - best[1]):
+                    best = (d, l0, v0, p0)
+            if best is None:
+                out.append(f)
+                continue
+            d, l0, v0, p0 = best
+            p = S.normal_p((l1 - l0) / math.sqrt(max(v1 + v0, 1e-300)))
+            in_line = p >= self.alpha and abs(l1 - l0) <= SEASONAL_MARGIN
+            season = {
+                "last_year_day": d.isoformat(),
+                "last_year_change_rel": math.exp(l0) - 1,
+                "last_year_p_value": p0,
+                "change_rel": math.exp(l1) - 1,
+                "beyond_season_rel": math.exp(l1 - l0) - 1,
+                "p_value": p,
+                "in_line": in_line,
+            }
+            score = round(f.score * SEASONAL_FACTOR, 4) if in_line else f.score
+            out.append(replace(f, details={**f.details, "seasonal": season}, score=score))
         return out
 
     def _season_unknown(self, findings: list[Finding]) -> list[Finding]:

@@ -140,6 +140,15 @@ def seasonal_phrase(season: dict[str, Any], grain: str) -> str:
     weeks last year moved +38%; about +25% of this is beyond the season."."""
     gw = {"day": "day", "week": "weeks", "month": "month"}.get(grain, grain)
     then, now = _signed_pct(season["last_year_change_rel"]), _signed_pct(season["change_rel"])
+    if season.get("last_year_day"):  # an unusual day against the same day last year
+        from datetime import date
+
+        d = date.fromisoformat(season["last_year_day"])
+        same = f"The same day last year ({tf.weekday_day(d)} {d.year})"
+        if season["in_line"]:
+            return f"{same} was as unusual ({then} then, {now} now): the usual season."
+        extra = _signed_pct(season["beyond_season_rel"])
+        return f"{same} moved {then}; about {extra} of this is beyond the season."
     if season["in_line"]:
         return f"The same {gw} last year moved as much ({then} then, {now} now): the usual season."
     extra = _signed_pct(season["beyond_season_rel"])
