@@ -697,6 +697,7 @@ def _details(ins: dict[str, Any], slots_quotes: list[dict[str, Any]]) -> dict[st
             "already_trending_last_period": True,
             "metric_kind": ins["metric_kind"],
             "covers": [],
+            "season_unknown": {"data_from": "2026-08-17"},  # less than a year of data
         }
     if kind == "emerging_theme":
         return {

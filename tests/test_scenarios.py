@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -428,3 +429,92 @@ def test_an_unusual_day_that_did_not_happen_last_year_is_news(seed: int) -> None
     days = _day_of(res)
     assert days, [(f.kind, f.metric, f.segment) for f in res.findings]
     assert "seasonal" not in days[0].details and days[0].score > 0.35
+
+
+# ============================================================================================
+# Concentration per entity (an order id): one bulk order logged as many lines by many users
+# ============================================================================================
+def _lines(seed: int, bulk: bool) -> pd.DataFrame:
+    """Order lines with an ``order_id`` (one line per order), and, when ``bulk``, one order of
+    150 lines this week, each line logged by a different user (a company account's staff)."""
+    df = _sales(seed)
+    df["order_id"] = [f"o{i}" for i in range(len(df))]
+    if bulk:
+        rows = df[(df["event"] == "purchase")
+                  & (df["timestamp"] >= pd.Timestamp(CURRENT.start, tz="UTC"))]  # fmt: skip
+        lines = rows.drop_duplicates("user_id").iloc[:150].copy()
+        lines["order_id"] = "BULK-1"
+        df = pd.concat([df, lines], ignore_index=True)
+    return df
+
+
+def _revenue_conc(res: quant.QuantResult) -> list[dict]:
+    conc = [x.get("concentration") for x in res.watch if x["metric"] == "revenue"]
+    conc += [f.details.get("concentration") for f in res.findings if f.metric == "revenue"]
+    return [c for c in conc if c]
+
+
+ENTITY_SALES = {
+    name: dc_replace(m, entity="order_id") for name, m in SALES.items()
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_one_bulk_order_is_found_through_the_entity_column(seed: int) -> None:
+    from insightlib.quant import notes
+
+    df = _lines(seed, bulk=True)
+    # per user, nobody stands out: each of the 150 users added one line
+    assert not _revenue_conc(quant.analyse(df, scenario_config(SALES), CURRENT))
+    res = quant.analyse(df, scenario_config(ENTITY_SALES), CURRENT)
+    conc = _revenue_conc(res)
+    assert conc, (res.watch, [(f.kind, f.metric) for f in res.findings])
+    c = conc[0]
+    bulk = float(df.loc[df["order_id"] == "BULK-1", "amount"].sum())
+    assert c["users"] == 1 and c["entity"] == "order"
+    assert c["entity_amount"] == pytest.approx(bulk)
+    assert c["share"] == pytest.approx(bulk / c["total_change"]) and c["share"] >= 0.5
+    said = notes.concentration_phrase(c, "USD", "sum")
+    assert said.startswith("One order of $") and "a one-off, not a trend" in said
+    assert not any(f.kind == "trend" and f.metric == "revenue" for f in res.findings)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_null_order_lines_with_an_entity_column_say_nothing_about_one_offs(seed: int) -> None:
+    res = quant.analyse(_lines(seed, bulk=False), scenario_config(ENTITY_SALES), CURRENT)
+    assert not _revenue_conc(res) and not _said(res)
+    assert len(res.findings) <= 1
+
+
+def test_the_entity_key_is_for_counts_and_sums(tmp_path) -> None:
+    from insightlib.errors import ConfigError
+    from insightlib.workspace.config import load_config
+
+    head = '[project]\nname = "X"\n\n[sources]\nevents = "e.csv"\n\n'
+    (tmp_path / "insight.toml").write_text(
+        head + '[metrics.revenue]\nkind = "sum"\nevent = "order"\ncolumn = "amount"\n'
+        'entity = "order_id"\n'
+    )
+    cfg = load_config(tmp_path)
+    assert cfg.metrics["revenue"].entity == "order_id" and cfg.entity_columns == ("order_id",)
+    (tmp_path / "insight.toml").write_text(
+        head + '[metrics.users]\nkind = "distinct_users"\nentity = "order_id"\n'
+    )
+    with pytest.raises(ConfigError, match=r"\[metrics.users\] entity"):
+        load_config(tmp_path)
+
+
+def test_a_missing_entity_column_stops_the_load_naming_it(tmp_path) -> None:
+    from insightlib.errors import DataError
+    from insightlib.workspace.load import load_workspace
+
+    (tmp_path / "events.csv").write_text(
+        "timestamp,user_id,event,amount\n2026-01-05T10:00:00Z,u1,order,10\n"
+    )
+    (tmp_path / "insight.toml").write_text(
+        '[project]\nname = "X"\n\n[sources]\nevents = "events.csv"\n\n'
+        '[metrics.revenue]\nkind = "sum"\nevent = "order"\ncolumn = "amount"\n'
+        'entity = "order_id"\n'
+    )
+    with pytest.raises(DataError, match="order_id"):
+        load_workspace(tmp_path)

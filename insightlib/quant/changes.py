@@ -213,6 +213,19 @@ def _day_move(
     return math.log(x / e), var / x**2, p
 
 
+def entity_noun(column: str) -> str:
+    """What an entity column counts, for sentences: ``order_id`` -> "order", ``invoice``
+    -> "invoice", ``CustomerID`` -> "customer"."""
+    import re
+
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column).replace("_", " ").lower().split()
+    while len(words) > 1 and words[-1] in ("id", "no", "number", "ref", "key", "code"):
+        words.pop()
+    if len(words) == 1 and words[0].endswith("id") and len(words[0]) > 4:
+        words[0] = words[0][:-2]
+    return " ".join(words) or "entity"
+
+
 def _volume_unit(kind: str) -> str:
     return {"distinct_users": "users", "conversion": "users"}.get(kind, "events")
 
@@ -876,7 +889,8 @@ class Context:
     # ----------------------------------------------------------------------------------------
     def _concentration(self) -> None:
         """For every significant change or trend of a count or sum (overall and per segment
-        value): the smallest number of users, at most :data:`CONCENTRATED_USERS`, whose own
+        value): the smallest number of users (or entities of the metric's ``entity`` column,
+        such as orders), at most :data:`CONCENTRATED_USERS`, whose own
         change makes at least :data:`CONCENTRATED_SHARE` of the change this period. Such a
         move is told with that figure and is never a trend (the trend test is set aside)."""
         if self.table is None:
@@ -929,7 +943,10 @@ class Context:
             "total_change": total,
             "active_users": got["users"],
         }
-        if d > 0 and got["largest_event"] is not None:
+        if m.entity:  # per order (or customer) of the entity column: name that, not users
+            out["entity"] = entity_noun(m.entity)
+            out["entity_amount"] = float(sum(got["top_current"][:n]))
+        elif d > 0 and got["largest_event"] is not None:
             out["largest_event"] = got["largest_event"]
             out["largest_event_share"] = got["largest_event"] / total
         return out

@@ -181,7 +181,8 @@ def _value_columns(config: Config) -> list[str]:
 
 def _prepare(events: ir.Table, config: Config, start: date | None, end: date | None) -> ir.Table:
     """Normalised columns: ts, user_id, event, g0..gN (segments), v0..vM (numeric columns)."""
-    needed = ("timestamp", "user_id", "event", *config.segments, *_value_columns(config))
+    needed = ("timestamp", "user_id", "event", *config.segments, *_value_columns(config),
+              *config.entity_columns)  # fmt: skip
     missing = [c for c in needed if c not in events.columns]
     if missing:
         raise DataError(
@@ -201,6 +202,8 @@ def _prepare(events: ir.Table, config: Config, start: date | None, end: date | N
         if v.type().is_string():  # numbers as text (a Parquet file): a blank is missing
             v = v.strip().nullif("")
         cols[f"v{j}"] = v.cast("float64")
+    for k, c in enumerate(config.entity_columns):  # an order id: "" or null counts as none
+        cols[f"n{k}"] = events[c].cast("string").nullif("")
     t = events.select(**cols)
     if start is not None:
         t = t.filter(t.ts >= ibis.timestamp(pd.Timestamp(start)))
@@ -595,7 +598,9 @@ def top_contributors(
     direction: int,
     n: int = 3,
 ) -> dict[str, Any]:
-    """The ``n`` users whose own change makes most of a count or sum change, in the database.
+    """The ``n`` users (or entities: the metric's ``entity`` column, such as an order id)
+    whose own change makes most of a count or sum change, in the database. Events without an
+    entity count as their user's.
 
     Each user's change is their part of the metric in the ``current`` period minus their mean
     part over the ``baseline`` periods (period starts at ``grain``), among the events of
@@ -620,9 +625,14 @@ def top_contributors(
         t = t.mutate(x=ibis.literal(1.0, "float64"))
     else:
         t = t.mutate(x=t[f"v{_value_columns(config).index(m.column)}"].fill_null(0.0))
+    if m.entity:
+        n_col = t[f"n{config.entity_columns.index(m.entity)}"]
+        t = t.mutate(who=n_col.fill_null("\x1fuser:" + t.user_id))
+    else:
+        t = t.mutate(who=t.user_id)
     now = t.p == current
     k = float(len(baseline))
-    u = t.group_by("user_id").aggregate(
+    u = t.group_by("who").aggregate(
         cur=t.x.sum(where=now).fill_null(0.0),
         base=t.x.sum(where=~now).fill_null(0.0),
         big=t.x.max(where=now),
@@ -632,10 +642,11 @@ def top_contributors(
         total=u.d.sum(), big=u.big.max(), users=(u.cur != 0).ifelse(1, 0).sum()
     ).execute()
     key = u.d * float(direction)
-    top = u.order_by(key.desc()).limit(n).select("d").execute()
+    top = u.order_by(key.desc()).limit(n).select("d", "cur").execute()
     row = totals.iloc[0]
     return {
         "top": [float(x) for x in top["d"]],
+        "top_current": [float(x) for x in top["cur"]],
         "total": float(row["total"]) if pd.notna(row["total"]) else 0.0,
         "largest_event": float(row["big"]) if pd.notna(row["big"]) else None,
         "users": int(row["users"]) if pd.notna(row["users"]) else 0,

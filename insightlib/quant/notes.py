@@ -62,13 +62,24 @@ def concentration_phrase(conc: dict[str, Any], unit: str | None, kind: str | Non
     The largest single event is named when it alone makes most of the change; else the few
     users. Not a trend, and said so."""
     rise = "rise" if conc["total_change"] > 0 else "fall"
+    n = conc["users"]
+    share = tf.pct(min(conc["share"], 1.0), 0)
+    if conc.get("entity"):  # per the metric's entity column: "One order of $40,000 makes 81%"
+        noun = conc["entity"]
+        of = ""
+        if kind == "sum" and conc.get("entity_amount") and conc["total_change"] > 0:
+            of = f" of {tf.value_text(conc['entity_amount'], kind, unit)}"
+        who = f"One {noun}{of}" if n == 1 else f"{tf.count(n).capitalize()} {noun}s{of}"
+        verb = "makes" if n == 1 else "make"
+        if n > 1 and of:
+            who = f"{tf.count(n).capitalize()} {noun}s, together{of},"
+        return f"{who} {verb} {share} of the {rise}: a one-off, not a trend."
     big = conc.get("largest_event_share")
     if kind == "sum" and big is not None and big >= 0.5:
         v = tf.value_text(conc["largest_event"], kind, unit)
         if big >= 0.995:
             return f"One order of {v} is the whole {rise}: a one-off, not a trend."
         return f"One order of {v} makes {tf.pct(big, 0)} of the {rise}: a one-off, not a trend."
-    n = conc["users"]
     who = "One customer" if n == 1 else f"{tf.count(n).capitalize()} customers"
     verb = "makes" if n == 1 else "make"
     return (

@@ -48,7 +48,9 @@ _TOP_KEYS = (
     "privacy",
     "scores",
 )
-_METRIC_KEYS = ("kind", "label", "event", "column", "from", "to", "unit", "good", "description")
+_METRIC_KEYS = (
+    "kind", "label", "event", "column", "entity", "from", "to", "unit", "good", "description",
+)  # fmt: skip
 _REPORT_KEYS = ("grain", "min_volume", "alpha", "baseline_periods", "title", "url", "locale")
 _AUDIENCE_KEYS = ("depth", "max_findings", "metrics", "segments", "themes", "teams", "title")
 _THEME_KEYS = ("label", "keywords")
@@ -71,7 +73,13 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 #: Keys a kind may have but does not need: ``distinct_users`` with an ``event`` counts only the
 #: users who did that event (customers who ordered, not everyone active).
-_OPTIONAL: dict[str, tuple[str, ...]] = {"distinct_users": ("event",)}
+#: ``entity`` (count and sum) names the column of what an event belongs to — an order id, a
+#: customer id — so "one order made most of the jump" is found per entity, not per user.
+_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "distinct_users": ("event",),
+    "count": ("entity",),
+    "sum": ("entity",),
+}
 #: Keys every metric may have whatever its kind; the rest are the kind's _NEEDS and _OPTIONAL
 #: (a key another kind uses would be silently ignored by the engine, so it is refused).
 _METRIC_COMMON = ("kind", "label", "unit", "good", "description")
@@ -96,6 +104,9 @@ class MetricSpec:
     unit: str | None = None
     good: str = "up"
     description: str = ""
+    # count and sum: the column of what an event belongs to (order id, customer id); a one-off
+    # concentration is looked for per entity instead of per user
+    entity: str | None = None
 
     @property
     def is_ratio(self) -> bool:
@@ -260,6 +271,11 @@ class Config:
     score_scales: dict[str, tuple[float, float]] = field(default_factory=dict)
     # [project] country: the public-holiday calendar where no segment column holds countries
     country: str | None = None
+
+    @property
+    def entity_columns(self) -> tuple[str, ...]:
+        """The columns metrics name as their ``entity`` (order id, customer id), sorted."""
+        return tuple(sorted({m.entity for m in self.metrics.values() if m.entity}))
 
     def source(self, name: str) -> Path | None:
         return self.sources.get(name)
@@ -618,6 +634,7 @@ def load_config(workspace: str | Path) -> Config:
             ),
             event=names.get("event"),
             column=names.get("column"),
+            entity=names.get("entity"),
             from_event=names.get("from"),
             to_event=names.get("to"),
             unit=None if unit is None else _text(unit, f"{where} unit", file) or None,

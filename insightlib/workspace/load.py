@@ -435,6 +435,9 @@ def _events_frame(frame: pd.DataFrame, cfg: Config, name: str) -> tuple[pd.DataF
     for col in value_columns(cfg):
         c = t[col]
         cols[col] = c.strip().try_cast("float64") if c.type().is_string() else c.cast("float64")
+    for col in cfg.entity_columns:  # what an event belongs to (an order id): kept as text
+        if col not in cols:
+            cols[col] = t[col].cast("string").strip().nullif("")
     out = t.order_by("_row").select(**cols).execute()
     out["timestamp"] = pd.to_datetime(out["timestamp"]).astype("datetime64[ns]")
     for col in cfg.segments:
@@ -446,7 +449,9 @@ def _events_frame(frame: pd.DataFrame, cfg: Config, name: str) -> tuple[pd.DataF
 
 
 def _needed(cfg: Config) -> list[str]:
-    return list(dict.fromkeys([*EVENT_BASE, *cfg.segments, *value_columns(cfg)]))
+    return list(
+        dict.fromkeys([*EVENT_BASE, *cfg.segments, *value_columns(cfg), *cfg.entity_columns])
+    )
 
 
 def _events_parquet(

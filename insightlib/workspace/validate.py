@@ -172,7 +172,7 @@ _utc = utc_timestamp
 
 def _columns(t: ir.Table, cfg: Config, label: str, what: str, text_numbers: bool) -> None:
     schema = t.schema()
-    needed = [*EVENT_BASE, *cfg.segments, *value_columns(cfg)]
+    needed = [*EVENT_BASE, *cfg.segments, *value_columns(cfg), *cfg.entity_columns]
     for col in needed:
         if col not in schema:
             names = [n for n in schema.names if n not in ("_row", TIME_TEXT)]
