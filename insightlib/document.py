@@ -581,6 +581,9 @@ class Summary:
     watch: tuple[str, ...] = ()
     too_small: str = ""
     missing: tuple[str, ...] = ()
+    #: the inputs the workspace lacks, by name ("events", "feedback", "knowledge"): each
+    #: report section that needs one says so once
+    inputs_missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return fields_json(self)
@@ -599,6 +602,7 @@ class Summary:
             watch=tuple(str(w) for w in d.get("watch") or ()),
             too_small=str(d.get("too_small") or ""),
             missing=tuple(str(m) for m in d.get("missing") or ()),
+            inputs_missing=tuple(str(m) for m in d.get("inputs_missing") or ()),
             **opt,
         )
 

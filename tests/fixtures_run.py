@@ -776,6 +776,7 @@ def document(label: str = LABEL) -> dict[str, Any]:
             "watch": [],
             "too_small": "",
             "missing": [],
+            "inputs_missing": [],
         },
         "metrics": [
             {

@@ -296,11 +296,20 @@ def build_document(
         has_events=not getattr(quant, "no_events", False),
         untestable=untestable,
     )
-    missing = []  # each input the workspace lacks, said once
+    missing = []  # each input the workspace lacks, said once here (and once per section)
+    lacks = []
     if getattr(quant, "no_events", False):
+        lacks.append("events")
         missing.append("Numbers: there is no events file, so no metrics were measured.")
     if not n_feedback:
+        lacks.append("feedback")
         missing.append("Customer words: there is no feedback, so nothing customers wrote was read.")
+    if knowledge is None or len(knowledge) == 0:
+        lacks.append("knowledge")
+        missing.append(
+            "Other teams' notes: there is no knowledge log, so no finding was matched with a "
+            "release, campaign or incident."
+        )
     text = inert_markup(text)  # it is pasted into chat and e-mail: no live markup from user text
     params = {
         "grain": period.grain,
@@ -343,6 +352,7 @@ def build_document(
             watch=tuple(watch),
             too_small=too_small,
             missing=tuple(missing),
+            inputs_missing=tuple(lacks),
         ),
         # every metric overall: the scoreboard (quant/changes.py, Context.scoreboard)
         metrics=tuple(

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from insightlib.document import Insight, InsightsDocument, MetricRow, as_document
 from insightlib.model import parse_segment, segment_text
@@ -424,6 +424,31 @@ def sparkline_svg(values: list[Any], *, tone: str = "neutral", width: int = 96) 
     )
 
 
+#: What a report section says, once, when the workspace lacks an input that section needs.
+LACKING = {
+    "events": "There is no events file, so no numbers are tracked.",
+    "feedback": "There is no customer feedback, so no finding is linked to what customers say.",
+    "knowledge": (
+        "There is no knowledge log (releases, campaigns, incidents), so no finding is linked "
+        "to what other teams did."
+    ),
+    "themes": "There is no customer feedback, so there are no customer themes to show.",
+    "asks": (
+        "There is no knowledge log, so nothing other teams did could explain a finding; "
+        "the questions go to the teams instead."
+    ),
+}
+
+
+def lacking(doc: InsightsDocument) -> set[str]:
+    """The inputs the run's workspace lacks (``summary.inputs_missing``)."""
+    return set(doc.summary.inputs_missing)
+
+
+def _lacking_html(lines: list[str]) -> str:
+    return "".join(f'<p class="missing-input small">{escape(x)}</p>' for x in lines)
+
+
 def scoreboard_html(run: Run) -> str:
     """Every metric the team follows (``metrics`` of insights.json): label, value this period,
     change against the baseline, a sparkline of the last periods and a status word. Empty when
@@ -449,6 +474,8 @@ def scoreboard_html(run: Run) -> str:
                 "periods": len(recent),
             }
         )
+    if not rows and "events" in lacking(run.document):
+        return render("scoreboard.html.j2", rows=[], lacking=LACKING["events"], baseline={})
     return render("scoreboard.html.j2", rows=rows, baseline=run.document.baseline.to_dict())
 
 
@@ -603,8 +630,13 @@ def story_pieces(run: Run, audience: str) -> list[str]:
     """The stories of an audience, one HTML piece each (or the 'nothing unusual' note)."""
     told = stories.for_audience(run.document, audience)
     if not told:
-        return [render("nothing.html.j2", doc=run.doc)]
-    return [story_html(run, s, audience, number=n) for n, s in enumerate(told, start=1)]
+        return [render("nothing.html.j2", doc=run.doc, lacking=sorted(lacking(run.document)))]
+    pieces = [story_html(run, s, audience, number=n) for n, s in enumerate(told, start=1)]
+    # what the findings could not be linked with, said once above the first one
+    lines = [LACKING[x] for x in ("feedback", "knowledge") if x in lacking(run.document)]
+    if lines and any(m.metric for s in told for m in s.members):
+        pieces[0] = _lacking_html(lines) + pieces[0]
+    return pieces
 
 
 def findings_html(run: Run, audience: str) -> str:
@@ -646,7 +678,10 @@ def theme_rows(doc: InsightsDocument | Mapping[str, Any], limit: int = 8) -> lis
 
 def themes_html(run: Run, limit: int = 8) -> str:
     """The customer themes of the period (:func:`theme_rows`), each with one quote."""
-    return render("themes.html.j2", themes=theme_rows(run.document, limit), doc=run.doc)
+    lack = LACKING["themes"] if "feedback" in lacking(run.document) else ""
+    return render(
+        "themes.html.j2", themes=theme_rows(run.document, limit), doc=run.doc, lacking=lack
+    )
 
 
 def questions_html(run: Run, audience: str) -> str:
@@ -656,6 +691,7 @@ def questions_html(run: Run, audience: str) -> str:
         questions=[q.to_dict() for q in run.questions(audience)],
         depth=run.depth(audience),
         n_insights=len(run.document.insights),
+        lacking=LACKING["asks"] if "knowledge" in lacking(run.document) and run.insights else "",
     )
 
 
