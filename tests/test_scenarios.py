@@ -6,6 +6,7 @@ import math
 from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from scenarios import START, events, funnel, in_segment, newcomers, scenario_config
@@ -518,3 +519,59 @@ def test_a_missing_entity_column_stops_the_load_naming_it(tmp_path) -> None:
     )
     with pytest.raises(DataError, match="order_id"):
         load_workspace(tmp_path)
+
+
+# ============================================================================================
+# Mix versus rate inside one segment
+# ============================================================================================
+def _newcomers_in(country: str, channel: str, share: float, since: date):
+    """Like :func:`scenarios.newcomers`, only for users of one country and channel."""
+
+    def rate(day: date, users: pd.DataFrame):
+        n = len(users)
+        late = (
+            (np.arange(n) >= n * (1 - share))
+            & (users["channel"].to_numpy() == channel)
+            & (users["country"].to_numpy() == country)
+        )
+        return np.where(late & (day < since), 0.0, 1.0)
+
+    return rate
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_segment_whose_own_mix_moved_is_told_as_a_mix_shift_there(seed: int) -> None:
+    """More US visitors come from the low-converting paid channel; no channel converts
+    differently, in the US or elsewhere. US conversion falls, and is told as the mix inside
+    the US (the share of its visitors from paid), never as the US's rate falling."""
+    from insightlib.quant import notes
+
+    df = funnel(seed, 7 * WEEKS, n_users=8000, convert=RATES,
+                activity=_newcomers_in("US", "paid", 0.7, CURRENT.start))  # fmt: skip
+    res = quant.analyse(df, scenario_config(FUNNEL), CURRENT)
+    us = [f for f in res.findings if f.segment == (("country", "US"),)]
+    assert us and us[0].direction == "down", [(f.kind, f.segment) for f in res.findings]
+    mix = us[0].details["mix_shift"]
+    assert mix["within"] == {"country": "US"} and mix["segment"] == {"channel": "paid"}
+    visits = df[(df["event"] == "visit") & (df["country"] == "US")]
+    wk = visits["timestamp"] >= pd.Timestamp(CURRENT.start, tz="UTC")
+    now = visits[wk].drop_duplicates("user_id")
+    assert mix["share_now"] == pytest.approx((now["channel"] == "paid").mean())
+    assert mix["share_now"] > mix["share_before"]
+    said = notes.mix_phrase(mix, "conversion")
+    assert "of users in US now come from paid (channel)" in said
+    assert "no channel's own rate changed there" in said
+
+
+def test_a_real_rate_drop_inside_a_segment_is_not_a_mix_shift() -> None:
+    """The null twin: US paid visitors convert less (the mix inside the US is unchanged)."""
+
+    def drop(day: date, users: pd.DataFrame):
+        hit = (users["country"].to_numpy() == "US") & (users["channel"].to_numpy() == "paid")
+        return np.where(hit & (day >= CURRENT.start), 0.2, 1.0)
+
+    df = funnel(2, 7 * WEEKS, n_users=8000, convert={"organic": 0.3, "paid": 0.3, "email": 0.4},
+                conversion=drop)  # fmt: skip
+    res = quant.analyse(df, scenario_config(FUNNEL), CURRENT)
+    assert any(f.segment for f in res.findings), res.findings
+    assert not any("mix_shift" in f.details for f in res.findings)

@@ -509,12 +509,24 @@ class Context:
         when it makes at least half of the change and no value of that column moved
         significantly on its own (its own change test), the change is a mix shift. The segment
         named is the one whose share grew most among those on the side of the move (for a fall:
-        a rate below the old overall rate)."""
+        a rate below the old overall rate).
+
+        For a segment value (``country=US``) the same is done inside it, over its pairs with
+        each other column (``country=US&channel=paid``): its rate moved because its own mix
+        moved; the result then carries ``within`` (the segment)."""
         ci = len(self.dates) - 1
         sc = self.scale(m, self.base_idx, ci)
         best: dict[str, Any] | None = None
+        within = dict(segment_from_key(t.key)) if t.key != "all" else {}
         for col in self.config.segments:
-            keys = cube.keys_of((col,))
+            if col in within:
+                continue
+            if within:
+                ((c0, v0),) = within.items()
+                keys = [k for k in cube.keys_of(tuple(sorted((c0, col))))
+                        if dict(segment_from_key(k)).get(c0) == v0]  # fmt: skip
+            else:
+                keys = cube.keys_of((col,))
             if len(keys) < 2:
                 continue
             cur = np.array([cube.get(k)[ci] for k in keys])
@@ -539,15 +551,18 @@ class Context:
             j = int(np.argmax(grew))
             if not np.isfinite(grew[j]) or grew[j] <= 0:
                 continue
+            named = {c: v for c, v in segment_from_key(keys[j]) if c not in within}
             cand = {
                 "column": col,
-                "segment": dict(segment_from_key(keys[j])),
+                "segment": named,
                 "share_before": float(w0[j]),
                 "share_now": float(w1[j]),
                 "segment_rate": float(r0[j]),
                 "overall_rate_before": big_r0,
                 "mix_share": mix / total,
             }
+            if within:
+                cand["within"] = within
             if best is None or cand["mix_share"] > best["mix_share"]:
                 best = cand
         return best
@@ -661,7 +676,7 @@ class Context:
         conc = self.concentration.get((m.name, t.key))
         if conc is not None:
             details["concentration"] = conc
-        if t.key == "all" and m.is_ratio:
+        if level(t.key) <= 1 and m.is_ratio:
             mix = self._mix_shift(m, cube, t)
             if mix is not None:
                 details["mix_shift"] = mix

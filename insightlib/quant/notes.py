@@ -139,10 +139,13 @@ def mix_phrase(mix: dict[str, Any], kind: str | None, unit: str | None = None) -
         noun, how = "users", ("convert less" if low else "convert more")
     else:
         noun, how = "values", ("are lower" if low else "are higher")
+    within = mix.get("within") or {}
+    inside = f" in {', '.join(str(v) for v in within.values())}" if within else ""
+    there = " there" if within else ""
     return (
-        f"The mix moved, not the rates: {tf.pct(mix['share_now'], 0)} of {noun} now come from "
-        f"{value} ({col}), up from {tf.pct(mix['share_before'], 0)}, and they {how}; no "
-        f"{col}'s own rate changed."
+        f"The mix moved, not the rates: {tf.pct(mix['share_now'], 0)} of {noun}{inside} now "
+        f"come from {value} ({col}), up from {tf.pct(mix['share_before'], 0)}, and they {how}; "
+        f"no {col}'s own rate changed{there}."
     )
 
 
