@@ -30,6 +30,7 @@ from insightlib.workspace.config import AudienceSpec, Config, MetricSpec, ThemeS
 from insightlib.workspace.periods import parse_period
 
 PERIOD = parse_period("2026-W47")
+QUIET_N_TESTS = 120  # the checks of the quiet week (nothing found)
 B0, B1 = date(2026, 10, 19), date(2026, 11, 15)
 ANDROID = (("platform", "android"),)
 IOS = (("platform", "ios"),)

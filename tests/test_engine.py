@@ -8,97 +8,12 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import pytest
-from quantdata import METRICS, config, make_events
+from quantdata import METRICS, assert_same, config, make_events, reference
 
 from insightlib.errors import DataError, InputError
 from insightlib.quant import engine
-from insightlib.workspace.config import Config
 
 ALL = tuple(METRICS)  # every kind, and distinct users with and without an event
-FIELDS = ["users", "numerator", "denominator", "value", "sumsq", "cross", "densq", "sumsq_values"]
-
-
-def _period(ts: pd.Series, grain: str) -> pd.Series:
-    day = ts.dt.floor("D")
-    if grain == "day":
-        return day.dt.date
-    if grain == "week":
-        return (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.date
-    return ts.dt.to_period("M").dt.start_time.dt.date
-
-
-def reference(
-    df: pd.DataFrame, cfg: Config, grain: str, pairs: bool = True, per_event: bool = False
-) -> pd.DataFrame:
-    """The series computed the slow, obvious way: per period, per segment, per metric."""
-    d = df.copy()
-    d["p"] = _period(d["timestamp"].dt.tz_convert(None), grain)
-    for c in cfg.segments:
-        d[c] = d[c].astype(object).where(d[c].notna() & (d[c] != ""), "(unknown)")
-    sets: list[tuple[str, ...]] = [()] + [(c,) for c in cfg.segments]
-    if pairs:
-        sets += list(combinations(cfg.segments, 2))
-    rows = []
-    for cols in sets:
-        cols_sorted = sorted(cols)
-        if cols_sorted:
-            d["key"] = d[cols_sorted[0]].map(lambda v, c=cols_sorted[0]: f"{c}={v}")
-            for c in cols_sorted[1:]:
-                d["key"] = d["key"] + "&" + d[c].map(lambda v, c=c: f"{c}={v}")
-        else:
-            d["key"] = "all"
-        for (p, key), g in d.groupby(["p", "key"]):
-            users = g["user_id"].nunique()
-            for m in cfg.metrics.values():
-                r = {"metric": m.name, "period_start": p, "segment": key, "users": users}
-                r.update(cross=np.nan, densq=np.nan, sumsq_values=np.nan)
-                if m.kind == "distinct_users":
-                    n = g.loc[g["event"] == m.event, "user_id"].nunique() if m.event else users
-                    r.update(numerator=n, denominator=users, value=n, sumsq=n)
-                elif m.kind == "count":
-                    per = g[g["event"] == m.event].groupby("user_id").size()
-                    n = per.sum()
-                    sq = n if per_event else (per**2).sum()
-                    r.update(numerator=n, denominator=users, value=n, sumsq=sq)
-                elif m.kind in ("sum", "mean"):
-                    e = g[g["event"] == m.event]
-                    vals = e[m.column]
-                    s_u = vals.groupby(e["user_id"]).sum()
-                    k_u = vals.groupby(e["user_id"]).count()
-                    ssv = (vals**2).sum()
-                    num, k = vals.sum(), vals.count()
-                    r.update(numerator=num, sumsq=ssv if per_event else (s_u**2).sum())
-                    r["sumsq_values"] = ssv
-                    if m.kind == "sum":
-                        r.update(denominator=users, value=num)
-                    else:
-                        r.update(denominator=k, value=num / k if k else np.nan)
-                        r["cross"] = num if per_event else (s_u * k_u).sum()
-                        r["densq"] = k if per_event else (k_u**2).sum()
-                else:
-                    a = set(g.loc[g["event"] == m.from_event, "user_id"])
-                    b = set(g.loc[g["event"] == m.to_event, "user_id"])
-                    num, den = len(a & b), len(a)
-                    r.update(numerator=num, denominator=den, sumsq=num)
-                    r["value"] = num / den if den else np.nan
-                rows.append(r)
-    return pd.DataFrame(rows)
-
-
-def assert_same(got: pd.DataFrame, ref: pd.DataFrame, fields: list[str] = FIELDS) -> None:
-    got = got.copy()
-    got["period_start"] = pd.to_datetime(got["period_start"]).dt.date
-    key = ["metric", "period_start", "segment"]
-    # a segment with no row in a period has zero counts: compare on the reference's rows, and
-    # check that the engine has no extra non-empty rows
-    m = ref.merge(got, on=key, how="left", suffixes=("_ref", ""), indicator=True)
-    assert (m["_merge"] == "both").all(), m.loc[m["_merge"] != "both", key].head()
-    assert len(got) == len(ref), (len(got), len(ref))
-    for f in fields:
-        a = m[f].to_numpy(dtype=float)
-        b = m[f + "_ref"].to_numpy(dtype=float)
-        ok = np.isclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True)
-        assert ok.all(), (f, m.loc[~ok, key + [f, f + "_ref"]].head())
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from fixtures_story import (
     ID_THEME,
     ID_TREND,
     PERIOD,
+    QUIET_N_TESTS,
     config,
     document,
     knowledge,
@@ -262,7 +263,7 @@ def test_a_board_text_that_breaks_the_limits_is_rewritten_not_fatal() -> None:
 # ------------------------------------------------------------------------------------------
 def test_nothing_unusual_is_said_honestly() -> None:
     d = document(
-        quant=SimpleNamespace(findings=(), n_tests=120),
+        quant=SimpleNamespace(findings=(), n_tests=QUIET_N_TESTS),
         qual=SimpleNamespace(themes=(), findings=(), theme_counts=pd.DataFrame()),
     )
     assert d["insights"] == [] and d["questions"] == []
@@ -270,7 +271,7 @@ def test_nothing_unusual_is_said_honestly() -> None:
     assert d["summary"]["text"] == "Nothing unusual this week."
     assert d["audiences"]["board"]["insight_ids"] == []
     assert "Nothing unusual this week." in d["digest"]
-    assert "120 checks" in d["digest"]
+    assert f"{QUIET_N_TESTS} checks" in d["digest"]
     _golden("quiet_digest.txt", d["digest"] + "\n")
 
 
