@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from insightlib.document import InsightsDocument
+from insightlib.model import parse_segment, segment_text
+
 HOSTILE_QUOTE = "<script>alert(1)</script> my card is declined every time at the last step"
 HOSTILE_TITLE = "Payment SDK hotfix <img src=x onerror=alert(1)>"
 
@@ -279,7 +282,7 @@ def _insight(**kw: Any) -> dict[str, Any]:
         d.setdefault("rate_effect", None)
         d.setdefault("volume_share", 0.4)
         d.setdefault("key", d["share_of_change"] >= 0.6)
-        d.setdefault("segment_text", seg)
+        d.setdefault("segment_text", segment_text(parse_segment(d["segment"])))
         d.setdefault(
             "why",
             f"{seg} accounts for {d['share_of_change']:.0%} of the change with 40% of the volume",
@@ -746,6 +749,14 @@ def themes() -> list[dict[str, Any]]:
 
 
 def document(label: str = LABEL) -> dict[str, Any]:
+    """The fixture document as the typed writer writes it: the hand-written dict below read
+    and written back by :class:`insightlib.document.InsightsDocument`, so the tests render
+    the shape the code writes; ``test_real_run`` checks that the round trip changes nothing
+    (the hand-written part has not drifted from the real document)."""
+    return InsightsDocument.from_dict(hand_written(label)).to_dict()
+
+
+def hand_written(label: str = LABEL) -> dict[str, Any]:
     ins = insights()
     return {
         "schema_version": 2,

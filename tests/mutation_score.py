@@ -7,15 +7,21 @@ aggregation, locus, the qualitative emerging/fading rules) with the fast tests l
 "no tests" and survivors count as not killed. Survivors judged equivalent are listed with a
 reason in docs/mutation.md; they are not taken out of the score.
 
-    python tests/mutation_score.py                 # every module
+    python tests/mutation_score.py                 # every module (cached, see below)
     python tests/mutation_score.py stats periods   # some modules
     python tests/mutation_score.py --survivors     # also list the surviving mutants
     python tests/mutation_score.py qual --again    # re-run only what was not killed last time
+    python tests/mutation_score.py --fresh         # forget every result, run everything
     python tests/mutation_score.py --report        # the scores of the last runs, no run
 
-``--again`` is for working on survivors: adding tests cannot revive a killed mutant, so only
-the mutants not killed so far (survived, no tests, not checked) are run again. Results are kept
-in ``mutants/`` between runs; after a change to the code, run without ``--again``.
+Speed: mutmut runs two mutants at a time (``MUTATION_JOBS``, default 2 = the cores), each in a
+process forked from one that has imported everything, with only the tests that call the mutated
+function, fastest first, stopping at the first failure. Results are cached in ``mutants/``:
+a run tests only the mutants without a result, and mutmut drops the results of a function
+whose code changed, so after a small change only that function's mutants run again. (mutmut
+itself re-runs every mutant named on its command line; the wrapper below skips the ones with
+a result.) Adding tests cannot revive a killed mutant, so after new tests ``--again`` re-runs
+only the mutants not killed so far (survived, no tests).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,9 +62,29 @@ MODULES: dict[str, list[str]] = {
 }
 
 
-def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("mutmut")
-    cmd = [str(exe) if exe.exists() else "mutmut", *args]
+# `mutmut run` with these names, skipping the mutants that already have a result
+_CACHED_RUN = """
+import sys
+import mutmut.__main__ as mm
+
+collect = mm.collect_source_file_mutation_data
+
+def pending(*, mutant_names):
+    mutants, by_path = collect(mutant_names=mutant_names)
+    return [(m, k, r) for m, k, r in mutants if r is None], by_path
+
+mm.collect_source_file_mutation_data = pending
+sys.argv = ["mutmut", *sys.argv[1:]]
+sys.exit(mm.cli())
+"""
+
+
+def _mutmut(*args: str, cached: bool = False) -> subprocess.CompletedProcess[str]:
+    if cached:
+        cmd = [sys.executable, "-c", _CACHED_RUN, *args]
+    else:
+        exe = Path(sys.executable).with_name("mutmut")
+        cmd = [str(exe) if exe.exists() else "mutmut", *args]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # import the mutants
     return subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=args[0] == "results")
 
@@ -98,10 +125,12 @@ def main(argv: list[str]) -> int:
         patterns = left
     if patterns and not report:
         jobs = os.environ.get("MUTATION_JOBS", "2")
-        run = _mutmut("run", "--max-children", jobs, *patterns)
+        t0 = time.monotonic()
+        run = _mutmut("run", "--max-children", jobs, *patterns, cached=not again)
         if run.returncode != 0:
             print(f"mutmut run failed (exit {run.returncode})", file=sys.stderr)
             return run.returncode
+        print(f"mutmut run took {(time.monotonic() - t0) / 60:.1f} min")
     status = _status()
     killed_all = total_all = 0
     for n in names:
