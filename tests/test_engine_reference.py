@@ -103,6 +103,15 @@ def expected(
     return reference(df, config(), grain, pairs=pairs)
 
 
+def assert_floats(got: pd.DataFrame) -> None:
+    """The frame's form: every number column float64 (the series files keep one schema,
+    counts included), rows sorted by metric, segment and period, a plain 0..n-1 index."""
+    numbers = list(engine.SERIES_COLUMNS[4:])
+    assert {c: str(t) for c, t in got[numbers].dtypes.items()} == dict.fromkeys(numbers, "float64")
+    order = got.sort_values(["metric", "segment", "period_start"], kind="stable")
+    assert order.index.equals(got.index) and got.index.equals(pd.RangeIndex(len(got)))
+
+
 def test_the_data_has_the_awkward_cases() -> None:
     df = events()
     ts = df["timestamp"].dt.tz_convert(None)
@@ -118,6 +127,7 @@ def test_the_data_has_the_awkward_cases() -> None:
 def test_day_grain_matches_the_reference() -> None:
     got = engine.metric_series(engine.connect(events()), config(), "day", *DAYS)
     assert list(got.columns) == list(engine.SERIES_COLUMNS) and set(got["grain"]) == {"day"}
+    assert_floats(got)
     assert_same(got, expected("day", *DAYS))
 
 
@@ -128,6 +138,8 @@ def test_series_and_daily_match_the_reference(grain: str) -> None:
     )
     assert_same(series, expected(grain, None, DAILY[1]))
     assert set(daily["grain"]) == {"day"}
+    assert_floats(series)
+    assert_floats(daily)
     assert_same(daily, expected("daily", *DAILY))
 
 
