@@ -268,7 +268,7 @@ def test_missing_columns_are_named() -> None:
 
     with pytest.raises(DataError, match="missing column 'country'") as err:
         engine.metric_series(engine.connect(events().drop(columns="country")), cfg(), "week")
-    assert err.value.column == "country"
+    assert (err.value.column, err.value.file) == ("country", "events")
     with pytest.raises(DataError, match="missing column 'revenue'"):
         engine.metric_series(
             engine.connect(events().drop(columns="revenue")), cfg(("aov",)), "week"
