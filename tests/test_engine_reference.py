@@ -6,7 +6,8 @@ of 2027, a month boundary inside a week, events at 00:00:00 and 23:59:59 on the 
 users switching platform inside a period (the engine's slow path), missing and empty segment
 values, purchases without a value, and refunds that carry a value in the same column (every
 event filter of counts, sums, value counts and squares is tested). Every metric kind is here,
-distinct users with and without an event, and two sums over one column with different events.
+distinct users with and without an event, sums over one column with different events, and a
+sum with no mean beside it whose values are all missing.
 
 The reference is computed once per process (a cache: under mutmut the forked runs reuse it);
 the engine runs in every test.
@@ -38,6 +39,10 @@ EXTRA = {
     ),
     "refunders": MetricSpec("refunders", "distinct_users", "Refunders", event="refund"),
     "opens": MetricSpec("opens", "count", "Opens", event="app_open"),
+    # a sum with no mean over the same event and column, whose values are all missing
+    "support_value": MetricSpec(
+        "support_value", "sum", "Support value", event="support_contact", column="revenue"
+    ),
 }
 ALL = {**METRICS, **EXTRA}
 
