@@ -23,6 +23,8 @@ from pathlib import Path
 import fixtures_story as S
 import pytest
 
+from insightlib.model import ANOMALY_DAY, ONSET  # the keys of the facts in finding details
+
 GOLDEN = Path(__file__).parent / "golden"
 WHO = {"platform=android": "Android", "platform=ios": "iPhone", "platform=web": "website"}
 
@@ -186,7 +188,7 @@ def expected() -> dict[str, Claims]:
 
     # checkout completion on the website on one day, against the expected band
     f = by_id[S.ID_OUTAGE]
-    when = date.fromisoformat(f.details["date"])
+    when = date.fromisoformat(f.details[ANOMALY_DAY])
     out[S.ID_OUTAGE] = Claims(
         team=[
             f"{when:%a} {day(when)}",
@@ -254,7 +256,7 @@ def expected() -> dict[str, Claims]:
 
     # active customers on the Plus plan: a steady rise since the trend began
     f = by_id[S.ID_TREND]
-    since = date.fromisoformat(f.details["trend_start"])
+    since = date.fromisoformat(f.details[ONSET])
     rise = pct(f.current / f.baseline - 1)
     out[S.ID_TREND] = Claims(
         team=[
