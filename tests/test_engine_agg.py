@@ -275,3 +275,17 @@ def test_missing_columns_are_named() -> None:
         )
     assert engine._groupings(3, False) == [(), (0,), (1,), (2,)]
     assert engine._groupings(3, True)[4:] == [(0, 1), (0, 2), (1, 2)]
+
+
+def test_values_written_as_text_are_numbers() -> None:
+    """A value column read as text (a Parquet file of strings): blanks are missing values,
+    spaces around a number do not matter, and the sums are those of the numbers."""
+    as_text = events()
+    as_text["revenue"] = [
+        "" if pd.isna(v) else (f" {v} " if i % 2 else str(v))
+        for i, v in enumerate(as_text["revenue"])
+    ]
+    got = engine.metric_series(engine.connect(as_text), cfg(("revenue", "aov")), "week")
+    want = engine.metric_series(engine.connect(events()), cfg(("revenue", "aov")), "week")
+    pd.testing.assert_frame_equal(got, want)
+    check(rows(got, "aov", "all")[W1], numerator=60, denominator=3, value=20)
