@@ -94,6 +94,7 @@ SURGE_JACCARD = 0.1
 CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its core words
 CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
 AFFECT_VALENCE = 2.5  # VADER valence from which a word is a feeling, not a topic
+SHARED_TERMS = 2  # topics whose labels share a subject word merge with this many top terms shared
 CORE_TONE = 0.35  # topics merge on a shared core word only if their tones are this close
 FIT_ROWS = 6_000  # distinct texts used to fit the vocabulary and NMF
 MAX_FEATURES = 10_000
@@ -363,6 +364,10 @@ def find_themes(
             old = _discover(clean, scope, none, none, min_current=10**9, **args)
             _inherit(model.topics, old.topics, scope, n_free / max(int((cb == None).sum()), 1))  # noqa: E711
             model.topics = _dedupe_ids(model.topics)
+            # inherited labels can name the same subject as a neighbour's: merge those too
+            model.topics = _merge_same_subject(
+                model.topics, polarity, current, product, model.x, model.vocab
+            )
     topics = model.topics
     for t in topics:
         assignment[t.rows] = t.id
@@ -501,7 +506,7 @@ def _discover(
         ):
             topics.append(Topic("", "", (), rows, False))
     label_topics(topics, clean, scope, vocab, x, polarity, exclude=exclude)
-    topics = _merge_same_subject(topics, polarity, current, exclude)
+    topics = _merge_same_subject(topics, polarity, current, exclude, x, vocab)
     return _Model(_dedupe_ids(topics), x, vocab)
 
 
@@ -836,17 +841,26 @@ def _merge_same_subject(
     polarity: np.ndarray | None,
     current: np.ndarray,
     exclude: frozenset[str],
+    x: sparse.csr_matrix | None = None,
+    vocab: np.ndarray | None = None,
 ) -> list[Topic]:
     """Merge discovered topics whose labels name the same subject ("great browser", "good
     browser", "favorite browser"; :func:`insightlib.qual.labels.subject_words`, one set
     inside the other) when their tones are close (:data:`CORE_TONE`) and neither is a new
-    complaint the other is not (the freshness guard of :func:`_core_merge`). The merged theme
-    keeps the label of its largest part."""
+    complaint the other is not (the freshness guard of :func:`_core_merge`). Labels that
+    share a subject word without one set holding the other ("open tabs", "new tab") merge
+    too when the topics also share :data:`SHARED_TERMS` of their top terms (given ``x`` and
+    ``vocab``). The merged theme keeps the label of its largest part."""
     found = [t for t in topics if not t.codebook and len(t.rows)]
     if len(found) < 2:
         return topics
     tone = np.zeros(len(current)) if polarity is None else np.nan_to_num(polarity, nan=0.0)
     keys = [subject_words(t.label, exclude) for t in found]
+    terms = (
+        [set(_top_terms(_centroid(x, t.rows), vocab)) for t in found]
+        if x is not None and vocab is not None
+        else None
+    )
     tones = [float(tone[t.rows].mean()) for t in found]
     fresh = [float(current[t.rows].mean()) for t in found]
     parent = list(range(len(found)))
@@ -859,7 +873,10 @@ def _merge_same_subject(
 
     for i in range(len(found)):
         for j in range(i + 1, len(found)):
-            if not keys[i] or not keys[j] or not (keys[i] <= keys[j] or keys[j] <= keys[i]):
+            if not keys[i] & keys[j]:
+                continue
+            nested = keys[i] <= keys[j] or keys[j] <= keys[i]
+            if not nested and (terms is None or len(terms[i] & terms[j]) < SHARED_TERMS):
                 continue
             hi, lo = max(fresh[i], fresh[j]), min(fresh[i], fresh[j])
             if abs(tones[i] - tones[j]) > CORE_TONE or (hi >= 0.5 and hi >= 2.5 * lo):
