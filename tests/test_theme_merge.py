@@ -46,3 +46,30 @@ def test_a_new_complaint_keeps_its_own_theme() -> None:
     current[len(_A) : len(_A) + len(_B)] = True  # "new tab" texts are all from this period
     out = T._merge_same_subject(topics, None, current, frozenset(), x, vocab)
     assert sorted(t.label for t in out) == ["new tab", "open tabs", "tab bar colour"]
+
+
+def test_labels_lent_by_the_epoch_model_are_merged_too(monkeypatch) -> None:
+    """The epoch model can lend two themes labels of one subject: they merge after it."""
+    rng = np.random.default_rng(3)
+    kinds = [
+        "the app crashes on launch every morning",
+        "login code never arrives by sms",
+        "dark mode colours look washed out",
+        "search results load very slowly today",
+    ]
+    texts = [f"{kinds[k]} {rng.integers(1000)}" for k in rng.integers(0, len(kinds), 600)]
+    frozen = np.zeros(len(texts), bool)
+    frozen[:400] = True
+    current = np.zeros(len(texts), bool)
+    current[500:] = True
+
+    def lend(topics, old, scope, old_share) -> None:  # two themes get labels of one subject
+        found = [t for t in topics if not t.codebook and len(t.rows)]
+        found[0].id, found[0].label = "tabs", "tabs"
+        found[1].id, found[1].label = "lost_tabs", "lost tabs"
+
+    monkeypatch.setattr(T, "_inherit", lend)
+    res = T.find_themes(texts, current=current, frozen=frozen)
+    labels = [t.label for t in res.topics if len(t.rows)]
+    assert len(labels) >= 2
+    assert "tabs" in labels and "lost tabs" not in labels, labels
