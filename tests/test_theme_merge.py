@@ -73,3 +73,17 @@ def test_labels_lent_by_the_epoch_model_are_merged_too(monkeypatch) -> None:
     labels = [t.label for t in res.topics if len(t.rows)]
     assert len(labels) >= 2
     assert "tabs" in labels and "lost tabs" not in labels, labels
+
+
+def test_a_merged_theme_keeps_the_label_most_of_its_texts_hold() -> None:
+    texts = [f"open tabbed windows vanish after restart number {i} lost" for i in range(12)]
+    texts += [f"every new tab vanish restart {i} windows lost" for i in range(10)]
+    vec = TfidfVectorizer(token_pattern=r"[a-z]{3,}")
+    x = vec.fit_transform(texts).tocsr()
+    vocab = np.array(vec.get_feature_names_out())
+    topics = [
+        Topic("pinned_tabs", "pinned tabs", (), np.arange(12)),  # larger, but no text says so
+        Topic("lost_tab", "lost tab", (), np.arange(12, 22)),  # "lost" is in every text
+    ]
+    out = T._merge_same_subject(topics, None, np.zeros(22, bool), frozenset(), x, vocab)
+    assert [(t.label, len(t.rows)) for t in out] == [("lost tab", 22)]

@@ -887,11 +887,26 @@ def _merge_same_subject(
         merged.setdefault(find(i), []).append(t)
     keep = {id(t) for t in topics if t.codebook or not len(t.rows)}
     out = [t for t in topics if id(t) in keep]
+    col = {str(w): k for k, w in enumerate(vocab)} if vocab is not None else {}
     for parts in merged.values():
-        main = max(parts, key=lambda t: (len(t.rows), t.label))
-        main.rows = np.unique(np.concatenate([t.rows for t in parts]))
+        rows = np.unique(np.concatenate([t.rows for t in parts]))
+        main = max(parts, key=lambda t: (_label_held(t.label, rows, x, col), len(t.rows), t.label))
+        main.rows = rows
         out.append(main)
     return out
+
+
+def _label_held(label: str, rows: np.ndarray, x: sparse.csr_matrix | None, col: dict) -> int:
+    """How many of ``rows`` hold a word of ``label`` (any of "tab", "tabs"), where ``x`` and
+    its vocabulary ``col`` are given (0 otherwise): a merged theme keeps the label of its
+    part that most of its texts are about."""
+    if x is None or not col or len(parts := label.lower().split()) == 0:
+        return 0
+    forms = {f for w in parts for f in (w, w + "s", w[:-1] if w.endswith("s") else w)}
+    cols = [col[f] for f in forms if f in col]
+    if not cols:
+        return 0
+    return int((x[rows][:, cols].getnnz(axis=1) > 0).sum())
 
 
 def _inherit(topics: list[Topic], old: list[Topic], scope: np.ndarray, old_share: float) -> None:
