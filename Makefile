@@ -51,8 +51,10 @@ $(DEV): $(RUNTIME)
 	$(call INSTALL,-e '.[dev]')
 	@touch $@
 
+# (a variable: a comma written inside $(call ...) would split its argument)
+BACKENDS_EXTRAS := -e '.[dev,backends]'
 $(BACKENDS): $(DEV)
-	$(call INSTALL,-e '.[dev,backends]')
+	$(call INSTALL,$(BACKENDS_EXTRAS))
 	@touch $@
 
 $(LAB): $(RUNTIME)

@@ -82,3 +82,18 @@ def test_environment_yml_matches_pyproject() -> None:
 def test_environment_yml_installs_the_project_itself() -> None:
     text = (ROOT / "environment.yml").read_text()
     assert "- -e ." in text and "conda-forge" in text
+
+
+def test_every_make_install_names_whole_extras() -> None:
+    """``$(call INSTALL,-e '.[dev,backends]')`` splits at the comma: make would run
+    ``pip install -e '.[dev`` (CI failed on it). Every install call names its extras whole."""
+    root = Path(__file__).resolve().parents[1]
+    calls = re.findall(r"\$\(call INSTALL,([^)]*)\)", (root / "Makefile").read_text())
+    assert calls
+    for arg in calls:
+        assert "," not in arg, f"comma inside $(call INSTALL,{arg}): use a variable"
+    extras = {e for a in calls for e in re.findall(r"\[([^\]]*)\]", a)}
+    text = (root / "Makefile").read_text()
+    for name in re.findall(r"^([A-Z_]+) := (-e '\.\[[^\]]*\]')", text, re.M):
+        extras |= set(re.findall(r"\[([^\]]*)\]", name[1]))
+    assert "dev,backends" in extras  # the backends stamp installs dev and backends together
