@@ -456,3 +456,32 @@ def test_words_that_are_also_foreign_given_names_are_not_redacted(text: str) -> 
         assert redact(text) == "[name] is not a color here but Joy is a feeling"
         return
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Mail me at jo.smith@example.com, thanks.", [("email", "jo.smith@example.com")]),
+        ("jo@example.com;jo@example.org", [("email", "jo@example.com"), ("email", "jo@example.org")]),
+        ("Card 4111 1111 1111 1111 was charged (twice).", [("card", "4111 1111 1111 1111")]),
+        (
+            "Call +44 20 7946 0958 or (415) 555-2671!",
+            [("phone", "+44 20 7946 0958"), ("phone", "(415) 555-2671")],
+        ),
+        ("The agent was called Gina and she was rude.", [("name", "Gina")]),
+        ("Booking ref ABC-12345 never arrived", [("ref", "ABC-12345")]),
+        (
+            "see https://example.com/reset?token=abcdef1234567890abcdef1234567890 now",
+            [("link", "https://example.com/reset?token=abcdef1234567890abcdef1234567890")],
+        ),
+        ("IBAN GB82 WEST 1234 5698 7654 32 for refunds", [("iban", "GB82 WEST 1234 5698 7654 32")]),
+        ("I live at 221B Baker Street, London NW1 6XE.", [("address", "221B Baker Street, London NW1 6XE")]),
+        ("It cost $700-1000 per person in version 69.0.3497.71", []),
+    ],
+)  # fmt: skip
+def test_find_pii_spans_are_exactly_the_personal_data(text: str, found: list) -> None:
+    """Each span covers the personal data and nothing around it (no sentence punctuation, no
+    leading space), in text order; prices and version numbers are not personal data."""
+    spans = find_pii(text, patterns=[r"ABC-\d{5}"])
+    assert [(k, text[s:e]) for k, s, e in spans] == found
+    assert [s for _, s, _ in spans] == sorted(s for _, s, _ in spans)

@@ -489,3 +489,109 @@ def test_decompose_with_single_sender_segments() -> None:
     assert d["total"][0] == pytest.approx(1.0 - 0.5)
     lone = S.decompose("conversion", np.array([row(numerator=1, denominator=1)]), base[:, :1])
     assert lone["total"][0] == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------------------
+# Too small to tell: the Tarone bound and the doubling a series could show (hand-computed)
+# ------------------------------------------------------------------------------------------
+def _row(num: float = 0.0, sq: float | None = None, *, den: float = 0.0, ev: float | None = None,
+         users: float = 0.0) -> np.ndarray:  # fmt: skip
+    r = np.zeros(len(S.FIELDS))
+    r[S.NUM], r[S.DEN], r[S.U] = num, den, users
+    r[S.SQ] = num if sq is None else sq  # one event per user: Poisson
+    r[S.EV] = num if ev is None else ev
+    return r
+
+
+def test_min_attainable_p_is_the_all_now_tail_of_the_binomial() -> None:
+    """3 now and 2 in each of 4 baseline weeks: 11 events, each now with probability 1/5; the
+    most extreme split, all 11 now, has two-sided p = 2 * 0.2**11."""
+    base = np.array([_row(2)] * 4)
+    assert S.min_attainable_p("count", _row(3), base) == pytest.approx(2 * 0.2**11, rel=1e-9)
+    # heavy users: sum of squares 3x the count -> 11/3 effective events
+    heavy = np.array([_row(2, 6)] * 4)
+    got = S.min_attainable_p("count", _row(3, 9), heavy)
+    assert got == pytest.approx(2 * 0.2 ** (11 / 3), rel=1e-9)
+    # months: baseline periods half as long (scale 0.5) -> the current one holds 1/9 of the time
+    got = S.min_attainable_p("sum", _row(3), base, scale=np.full(4, 0.5))
+    assert got == pytest.approx(2 * (1 / 9) ** 11, rel=1e-9)
+    # distinct users are counted once: no overdispersion whatever the sum of squares says
+    got = S.min_attainable_p("distinct_users", _row(3, 9), heavy)
+    assert got == pytest.approx(2 * 0.2**11, rel=1e-9)
+    # when none now is the rarer extreme (most of the time now), that tail is the bound
+    got = S.min_attainable_p("count", _row(3), np.array([_row(2)]), scale=np.array([0.25]))
+    p0 = 1 / (1 + 4)  # 1 / (1 + 1/0.25) -> the current period is 4x as long
+    assert got == pytest.approx(min(2 * p0**5, 2 * (1 - p0) ** 5), rel=1e-9)
+
+
+def test_min_attainable_p_edges() -> None:
+    base = np.array([_row(2)] * 4)
+    assert S.min_attainable_p("conversion", _row(3, den=10), base) == 0.0  # not a count
+    assert S.min_attainable_p("mean", _row(3, den=10), base) == 0.0
+    assert S.min_attainable_p("count", _row(-1), base) == 0.0  # refunds: no exact test
+    assert S.min_attainable_p("count", _row(3), np.array([_row(-2)] * 4)) == 0.0
+    assert S.min_attainable_p("count", _row(0), np.array([_row(0)] * 4)) == 1.0  # nothing at all
+
+
+def test_detectable_count_big_and_small() -> None:
+    """Baseline 100 a week (Poisson): a doubling moves 100 against sd sqrt(100 * 2.25) = 15,
+    z = 6.67, told. Baseline 2 a week: z = 2 / sqrt(4.5) = 0.94, too small; it would need
+    2 * 4.5 / (2 / 1.96)**2 = 8.6 events a week."""
+    big = S.detectable("count", _row(100), np.array([_row(100)] * 4))
+    assert big.ok and big.volume == 100 and big.need == 100
+    assert big.z == pytest.approx(100 / 15)
+    small = S.detectable("count", _row(2), np.array([_row(2)] * 4))
+    assert not small.ok and small.volume == 2
+    assert small.z == pytest.approx(2 / math.sqrt(4.5))
+    assert small.need == pytest.approx(2 * 4.5 / (2 / S.Z975) ** 2)
+    # heavy users (sum of squares 4x): the variance 4x, z halves
+    heavy = S.detectable("sum", _row(100, 400), np.array([_row(100, 400)] * 4))
+    assert heavy.z == pytest.approx(100 / 30) and heavy.ok
+    # events (not the amount) are the volume of a sum
+    assert S.detectable("sum", _row(500, ev=20), np.array([_row(500, ev=20)] * 4)).volume == 20
+
+
+def test_detectable_wobble_hides_a_doubling() -> None:
+    """A metric that usually wobbles by its own size (tau2 = 1) hides a doubling at any volume."""
+    d = S.detectable("count", _row(100), np.array([_row(100)] * 4), tau2=1.0)
+    assert not d.ok and d.need == math.inf
+    assert d.z == pytest.approx(100 / math.sqrt(225 + 100**2))
+    # a small wobble: told less surely, but told
+    d = S.detectable("count", _row(100), np.array([_row(100)] * 4), tau2=0.01)
+    assert d.ok and d.z == pytest.approx(100 / math.sqrt(225 + 100))
+    # a wobble that leaves room: the volume needed grows with it
+    d0 = S.detectable("count", _row(2), np.array([_row(2)] * 4))
+    d1 = S.detectable("count", _row(2), np.array([_row(2)] * 4), tau2=0.05)
+    room = (2 / S.Z975) ** 2 - 0.05 * 4
+    assert d1.need == pytest.approx(2 * 4.5 / room) and d1.need > d0.need
+
+
+def test_detectable_conversion_doubles_below_half_and_halves_above() -> None:
+    """200 people a week, 20% convert: doubling to 40% moves 0.2 against
+    sqrt(0.4 * 0.6 / 50 + 0.2 * 0.8 / 200) per week of 50."""
+    base = np.array([_row(10, den=50)] * 4)
+    d = S.detectable("conversion", _row(10, den=50), base)
+    assert d.volume == 50 and d.ok
+    assert d.z == pytest.approx(0.2 / math.sqrt(0.4 * 0.6 / 50 + 0.2 * 0.8 / 200))
+    # 80% convert: halving to 40% is the move looked for
+    high = np.array([_row(40, den=50)] * 4)
+    d = S.detectable("conversion", _row(40, den=50), high)
+    assert d.z == pytest.approx(0.4 / math.sqrt(0.4 * 0.6 / 50 + 0.8 * 0.2 / 200))
+    # 5 people a week: too few
+    tiny = np.array([_row(1, den=5)] * 4)
+    d = S.detectable("conversion", _row(1, den=5), tiny)
+    assert not d.ok and d.volume == 5
+    var = 0.4 * 0.6 / 5 + 0.2 * 0.8 / 20
+    assert d.z == pytest.approx(0.2 / math.sqrt(var))
+    assert d.need == pytest.approx(5 * var / (0.2 / S.Z975) ** 2)
+
+
+def test_detectable_nothing_to_measure() -> None:
+    zero = S.detectable("count", _row(0), np.array([_row(0)] * 4))
+    assert not zero.ok and zero.need == math.inf and zero.z == 0.0 and zero.volume == 0.0
+    none = S.detectable("conversion", _row(0, den=0), np.array([_row(0, den=0)] * 4))
+    assert not none.ok and none.need == math.inf
+    # a mean over fewer than 2 users has no spread to speak of
+    one = np.array([_row(10, 100, den=2, users=0.25)] * 4)
+    m = S.detectable("mean", _row(10, 100, den=2, users=1), one)
+    assert not m.ok and m.need == math.inf and m.z == 0.0
