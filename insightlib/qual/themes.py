@@ -40,6 +40,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
@@ -103,6 +104,14 @@ MERGE_SIMILARITY = 0.7  # cosine between member centroids above which topics mer
 TONE_STRONG = 0.25  # |sentiment| from which a text counts as praise or complaint
 TONE_SHARE = 0.2  # each tone needs this share of a topic for the topic to split
 ANALYSIS_CHARS = 3000  # texts are cut to this length for vectorising and labelling
+
+
+def _find(parent: list[int], i: int) -> int:
+    """The root of ``i`` in a union-find forest (``parent``), halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,11 +267,7 @@ def _merge_groups(centroids: np.ndarray, pinned: int) -> list[int]:
     n = len(centroids)
     parent = list(range(n))
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    find = functools.partial(_find, parent)
 
     if n < 2:
         return parent
@@ -699,11 +704,7 @@ def _surge_topics(
     jaccard = inter / np.maximum(size[:, None] + size[None, :] - inter, 1)
     parent = list(range(len(feats_idx)))
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    find = functools.partial(_find, parent)
 
     for i in range(len(feats_idx)):
         for j in range(i + 1, len(feats_idx)):
@@ -808,11 +809,7 @@ def _core_merge(
         tones.append(float(tone[rows].mean()) if len(rows) else 0.0)
         fresh.append(float(current[rows].mean()) if len(rows) else 0.0)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    find = functools.partial(_find, parent)
 
     rows_of = {i: groups[i] for i in range(n)}  # each union's texts, under its root
     for i in range(n):
@@ -865,11 +862,7 @@ def _merge_same_subject(
     fresh = [float(current[t.rows].mean()) for t in found]
     parent = list(range(len(found)))
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    find = functools.partial(_find, parent)
 
     for i in range(len(found)):
         for j in range(i + 1, len(found)):
