@@ -104,7 +104,7 @@ def _config() -> Config:
 def _finding(kind, metric, seg, direction, cur, base, *, better, day=None, drivers=(), **details):
     start, end = (day, day) if day else (PERIOD.start, PERIOD.end)
     if day:
-        details["date"] = day.isoformat()
+        details["day"] = day.isoformat()
     return Finding(
         kind=kind, metric=metric, segment=seg, direction=direction, current=cur, baseline=base,
         change_abs=cur - base, change_rel=(cur - base) / base, p_value=1e-6, q_value=1e-5,

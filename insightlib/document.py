@@ -47,6 +47,7 @@ from insightlib.model import (
     segment_key,
     segment_text,
     to_json,
+    undeclared_details,
 )
 
 __all__ = [
@@ -498,7 +499,7 @@ class Insight(Finding):
             baseline_start=_day(base.get("start")),
             baseline_end=_day(base.get("end") or base.get("start")),
             method=str(d.get("method") or ""),
-            details=dict(d.get("details") or {}),
+            details=_declared(str(d.get("kind") or ""), d.get("details")),
             evidence=Evidence.from_dict(d.get("evidence")),
             question=Question.from_dict(question) if question else None,
             narrative=Narrative.from_dict(d.get("narrative")),
@@ -959,6 +960,16 @@ class InsightsDocument:
             raise InputError(str(exc), file=file) from None
 
 
+def _declared(kind: str, details: Any) -> dict[str, Any]:
+    """A finding's details as read from a file: the keys its kind declares
+    (:data:`insightlib.model.DETAILS_BY_KIND`); others (a hand-edited file, a key an earlier
+    version wrote and this one no longer reads) are left out rather than refused."""
+    d = dict(details) if isinstance(details, Mapping) else {}
+    for key in undeclared_details(kind, d):
+        del d[key]
+    return d
+
+
 def upgrade(raw: Any) -> dict[str, Any]:
     """A document dict of an earlier schema version in the shape of :data:`SCHEMA_VERSION`.
 
@@ -980,6 +991,13 @@ def upgrade(raw: Any) -> dict[str, Any]:
         for ins in d.get("insights") or ():
             ins = dict(ins)
             ins.setdefault("verdicts", [])
+            det = ins.get("details")
+            if isinstance(det, Mapping) and "date" in det and "day" not in det:
+                # version 1's unusual day was ``details.date``; runs write ``details.day``
+                ins["details"] = {
+                    **{k: v for k, v in det.items() if k != "date"},
+                    "day": det["date"],
+                }
             ins.setdefault("learning", None)
             insights.append(ins)
         d["insights"] = insights

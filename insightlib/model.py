@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -36,6 +36,15 @@ __all__ = [
     "event_day",
     "ONSET",
     "ANOMALY_DAY",
+    "THEME_NOW",
+    "THEME_BASE",
+    "FindingDetails",
+    "ChangeDetails",
+    "TrendDetails",
+    "AnomalyDetails",
+    "ThemeDetails",
+    "DETAILS_BY_KIND",
+    "undeclared_details",
     "trend_start",
     "theme_counts",
     "Driver",
@@ -210,6 +219,157 @@ class Driver:
         return fields_json(self)
 
 
+# ------------------------------------------------------------------------------------------
+# The details a finding keeps, typed per kind
+# ------------------------------------------------------------------------------------------
+# Each producer writes only the keys declared for its kind below (``Finding`` refuses any
+# other: a reader can never guess at a key no producer writes); every key is optional.
+
+
+class PreviousPeriod(TypedDict):
+    """The current period against the previous one alone (quant/changes.py ``_prev``)."""
+
+    period: str
+    value: float
+    change_abs: float
+    change_rel: float | None
+    p_value: float
+
+
+class Overall(TypedDict, total=False):
+    """The whole metric's own test, kept on the segment finding that leads it."""
+
+    current: float
+    expected: float
+    slope_per_period: float
+    change_rel: float | None
+    p_value: float
+    q_value: float | None
+
+
+class Seasonal(TypedDict, total=False):
+    """The same move a year earlier (quant/changes.py ``_seasonal``, ``_seasonal_days``)."""
+
+    last_year_period: str
+    last_year_day: str
+    last_year_change_rel: float
+    last_year_p_value: float
+    change_rel: float
+    beyond_season_rel: float
+    p_value: float
+    in_line: bool
+
+
+class SeasonUnknown(TypedDict):
+    """Less than a year of data: the season cannot be told apart (first day of the data)."""
+
+    data_from: str
+
+
+class Holiday(TypedDict):
+    country: str
+    date: str
+    name: str
+
+
+class LatestChange(TypedDict):
+    """A segment's change this period folded into a trend or an unusual day."""
+
+    segment: str
+    change_abs: float
+    change_rel: float | None
+    p_value: float
+
+
+class _MetricDetails(TypedDict, total=False):
+    """Keys every metric finding (change, trend, unusual day) may carry."""
+
+    metric_kind: str
+    covers: list[str]  # segment keys whose own significant move this finding explains
+    latest_change: list[LatestChange]
+    share_of_change: float  # of the whole metric's move, for a segment finding
+    overall: Overall
+    seasonal: Seasonal
+    season_unknown: SeasonUnknown
+    holidays: list[Holiday]
+
+
+class ChangeDetails(_MetricDetails, total=False):
+    """``metric_change``, ``segment_driver``, ``hidden_change`` (quant/changes.py)."""
+
+    previous: PreviousPeriod | None
+    baseline_periods: list[str]
+    tau: float  # the between-period wobble (standard deviation of log values)
+    missing_periods: list[str]
+    contribution: float  # in the metric's units
+    parent: str
+    concentration: dict[str, Any]  # users/entities making most of the move (``_concentrated``)
+    mix_shift: dict[str, Any]  # the segment whose share moved (``_mix_shift``)
+    onset: str  # ONSET: the first day the change shows (ISO date)
+    note: str
+
+
+class TrendDetails(_MetricDetails, total=False):
+    """``trend`` (quant/timeseries.py)."""
+
+    slope_per_period: float
+    sen_slope_per_period: float
+    mann_kendall_tau: float
+    mann_kendall_p: float
+    periods: list[str]
+    values: list[float]
+    already_trending_last_period: bool
+    onset: str
+
+
+class AnomalyDetails(_MetricDetails, total=False):
+    """``anomaly``: an unusual day (quant/timeseries.py)."""
+
+    day: str  # ANOMALY_DAY (ISO date)
+    weekday: str
+    expected: float
+    expected_low: float  # the usual range: the 95% prediction interval of the day
+    expected_high: float
+    history_days: list[str]
+    period_level: float
+    other_days: list[str]
+
+
+class ThemeDetails(TypedDict, total=False):
+    """``emerging_theme``, ``fading_theme`` (qual/analyse.py)."""
+
+    label: str
+    count_current: int  # THEME_NOW
+    count_baseline: int
+    count_baseline_per_period: float  # THEME_BASE
+    overdispersion: float
+    concentrated_in: dict[str, str] | None
+    denominator_excludes: list[str]
+    quotes: list[dict[str, Any]]
+
+
+FindingDetails = ChangeDetails | TrendDetails | AnomalyDetails | ThemeDetails
+
+#: the details type of each finding kind
+DETAILS_BY_KIND: dict[str, type] = {
+    "metric_change": ChangeDetails,
+    "segment_driver": ChangeDetails,
+    "hidden_change": ChangeDetails,
+    "trend": TrendDetails,
+    "anomaly": AnomalyDetails,
+    "emerging_theme": ThemeDetails,
+    "fading_theme": ThemeDetails,
+}
+
+
+def undeclared_details(kind: str, details: Mapping[str, Any]) -> list[str]:
+    """The keys of ``details`` that the type of ``kind``'s details does not declare."""
+    typ = DETAILS_BY_KIND.get(kind)
+    if typ is None:
+        return []
+    return sorted(set(details) - typ.__required_keys__ - typ.__optional_keys__)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Finding:
     """A quantitative or qualitative finding, before fusion with evidence and narrative.
@@ -269,7 +429,15 @@ class Finding:
     score: float = 0.0
     drivers: tuple[Driver, ...] = ()
     theme: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: FindingDetails = field(default_factory=dict)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        bad = undeclared_details(self.kind, self.details or {})
+        if bad:
+            raise TypeError(
+                f"{self.kind} finding with undeclared details {bad}: declare them in "
+                f"insightlib/model.py ({DETAILS_BY_KIND[self.kind].__name__})"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return fields_json(self)

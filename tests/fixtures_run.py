@@ -675,6 +675,8 @@ def _details(ins: dict[str, Any], slots_quotes: list[dict[str, Any]]) -> dict[st
             "day": "2026-11-19",
             "weekday": "Thursday",
             "expected": 3050.0,
+            "expected_low": 2760.0,
+            "expected_high": 3340.0,
             "history_days": [str(date(2026, 11, 19) - timedelta(weeks=w)) for w in range(8, 0, -1)],
             "period_level": 0.93,
             "other_days": [],

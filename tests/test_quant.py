@@ -139,6 +139,13 @@ def test_outage_day_is_an_anomaly() -> None:
         assert f.direction == "down"
     orders = next(f for f in hits if f.metric == "orders")
     assert orders.change_rel == pytest.approx(-0.85, abs=0.12)
+    # the usual range of the day: the prediction interval around the expected count, the same
+    # half-width as the interval on the difference, and far above the outage's count
+    d = orders.details
+    half = orders.change_abs - orders.ci_low
+    assert d["expected_low"] == pytest.approx(max(0.0, d["expected"] - half))
+    assert d["expected_high"] == pytest.approx(d["expected"] + half)
+    assert orders.current < d["expected_low"] < d["expected"] < d["expected_high"]
     # the weekly web change that the outage causes is not a separate finding
     assert find(res, "metric_change", "orders", "platform=web") is None
     assert find(res, "anomaly", "orders", "all") is None  # told once, at the locus

@@ -593,6 +593,7 @@ def _anomaly_finding(
             "day": day.isoformat(),
             "weekday": f"{day:%A}",
             "expected": t.baseline,
+            **_usual_range(m, t),
             "history_days": [x.isoformat() for x in same],
             "period_level": t.extra["level"],
             "other_days": other_days,
@@ -600,6 +601,18 @@ def _anomaly_finding(
             "metric_kind": m.kind,
         },
     )  # fmt: skip
+
+
+def _usual_range(m: MetricSpec, t: Test) -> dict[str, float]:
+    """The day's usual range: the 95% prediction interval around its expected value (the
+    same interval as the finding's ``ci_low``/``ci_high``, which are on the difference),
+    kept inside what the metric can take (no negative counts, no rate above 100%)."""
+    lo, hi = t.baseline - t.extra["ci"], t.baseline + t.extra["ci"]
+    if m.kind != "mean":
+        lo = max(lo, 0.0)
+    if m.kind == "conversion":
+        hi = min(hi, 1.0)
+    return {"expected_low": lo, "expected_high": hi}
 
 
 def onset(ctx: Context, m: MetricSpec, key: str, direction: int) -> str | None:
