@@ -316,7 +316,15 @@ def test_nothing_found_and_first_run(tmp_path: Path) -> None:
     doc["history"] = {"previous": None, "new": [], "continuing": [], "resolved": []}
     doc["summary"]["text"] = "Nothing unusual this week."
     run = runfolder.open_run(build_run(tmp_path, doc=doc))
-    assert "Nothing unusual this period" in views.findings_html(run, "board")
+    nothing = _text(views.findings_html(run, "board"))
+    assert "Nothing unusual this period" in nothing
+    assert "No metric, segment or customer theme moved more than its usual range" in nothing
+    doc["summary"]["n_feedback"] = 0
+    quiet = _text(
+        views.findings_html(runfolder.open_run(build_run(tmp_path / "c", doc=doc)), "board")
+    )
+    assert "No metric or segment moved more than its usual range" in quiet
+    doc["summary"]["n_feedback"] = 2100
     header = _text(views.header_html(run, "board"))
     assert "Nothing unusual this week. Based on 512,345 events and 2,100 customer" in header
     del doc["summary"]["text"]
