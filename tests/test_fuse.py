@@ -106,6 +106,14 @@ def test_unexplained_change_becomes_question_for_marketing(fused) -> None:
     assert text.startswith("Marketing: did a campaign or offer reach customers in Germany")
     assert "16–22 Nov" in text and "rose 25%" in text
     assert "nothing in the knowledge log explains it" in text
+    # a share moves in points: "rose 25 points, from 35% to 60%", not "rose 71%"
+    share = replace(
+        de, metric_label="Low-rating share", metric_kind="conversion", current=0.6,
+        baseline=0.35, change_abs=0.25, change_rel=0.6 / 0.35 - 1,
+    )  # fmt: skip
+    text = question_text(share, "Product", PERIOD.grain)
+    assert "Low-rating share there rose 25 points, from 35% to 60%" in text
+    assert "71%" not in text
 
 
 def test_trend_links_knowledge_from_the_start_of_the_trend(fused) -> None:

@@ -685,10 +685,14 @@ def question_text(ins: Insight, team: str, grain: str = "week") -> str:
     label = ins.metric_label or (f"mentions of “{ins.theme_label}”" if ins.theme_label else "it")
     where = "" if not ins.segment else " there"
     verb = "rose" if ins.direction == "up" else "fell"
-    if ins.change_rel is not None and ins.kind not in THEME_KINDS:
+    if ins.metric_kind == "conversion" and ins.kind not in THEME_KINDS:
+        # a share moves in points ("rose 25 points, from 35% to 60%"), never "rose 75%"
+        fact = (
+            f"{label}{where} {verb} {tf.points(ins.change_abs)}, "
+            f"from {tf.pct(ins.baseline)} to {tf.pct(ins.current)}"
+        )
+    elif ins.change_rel is not None and ins.kind not in THEME_KINDS:
         fact = f"{label}{where} {verb} {tf.pct_change(ins.change_rel)}"
-        if ins.metric_kind == "conversion":
-            fact += f", from {tf.pct(ins.baseline)} to {tf.pct(ins.current)}"
     else:
         n_cur = theme_counts(ins)[0] if ins.kind in THEME_KINDS else ins.current
         fact = f"{label}{where} {verb} to {tf.count(n_cur)}"
