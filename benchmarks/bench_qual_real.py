@@ -15,7 +15,10 @@ twins) it runs :func:`insightlib.qual.analyse.analyse_feedback` on one app's rev
   content word that is not a feeling, an insult, a generic product word, a verb, an adverb
   or a word that needs what follows ("far", "needs to be taken", "app is trash", "able");
 - **duplicate themes**: pairs of themes whose labels share a subject word
-  (:func:`insightlib.qual.labels.subject_words`: not a feeling, a generic or product word);
+  (:func:`insightlib.qual.labels.subject_words`: not a feeling, a generic or product word,
+  an adjective such as "new" or a common verb), all listed; and how many of them pair a
+  praise theme with a complaint theme (mean sentiment at least 0.15 one way and the other),
+  which the step keeps apart on purpose (they still count as duplicates);
 - **emerging themes**: the ``emerging_theme`` findings, and whether one is about the known
   event (at least 30% of the theme's current-period texts match the README's keyword rule);
   in quiet periods the count of emerging themes (target: at most one);
@@ -167,10 +170,13 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
     purities, covers, weak, dups, quotes_in, quotes_all, outputs = [], [], [], [], 0, 0, []
     product = frozenset(w.lower() for a in ALIASES[app] for w in a.split())
     words = [(t, subject_words(t.label, product)) for t in res.themes if t.count]
+    polar = []  # the duplicate pairs whose themes are praise against complaint
     for i, (a, wa) in enumerate(words):
         for b, wb in words[i + 1 :]:
             if wa & wb:
                 dups.append(f"{a.label} / {b.label}")
+                if min(a.sentiment, b.sentiment) <= -0.15 and max(a.sentiment, b.sentiment) >= 0.15:
+                    polar.append(f"{a.label} ({a.sentiment:+.2f}) / {b.label} ({b.sentiment:+.2f})")
     for t in res.themes:
         if not t.count:
             continue
@@ -208,6 +214,7 @@ def evaluate(df: pd.DataFrame, app: str, label: str, rule: str | None) -> dict:
         "coverage": float(np.mean(covers)) if covers else float("nan"),
         "weak": weak,
         "dups": dups,
+        "polar": polar,
         "emerging": [
             f"{f.details.get('label')} ({f.details.get('count_current')} vs "
             f"{f.details.get('count_baseline')})"
@@ -249,7 +256,12 @@ def main() -> int:
           f"{np.nanmean([r['coverage'] for r in rows]):.0%}")  # fmt: skip
     print(f"  weak labels: {sum(len(r['weak']) for r in rows)} of "
           f"{sum(len(r['purities']) for r in rows)} {[w for r in rows for w in r['weak']]}")  # fmt: skip
-    print(f"  duplicate theme pairs: {sum(len(r['dups']) for r in rows)}")
+    print(
+        f"  duplicate theme pairs: {sum(len(r['dups']) for r in rows)} "
+        f"{[d for r in rows for d in r['dups']]}"
+    )
+    print(f"    of which praise against complaint (mean sentiment <= -0.15 and >= 0.15): "
+          f"{sum(len(r['polar']) for r in rows)} {[d for r in rows for d in r['polar']]}")  # fmt: skip
     print(f"  known events found: {sum(bool(r['hit']) for r in events)} of {len(events)}")
     print(f"  emerging themes in quiet periods: {[len(r['emerging']) for r in quiet]}")
     print(f"  quotes dated in period: {np.nanmean([r['quotes_in'] for r in rows]):.0%}")

@@ -312,7 +312,7 @@ _NOT_SUBJECTS = frozenset(
     "far already always never ever still even just really very quite rather pretty almost "
     "maybe perhaps often sometimes usually again back away anymore lately recently soon "
     "together well much more most less least enough else instead today tonight "
-    "able unable new old big thing utter total absolute complete "
+    "able unable new old big thing utter total absolute complete different "
     "trash garbage junk rubbish crap joke waste mess".split()
 )
 # common verbs (base, past, participle and -s forms): a label of verbs alone is never one
@@ -364,13 +364,23 @@ def _names_something(words: list[str], blocked: frozenset[str], proper: frozense
 
 def subject_words(label: str, blocked: frozenset[str] = frozenset()) -> frozenset[str]:
     """The words of a label that say what it is about, singular ("browser" of "great
-    browsers"): content words that are not feelings, generic product words or ``blocked``."""
+    browsers"): content words that are not feelings, generic product words, ``blocked``,
+    words that name no subject of their own (:data:`_NOT_SUBJECTS`: "new", "old", "able",
+    "back") or common verbs (:data:`_VERBS`: "open", "looks", "like"). So "new tab" and
+    "open tabs" are both about "tab", and "new tab" and "new design" share no subject."""
     from insightlib.qual.sentiment import _analyzer
 
     lex = _analyzer().lexicon
     out = set()
     for w in _content(label.lower().split()):
-        if w in _NEGATIONS or w in _GENERIC or w in blocked or abs(lex.get(w, 0.0)) >= 1.5:
+        if (
+            w in _NEGATIONS
+            or w in _GENERIC
+            or w in blocked
+            or w in _NOT_SUBJECTS
+            or w in _VERBS
+            or abs(lex.get(w, 0.0)) >= 1.5
+        ):
             continue
         out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
     return frozenset(out)

@@ -96,6 +96,9 @@ CORE_SHARE = 0.5  # a word held by this share of a topic's texts is one of its c
 CORE_MAX_DF = 0.3  # ... if at most this share of all texts hold it
 AFFECT_VALENCE = 2.5  # VADER valence from which a word is a feeling, not a topic
 SHARED_TERMS = 2  # topics whose labels share a subject word merge with this many top terms shared
+SUBJECT_SIMILARITY = 0.2  # ... or with member centroids this close
+ASPECT_SIMILARITY = 0.5  # centroids from which two topics' tone about their subject is compared
+ASPECT_CLEAR = 0.15  # |tone about a subject| from which it is praise or complaint
 CORE_TONE = 0.35  # topics merge on a shared core word only if their tones are this close
 FIT_ROWS = 6_000  # distinct texts used to fit the vocabulary and NMF
 MAX_FEATURES = 10_000
@@ -371,7 +374,7 @@ def find_themes(
             model.topics = _dedupe_ids(model.topics)
             # inherited labels can name the same subject as a neighbour's: merge those too
             model.topics = _merge_same_subject(
-                model.topics, polarity, current, product, model.x, model.vocab
+                model.topics, polarity, current, product, model.x, model.vocab, clean
             )
     topics = model.topics
     for t in topics:
@@ -511,7 +514,7 @@ def _discover(
         ):
             topics.append(Topic("", "", (), rows, False))
     label_topics(topics, clean, scope, vocab, x, polarity, exclude=exclude)
-    topics = _merge_same_subject(topics, polarity, current, exclude, x, vocab)
+    topics = _merge_same_subject(topics, polarity, current, exclude, x, vocab, clean)
     return _Model(_dedupe_ids(topics), x, vocab)
 
 
@@ -840,40 +843,80 @@ def _merge_same_subject(
     exclude: frozenset[str],
     x: sparse.csr_matrix | None = None,
     vocab: np.ndarray | None = None,
+    texts: Sequence[str] | None = None,
 ) -> list[Topic]:
-    """Merge discovered topics whose labels name the same subject ("great browser", "good
-    browser", "favorite browser"; :func:`insightlib.qual.labels.subject_words`, one set
-    inside the other) when their tones are close (:data:`CORE_TONE`) and neither is a new
-    complaint the other is not (the freshness guard of :func:`_core_merge`). Labels that
-    share a subject word without one set holding the other ("open tabs", "new tab") merge
-    too when the topics also share :data:`SHARED_TERMS` of their top terms (given ``x`` and
-    ``vocab``). The merged theme keeps the label of its largest part."""
+    """Merge discovered topics whose labels name the same subject.
+
+    Two topics are candidates when their labels' subject words
+    (:func:`insightlib.qual.labels.subject_words`: "browser" of "great browser", "tab" of
+    "open tabs" and of "new tab") overlap, and neither is a new complaint the other is not
+    (the freshness guard of :func:`_core_merge`). A candidate pair merges when
+
+    - their subject words are the same ("great browser", "favorite browser"; "open tabs",
+      "new tab"); or one set holds the other's and the topics are about the same things
+      (given ``x`` and ``vocab``: they share :data:`SHARED_TERMS` top terms that are not the
+      product's names or generic words, or their member centroids have a cosine of at least
+      :data:`SUBJECT_SIMILARITY`; "tab bar colour" is not "lost tabs" because both say
+      "tab"); or neither holds the other's and the topics share :data:`SHARED_TERMS` of their
+      top terms;
+    - and they have the same polarity: their mean tones are within :data:`CORE_TONE`, or,
+      for topics whose centroids are close (cosine >= :data:`ASPECT_SIMILARITY`, given
+      ``texts``), what their texts say *about the shared subject* has the same polarity
+      (:func:`_aspect_tone`: complaint, praise or neutral). The tone split parts texts by
+      their overall tone, and a 4-star review that says "great app, but notifications don't
+      work" lands on the praise side although it complains about notifications; "love the
+      new design" and "hate the new design" stay apart.
+
+    The merged theme keeps the label held by most of its texts (:func:`_label_held`), then
+    that of its largest part."""
     found = [t for t in topics if not t.codebook and len(t.rows)]
     if len(found) < 2:
         return topics
     tone = np.zeros(len(current)) if polarity is None else np.nan_to_num(polarity, nan=0.0)
     keys = [subject_words(t.label, exclude) for t in found]
-    terms = (
-        [set(_top_terms(_centroid(x, t.rows), vocab)) for t in found]
-        if x is not None and vocab is not None
-        else None
-    )
+    has_x = x is not None and vocab is not None
+    cents = [_centroid(x, t.rows) for t in found] if has_x else None
+    raw_terms = [set(_top_terms(c, vocab)) for c in cents] if cents is not None else None
+    plain = _GENERIC_TERMS | exclude
+    terms = [t - plain for t in raw_terms] if raw_terms is not None else []
     tones = [float(tone[t.rows].mean()) for t in found]
     fresh = [float(current[t.rows].mean()) for t in found]
     parent = list(range(len(found)))
 
     find = functools.partial(_find, parent)
+    aspect: dict[tuple[int, frozenset[str]], float] = {}
+
+    def aspect_of(i: int, words: frozenset[str]) -> float:
+        if (i, words) not in aspect:
+            aspect[i, words] = _aspect_tone(found[i].rows, words, texts or [])
+        return aspect[i, words]
 
     for i in range(len(found)):
         for j in range(i + 1, len(found)):
-            if not keys[i] & keys[j]:
-                continue
-            nested = keys[i] <= keys[j] or keys[j] <= keys[i]
-            if not nested and (terms is None or len(terms[i] & terms[j]) < SHARED_TERMS):
+            shared = keys[i] & keys[j]
+            if not shared:
                 continue
             hi, lo = max(fresh[i], fresh[j]), min(fresh[i], fresh[j])
-            if abs(tones[i] - tones[j]) > CORE_TONE or (hi >= 0.5 and hi >= 2.5 * lo):
-                continue
+            if hi >= 0.5 and hi >= 2.5 * lo:
+                continue  # a new complaint keeps its own theme
+            cos = float(cents[i] @ cents[j]) if cents is not None else 1.0
+            if keys[i] != keys[j]:
+                if raw_terms is None:
+                    if not (keys[i] <= keys[j] or keys[j] <= keys[i]):
+                        continue
+                elif keys[i] <= keys[j] or keys[j] <= keys[i]:
+                    # "tab bar colour" is not "lost tabs" because both say "tab"
+                    common = len(terms[i] & terms[j])
+                    if common < SHARED_TERMS and cos < SUBJECT_SIMILARITY:
+                        continue
+                elif len(raw_terms[i] & raw_terms[j]) < SHARED_TERMS:
+                    continue
+            if abs(tones[i] - tones[j]) > CORE_TONE:
+                if texts is None or cos < ASPECT_SIMILARITY:
+                    continue
+                a, b = aspect_of(i, shared), aspect_of(j, shared)
+                if np.isnan(a) or np.isnan(b) or _polarity_class(a) != _polarity_class(b):
+                    continue
             parent[find(j)] = find(i)
     merged: dict[int, list[Topic]] = {}
     for i, t in enumerate(found):
@@ -887,6 +930,44 @@ def _merge_same_subject(
         main.rows = rows
         out.append(main)
     return out
+
+
+# top terms that say nothing about what two topics share ("app", "great", "use")
+_GENERIC_TERMS = frozenset(
+    "app apps good great nice love like use using used it’s it's don’t don't work works "
+    "working really best awesome amazing easy new update".split()
+)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+ASPECT_SAMPLE = 200  # texts per topic read for the tone of what they say about a subject
+
+
+def _aspect_tone(rows: np.ndarray, words: frozenset[str], texts: Sequence[str]) -> float:
+    """Mean sentiment of the sentences of ``rows`` (a fixed sample of
+    :data:`ASPECT_SAMPLE`) that name one of ``words`` (or its plural): what the texts say
+    about that subject, not about everything else. ``NaN`` when no sentence names it."""
+    from insightlib.qual.labels import _sample
+    from insightlib.qual.sentiment import text_sentiment
+
+    if not len(texts) or not words:
+        return float("nan")
+    alts = "|".join(re.escape(w) + r"(?:e?s)?" for w in sorted(words))
+    pattern = re.compile(rf"(?<![\w'’])(?:{alts})(?![\w'’])", re.IGNORECASE)
+    sentences = [
+        s
+        for i in _sample(rows, texts, ASPECT_SAMPLE)
+        for s in _SENTENCE.findall(texts[i][:ANALYSIS_CHARS])
+        if pattern.search(s)
+    ]
+    if not sentences:
+        return float("nan")
+    values = text_sentiment(sentences)
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def _polarity_class(value: float) -> int:
+    """-1 (complaint), 0 (neutral) or 1 (praise) by :data:`ASPECT_CLEAR`."""
+    return 0 if abs(value) < ASPECT_CLEAR else (1 if value > 0 else -1)
 
 
 def _label_held(label: str, rows: np.ndarray, x: sparse.csr_matrix | None, col: dict) -> int:
