@@ -27,7 +27,9 @@ when the segment holds more of the rise than its share of the feedback (a compla
 everywhere is not a German complaint). Praise never links to a change for the worse, nor
 complaints to a change for the better. Anomalies and trends need shared words too, and so does
 a theme with fewer than :data:`THEME_MIN_COUNT` mentions. Quotes shown with a link come from
-the change's period only. At most :data:`MAX_THEMES` per insight.
+the change's period only; a theme linked because it rose in a segment shows quotes of that
+segment's texts (qual's ``segment_quotes``; older ones of the segment, dated, only when the
+period has none), never another segment's. At most :data:`MAX_THEMES` per insight.
 
 **Knowledge** entries (release, incident, campaign, pricing, note, …) are candidates when they
 are dated in the change window or up to :data:`LEAD_DAYS` before it (or were running during it,
@@ -568,6 +570,32 @@ def _quotes(
     return tuple(replace(q, text=redact(q.text)) for q in ordered[:MAX_QUOTES])
 
 
+def _segment_quotes(
+    theme: Theme,
+    seg: Segment,
+    window: tuple[date, date],
+    by_segment: Mapping[tuple[str, str], Sequence[Quote]],
+) -> tuple[Quote, ...]:
+    """Quotes for a theme linked because it rose in segment ``seg``: its texts of that segment
+    in the change's period (qual's ``segment_quotes``), else its own quotes of that segment
+    in the period, else older ones of that segment (dated); never another segment's."""
+    want = _norm_seg(seg)
+
+    def fits(q: Quote) -> bool:
+        qs = {str(k).lower(): str(v).lower() for k, v in (q.segment or {}).items()}
+        return all(qs.get(c) == v for c, v in want.items())
+
+    found: list[Quote] = []
+    for part in seg:
+        for q in by_segment.get((theme.id, segment_key((part,))), ()):
+            if fits(q) and window[0] <= q.date <= window[1] and q not in found:
+                found.append(q)
+    if not found:
+        own = [q for q in theme.quotes if fits(q)]
+        found = [q for q in own if window[0] <= q.date <= window[1]] or own
+    return tuple(replace(q, text=redact(q.text)) for q in found[:MAX_QUOTES])
+
+
 def _units_of_change(f: Finding, spec: MetricSpec | None) -> float | None:
     """The change in countable things (events, users, or the conversions that were lost or
     won), signed as the change; ``None`` for sums and means (not counts of anything)."""
@@ -603,7 +631,11 @@ def theme_share(
 
 
 def _link_themes(
-    f: Finding, spec: MetricSpec | None, themes: Sequence[Theme], counts: _Counts
+    f: Finding,
+    spec: MetricSpec | None,
+    themes: Sequence[Theme],
+    counts: _Counts,
+    seg_quotes: Mapping[tuple[str, str], Sequence[Quote]] | None = None,
 ) -> tuple[ThemeLink, ...]:
     if not themes:
         return ()
@@ -669,6 +701,7 @@ def _link_themes(
         if score < THEME_MIN_SCORE:
             continue
         grain = counts.grain
+        window = (period_of(cur[0], grain).start, cur[1])
         why = (
             f"rose in the same {grain} {where} ({n_cur}, against about "
             f"{tf.count(n_base)} a {grain} before)"
@@ -689,7 +722,11 @@ def _link_themes(
                 sentiment=sentiment,
                 score=round(min(score, 1.0), 3),
                 why=why,
-                quotes=_quotes(th, seg, (period_of(cur[0], counts.grain).start, cur[1])),
+                quotes=(
+                    _segment_quotes(th, seg, window, seg_quotes or {})
+                    if seg
+                    else _quotes(th, seg, window)
+                ),
                 share_of_change=round(share, 4) if share is not None else None,
             )
         )
@@ -1067,6 +1104,7 @@ def fuse(
     themes: tuple[Theme, ...] = tuple(getattr(qual, "themes", ()) or ())
     by_theme = {t.id: t for t in themes}
     counts = _Counts(getattr(qual, "theme_counts", None), grain)
+    seg_quotes = getattr(qual, "segment_quotes", None) or {}
     q_findings = tuple(getattr(quant, "findings", ()) or ())
     t_findings = tuple(getattr(qual, "findings", ()) or ())
 
@@ -1096,7 +1134,7 @@ def fuse(
                 )
             words = words_of(theme_label, *(th.terms if th else ()))
         else:
-            tlinks = _link_themes(f, spec, themes, counts)
+            tlinks = _link_themes(f, spec, themes, counts, seg_quotes)
             words = _metric_words(spec, f.metric).union(
                 *(words_of(t.label, *by_theme[t.id].terms) for t in tlinks if t.id in by_theme)
             )

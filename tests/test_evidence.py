@@ -219,6 +219,27 @@ def test_quotes_outside_the_change_s_period_are_not_evidence() -> None:
     assert [x.id for x in by_id[ID_ANDROID].evidence.themes[0].quotes] == ["fb-2"]
 
 
+def test_a_theme_that_rose_in_a_segment_shows_that_segment_s_quotes_of_the_period() -> None:
+    ios = Quote("fb-3", "Love the app on my iPhone", "nps", date(2026, 11, 18), {"platform": "ios"})
+    old = Quote("fb-1", "The SMS code never came, back in October", "nps", date(2026, 10, 2),
+                {"platform": "android"})  # fmt: skip
+    th = replace(themes()[0], quotes=(ios, old))
+    here = Quote("fb-9", "No SMS code on my Android", "nps", date(2026, 11, 17),
+                 {"platform": "android"})  # fmt: skip
+    seg_quotes = {("verification_code", "platform=android"): (here,),
+                  ("verification_code", "platform=ios"): (ios,)}  # fmt: skip
+    q = SimpleNamespace(themes=(th, themes()[1]), findings=(), theme_counts=theme_counts(),
+                        segment_quotes=seg_quotes)  # fmt: skip
+    by_id, _ = _one(_signup(), [], q)
+    link = by_id[ID_ANDROID].evidence.themes[0]
+    assert link.segment_match and [x.id for x in link.quotes] == ["fb-9"]
+    # without qual's per-segment quotes: the theme's own of that segment (an older one, dated),
+    # never another segment's quote of the week
+    q = SimpleNamespace(themes=(th, themes()[1]), findings=(), theme_counts=theme_counts())
+    by_id, _ = _one(_signup(), [], q)
+    assert [x.id for x in by_id[ID_ANDROID].evidence.themes[0].quotes] == ["fb-1"]
+
+
 def test_a_falling_theme_never_accounts_for_a_rise() -> None:
     fading = finding("fading_theme", None, (), "down", 0.01, 0.05, 500, 2000, 0.6,
                      theme="verification_code", better=None,

@@ -454,6 +454,33 @@ def test_quotes_are_typical_distinct_short_and_traceable(
             assert theme_of == th.id
 
 
+def test_segment_quotes_come_from_their_segment_and_the_period(
+    result: QualResult, feedback: pd.DataFrame
+) -> None:
+    """Per theme and segment value, quotes of that segment's texts of the reported period: what
+    fusion shows with a theme linked because it rose there (issue 19)."""
+    by_id = feedback.set_index("id")
+    themed = result.assignments.set_index("id")["theme"]
+    cur = result.assignments[result.assignments["period_start"] == LAST.start]
+    expected = {
+        (t, segment_key((("platform", by_id.loc[i, "platform"]),)))
+        for i, t in zip(cur["id"], cur["theme"], strict=True)
+        if t is not None and by_id.loc[i, "text"].strip()
+    }
+    assert set(result.segment_quotes) == expected
+    elsewhere = 0
+    for (theme_id, key), quotes in result.segment_quotes.items():
+        assert 1 <= len(quotes) <= 3
+        value = key.split("=", 1)[1]
+        for q in quotes:
+            assert q.segment == {"platform": value} == {"platform": by_id.loc[q.id, "platform"]}
+            assert LAST.start <= q.date <= LAST.end
+            assert themed.loc[q.id] == theme_id
+        own = result.theme(theme_id).quotes
+        elsewhere += not any(q.segment == {"platform": value} for q in own)
+    assert elsewhere  # a theme's own quotes leave some segments without one
+
+
 def test_quotes_carry_no_pii() -> None:
     fb = make_feedback(spike=0)
     pii = [

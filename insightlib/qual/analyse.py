@@ -54,7 +54,8 @@ Score. ``score = 0.4 * min(1, |h| / 0.3) + 0.4 * min(1, -log10(q) / 6) + 0.2 * m
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -99,12 +100,17 @@ class QualResult:
     :func:`~insightlib.model.segment_key`: ``"all"`` or ``"platform=android"``), ``count`` and
     ``total`` (feedback with text in that period and segment), for every period from the first
     feedback to the reported one.
+    ``segment_quotes`` maps ``(theme id, segment key)`` (one segment column, e.g.
+    ``"app=Google_Drive"``) to up to :data:`N_QUOTES` quotes of the theme's texts of that
+    segment in the reported period: what fusion shows with a theme linked to a change because
+    it rose in that segment (a theme's own quotes may all come from another segment).
     """
 
     themes: tuple[Theme, ...]
     findings: tuple[Finding, ...]
     assignments: pd.DataFrame
     theme_counts: pd.DataFrame
+    segment_quotes: Mapping[tuple[str, str], tuple[Quote, ...]] = field(default_factory=dict)
 
     def theme(self, theme_id: str) -> Theme | None:
         """The theme with this id, or ``None``."""
@@ -239,6 +245,7 @@ def _analyse(
 
     counts = _theme_counts(df, ts, segs)
     themes = _build_themes(df, ts, texts, segs, cur_start, base_starts)
+    seg_quotes = _segment_quotes(df, ts, texts, segs, cur_start)
     findings = _findings(df, themes, segs, config, period, cur_start, base_starts, n_base)
 
     assignments = pd.DataFrame(
@@ -253,7 +260,7 @@ def _analyse(
             "score_sentiment": senti["score_sentiment"].to_numpy(),
         }
     )
-    return QualResult(tuple(themes), tuple(findings), assignments, counts)
+    return QualResult(tuple(themes), tuple(findings), assignments, counts, seg_quotes)
 
 
 def _has_text(texts: list[str]) -> np.ndarray:
@@ -350,17 +357,7 @@ def _build_themes(
                 bonus=recency,
                 k=N_QUOTES,
             )
-            for i in picked:
-                row = df.iloc[i]
-                quotes.append(
-                    Quote(
-                        id=str(row["id"]),
-                        text=cut_quote(texts[i], (t.label, *t.terms)),
-                        source=neutralise(row["source"]),
-                        date=row["created_at"].date(),
-                        segment=_segment_of(row, segs),
-                    )
-                )
+            quotes = [_quote(df, i, texts, t, segs) for i in picked]
         themes.append(
             Theme(
                 id=t.id,
@@ -382,6 +379,49 @@ def _build_themes(
         )
     themes.sort(key=lambda th: (-th.count, th.id))
     return themes
+
+
+def _quote(df: pd.DataFrame, i: int, texts: list[str], t, segs: list[str]) -> Quote:
+    row = df.iloc[i]
+    return Quote(
+        id=str(row["id"]),
+        text=cut_quote(texts[i], (t.label, *t.terms)),
+        source=neutralise(row["source"]),
+        date=row["created_at"].date(),
+        segment=_segment_of(row, segs),
+    )
+
+
+def _segment_quotes(
+    df: pd.DataFrame, ts: ThemeSet, texts: list[str], segs: list[str], cur_start: pd.Timestamp
+) -> dict[tuple[str, str], tuple[Quote, ...]]:
+    """Per theme and segment value, up to :data:`N_QUOTES` quotes of the theme's texts of that
+    segment in the reported period: typical of those texts (closest to their centroid, not the
+    theme's), different from each other."""
+    out: dict[tuple[str, str], tuple[Quote, ...]] = {}
+    if not segs:
+        return out
+    is_cur = (df["period_start"] == cur_start).to_numpy() & df["has_text"].to_numpy()
+    values = {col: df[col].astype("string").to_numpy(dtype=object, na_value=None) for col in segs}
+    for t in ts.topics:
+        if t.id not in ts.centroids or not len(t.rows):
+            continue
+        rows = t.rows[is_cur[t.rows]]
+        if not len(rows):
+            continue
+        for col in segs:
+            vals = values[col][rows]
+            for value in sorted({v for v in vals if v is not None}):
+                mine = rows[vals == value]
+                # typical of what the theme's texts say *there and then*: a generic theme's
+                # texts of one app in one week can be about something else than its whole
+                centre = np.asarray(ts.vectors[mine].mean(axis=0)).ravel()
+                norm = float(np.linalg.norm(centre))
+                centre = centre / norm if norm > 0 else ts.centroids[t.id]
+                picked = pick_quotes(mine, ts.vectors, centre, texts, label=t.label, k=N_QUOTES)
+                key = segment_key(((col, str(value)),))
+                out[(t.id, key)] = tuple(_quote(df, i, texts, t, segs) for i in picked)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
