@@ -43,29 +43,34 @@ BENCH_SIZES ?= 1e6,3e6,1e7,3e7
 .PHONY: report test test-slow test-all lint format sample check clean bench mutation lab
 
 $(BIN)/python:
-	if [ "$(USE_UV)" = 1 ] && ! command -v uv >/dev/null 2>&1 && [ ! -x "$(UV_TOOL)/bin/uv" ]; then \
+	@echo "make: creating $(VENV) (uv from the PATH or $(UV_TOOL), else pip)"
+	@if [ "$(USE_UV)" = 1 ] && ! command -v uv >/dev/null 2>&1 && [ ! -x "$(UV_TOOL)/bin/uv" ]; then \
 		( $(PYTHON) -m venv "$(UV_TOOL)" && "$(UV_TOOL)/bin/python" -m pip install --quiet \
 			--disable-pip-version-check uv ) || echo "uv not available: installing with pip"; fi
-	$(FIND_UV); if [ -n "$$uv" ]; then "$$uv" venv --quiet --python $(PYTHON) $(VENV); \
+	@$(FIND_UV); if [ -n "$$uv" ]; then "$$uv" venv --quiet --python $(PYTHON) $(VENV); \
 	else $(PYTHON) -m venv $(VENV); fi
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(call INSTALL,-e .)
+	@echo "make: installing the runtime dependencies into $(VENV)"
+	@$(call INSTALL,-e .)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
 $(DEV): $(RUNTIME)
-	$(call INSTALL,-e '.[dev]')
+	@echo "make: installing the dev extra (pytest, ruff, hypothesis, mutmut)"
+	@$(call INSTALL,-e '.[dev]')
 	@touch $@
 
 # (a variable: a comma written inside $(call ...) would split its argument)
 BACKENDS_EXTRAS := -e '.[dev,backends]'
 $(BACKENDS): $(DEV)
-	$(call INSTALL,$(BACKENDS_EXTRAS))
+	@echo "make: installing the backends extra (pyspark, psycopg)"
+	@$(call INSTALL,$(BACKENDS_EXTRAS))
 	@touch $@
 
 $(LAB): $(RUNTIME)
-	$(call INSTALL,-e '.[lab]')
+	@echo "make: installing the lab extra (JupyterLab)"
+	@$(call INSTALL,-e '.[lab]')
 	@touch $@
 
 data/sample/insight.toml: | $(RUNTIME)
