@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from itertools import combinations
 
@@ -63,6 +64,53 @@ def test_series_and_daily_match_pandas(
     assert_same(series, reference(events, cfg, grain))
     assert_same(daily, daily_reference)
     assert set(daily["grain"]) == {"day"}
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_the_daily_query_runs_beside_on_a_second_connection(
+    tmp_path, monkeypatch, events: pd.DataFrame, daily_reference: pd.DataFrame, suffix: str
+) -> None:
+    # a file source (as in every run): the per-day query runs on a second connection to the
+    # same in-process DuckDB, in a thread, with the same numbers as the pandas reference
+    path = tmp_path / f"events.{suffix}"
+    if suffix == "parquet":
+        events.to_parquet(path)
+    else:
+        out = events.copy()
+        out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.to_csv(path, index=False)
+    side: list[tuple[object, str]] = []
+    real = engine.ibis.duckdb.from_connection
+
+    def spy(con: object) -> object:
+        backend = real(con)
+        run = backend.execute
+
+        def execute(expr: object) -> object:
+            side.append((con, threading.current_thread().name))
+            return run(expr)
+
+        backend.execute = execute
+        return backend
+
+    monkeypatch.setattr(engine.ibis.duckdb, "from_connection", spy)
+    cfg = config(metrics=ALL)
+    t = engine.connect(path)
+    series, daily = engine.series_and_daily(t, cfg, "week", None, None, date(2026, 9, 7))
+    assert len(side) == 1
+    con, thread = side[0]
+    assert con is not t._find_backend().con and thread != threading.current_thread().name
+    assert_same(series, reference(events, cfg, "week"))
+    assert_same(daily, daily_reference)
+
+
+def test_a_frame_source_runs_its_queries_one_after_the_other(events: pd.DataFrame) -> None:
+    # a temporary table is private to its connection: no second connection, same numbers
+    t = engine.connect(events)
+    query = t.group_by("platform").aggregate(n=t.count()).order_by("platform")
+    future = engine._beside(t, query)
+    assert future.done()
+    pd.testing.assert_frame_equal(future.result(), query.execute())
 
 
 def test_series_and_daily_at_day_grain(events: pd.DataFrame) -> None:

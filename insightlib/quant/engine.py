@@ -66,7 +66,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -169,10 +171,47 @@ def connect(source: Any) -> ir.Table:
         raise DataError("file not found.", file=str(path))
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return con.read_parquet(path, table_name="events")
-    if suffix == ".csv":
-        return con.read_csv(path, table_name="events")
-    raise DataError("events must be a .parquet or .csv file.", file=str(path))
+        table = con.read_parquet(path, table_name="events")
+    elif suffix == ".csv":
+        table = con.read_csv(path, table_name="events")
+    else:
+        raise DataError("events must be a .parquet or .csv file.", file=str(path))
+    # the view over the file, so a second connection can run a query beside the first
+    sql = con.con.sql(
+        "SELECT sql FROM duckdb_views() WHERE temporary AND view_name = 'events'"
+    ).fetchall()
+    if sql:
+        _VIEWS[con] = sql[0][0]
+    return table
+
+
+#: The events view of each in-process DuckDB made by :func:`connect` (a temporary view is
+#: private to its connection, so a second connection replays it).
+_VIEWS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _beside(events: ir.Table, query: ir.Table) -> Future[pd.DataFrame]:
+    """Start executing ``query`` while the caller goes on (its result: ``.result()``).
+
+    On the in-process DuckDB of :func:`connect` it runs on a second connection in a thread
+    (DuckDB runs queries side by side, and a small file is read by one thread per query, so
+    two queries use both cores); on any other engine it runs at once, here.
+    """
+    backend = events._find_backend()
+    view = _VIEWS.get(backend)
+    if view is None:
+        done: Future[pd.DataFrame] = Future()
+        done.set_result(query.execute())
+        return done
+    cursor = backend.con.cursor()
+    cursor.execute("SET enable_progress_bar = false")
+    cursor.execute(view)
+    side = ibis.duckdb.from_connection(cursor)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insightlib-query")
+    future = pool.submit(side.execute, query)
+    future.add_done_callback(lambda _: cursor.close())
+    pool.shutdown(wait=False)
+    return future
 
 
 def _value_columns(config: Config) -> list[str]:
@@ -398,14 +437,19 @@ def series_and_daily(
     if grain not in GRAINS:
         raise InputError(f"grain must be one of {', '.join(GRAINS)}, got {grain!r}.")
     plan = _Plan(config)
-    wide, daily_users = _series(events, config, grain, start, end, pairs, daily_from)
     t = _prepare(events, config, daily_from, end).mutate(p=lambda x: x.ts.date())
     segs = [f"g{i}" for i in range(len(config.segments))]
-    cells = (
-        t.group_by(["p", "h"])
-        .aggregate(**{s: t[s].min() for s in segs}, **plan.event_aggs(t))
-        .execute()
+    # the light per-day query runs beside the per-user pass
+    per_day = _beside(
+        events,
+        t.group_by(["p", "h"]).aggregate(**{s: t[s].min() for s in segs}, **plan.event_aggs(t)),
     )
+    try:
+        wide, daily_users = _series(events, config, grain, start, end, pairs, daily_from)
+    except BaseException:
+        wait([per_day])  # not left running on the connection
+        raise
+    cells = per_day.result()
     ev = _segments(cells, list(config.segments), _groupings(len(segs), False))
     ev["p"] = pd.to_datetime(ev["p"])
     daily_users = daily_users[~daily_users["segment"].str.contains("&", regex=False)].copy()
