@@ -11,6 +11,7 @@ estimator with the delta-method variance; a conversion is a binomial share of us
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -376,13 +377,23 @@ class Trend:
     sen: float
 
 
+@functools.cache
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions ``i < j`` of a series of ``n``, as two index arrays."""
+    i, j = np.triu_indices(n, 1)
+    i.setflags(write=False)
+    j.setflags(write=False)
+    return i, j
+
+
 def mann_kendall(y: np.ndarray) -> tuple[float, float]:
     """Kendall's tau of the series against time and the Mann–Kendall two-sided p-value."""
     y = np.asarray(y, dtype=float)
     n = len(y)
     if n < 3:
         return 0.0, 1.0
-    s = float(sum(np.sign(y[j] - y[i]) for i in range(n - 1) for j in range(i + 1, n)))
+    i, j = _pairs(n)
+    s = float(np.sign(y[j] - y[i]).sum())
     _, counts = np.unique(y, return_counts=True)
     var = (n * (n - 1) * (2 * n + 5) - np.sum(counts * (counts - 1) * (2 * counts + 5))) / 18
     z = 0.0 if s == 0 or var <= 0 else (s - np.sign(s)) / math.sqrt(var)
@@ -422,7 +433,8 @@ def trend_test(values: np.ndarray, rel_var: np.ndarray | None = None) -> Trend |
     p = t_p(slope / se, dof)
     crit = t_crit(dof)
     tau, mk_p = mann_kendall(ly)
-    pair = [(ly[j] - ly[i]) / (j - i) for i in range(n - 1) for j in range(i + 1, n)]
+    i, j = _pairs(n)
+    pair = (ly[j] - ly[i]) / (j - i)
     return Trend(
         slope, se, p, slope - crit * se, slope + crit * se, tau, mk_p, float(np.median(pair))
     )
