@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -43,6 +44,11 @@ def test_run_folder_has_every_output(sample_run: Path) -> None:
     assert set(info["timings_s"]) >= {"load", "quant", "qual", "fuse", "reports"}
     assert len(info["inputs"]["events"]["sha256"]) == 64
     assert not [p for p in sample_run.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+def test_a_run_leaves_the_imported_modules_out_of_full_collections(sample_run: Path) -> None:
+    # the objects of pandas, Ibis, scipy ... are frozen once: full collections skip them
+    assert gc.get_freeze_count() > 100_000
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) not installed")

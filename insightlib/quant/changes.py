@@ -269,6 +269,7 @@ class Context:
         self.series = series
         self.daily = daily
         self.ddates = [dstart + timedelta(days=i) for i in range((period.end - dstart).days + 1)]
+        self.dweekday = [d.weekday() for d in self.ddates]
         overall = series[series["segment"] == "all"].groupby("period_start")["users"].max()
         self.valid = np.array([overall.get(d, 0) > 0 for d in self.dates])
         if not self.valid[-1]:

@@ -55,6 +55,7 @@ class Context(Protocol):
     plist: list[Period]
     dates: list[date]
     ddates: list[date]
+    dweekday: list[int]  # the weekday of each of ddates
     valid: np.ndarray
     dvalid: np.ndarray
     alpha: float
@@ -329,12 +330,12 @@ class _Weekdays:
         self.expected: dict[int, float] = {}
         self.count: dict[int, int] = {}
         self.resid: list[float] = []
-        dd = ctx.ddates
         mv = ctx.config.min_volume
         ss, dof = 0.0, 0
         vols = []
+        weekday = ctx.dweekday
         for w in range(7):
-            days = [i for i in hist if dd[i].weekday() == w]
+            days = [i for i in hist if weekday[i] == w]
             if len(days) < 2:
                 continue
             r = rows[days]
@@ -426,6 +427,7 @@ def anomaly_tests(ctx: Context, m: MetricSpec) -> None:
         model = _Weekdays(ctx, m, rows, hist)
         if not model.ok:
             continue
+        n_hist = float(np.mean([S.volume(m.kind, rows[h]) for h in hist]))
         for d in cur:
             res = _day_test(ctx, m, rows, model, d, [o for o in cur if o != d])
             if res is None:
@@ -434,8 +436,7 @@ def anomaly_tests(ctx: Context, m: MetricSpec) -> None:
             ctx.tests.append(
                 Test(
                     "anomaly", m.name, key, ctx.ddates[d], res["x"], res["e"], res["x"] - res["e"],
-                    rel, res["p"], sign(res["z"]), S.volume(m.kind, rows[d]),
-                    float(np.mean([S.volume(m.kind, rows[h]) for h in hist])),
+                    rel, res["p"], sign(res["z"]), S.volume(m.kind, rows[d]), n_hist,
                     extra={**res, "day": d,
                            "sigma": math.sqrt(model.sigma2),
                            "far": float(np.mean(np.abs(model.resid) >= 3 * math.sqrt(model.sigma2)))
