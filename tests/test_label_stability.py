@@ -92,3 +92,61 @@ def test_real_reviews_keep_their_labels_at_weekly_and_monthly_grain(app, week, m
     same = sum(la == lb for la, lb in shared)
     assert len(shared) >= 5
     assert same >= 0.8 * len(shared), [p for p in shared if p[0] != p[1]]
+
+
+_OLD_WORDS = [
+    "Still waiting for my refund after {n} days.",
+    "Waiting for my refund since {n} days.",
+]
+_NEW_WORDS = [
+    "The refund is stuck in processing for {n} days.",
+    "My refund is stuck in processing.",
+]
+
+
+def _drifting_feedback(weeks: int = 27, seed: int = 2) -> pd.DataFrame:
+    """The planted delivery feedback from 2026-W40, with refund complaints whose wording
+    drifts at the turn of the year ("waiting for my refund" -> "stuck in processing")."""
+    from datetime import timedelta
+
+    import numpy as np
+    from test_qual import FIRST_MONDAY
+
+    fb = make_feedback(spike=0, weeks=weeks, seed=seed)
+    fb = fb[~fb["text"].str.contains("refund", case=False)]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for week in range(weeks):
+        n_old, n_new = (14, 2) if week < 14 else (2, 24)
+        for words, n in ((_OLD_WORDS, n_old), (_NEW_WORDS, n_new)):
+            for _ in range(n):
+                day = FIRST_MONDAY + timedelta(days=7 * week + int(rng.integers(0, 7)))
+                text = words[int(rng.integers(len(words)))].format(n=int(rng.integers(2, 60)))
+                rows.append(
+                    {
+                        "id": f"rf-{len(rows):05d}",
+                        "created_at": pd.Timestamp(day) + pd.Timedelta(hours=12),
+                        "source": "support_ticket",
+                        "text": text,
+                        "score": float("nan"),
+                        "platform": "web",
+                    }
+                )
+    return pd.concat([fb, pd.DataFrame(rows)], ignore_index=True)
+
+
+@pytest.mark.parametrize(("first", "second"), [("2027-W04", "2027-W05"), ("2027-W06", "2027-W07")])
+def test_planted_themes_keep_their_labels_from_one_week_to_the_next(first, second):
+    """Two weekly runs a week apart read the same history plus one week. Each big theme of
+    the first is mostly one theme of the second (Jaccard >= 0.6 over the texts both read) and
+    keeps its label: the epoch model lends it, where a fresh choice would flip between close
+    wordings ("delivery was late", "driver late") as the weeks add texts."""
+    fb = _drifting_feedback()
+    a, b = parse_period(first), parse_period(second)
+    ra = analyse_feedback(fb, make_config(grain="week"), a)
+    rb = analyse_feedback(fb, make_config(grain="week"), b)
+    pairs = [p for p in paired_labels(ra, rb, a.end) if p[1] >= 30]
+    assert len(pairs) >= 4
+    for jac, _, la, lb in pairs:
+        assert jac >= 0.6, (la, lb, jac)
+        assert la == lb, (la, lb, jac)
