@@ -25,7 +25,11 @@ says nothing about Android). Without words in common, its rise must be at least
 for the better, so a falling theme never "accounts for" a rise. A rise in a segment counts only
 when the segment holds more of the rise than its share of the feedback (a complaint that rose
 everywhere is not a German complaint). Praise never links to a change for the worse, nor
-complaints to a change for the better. Anomalies and trends need shared words too, and so does
+complaints to a change for the better — judged by the sentiment of the theme's texts in that
+segment this period (qual's ``segment_sentiment``), not its all-time sentiment. A discovered
+theme whose label names no subject (only feelings, generic words and the names of the product
+or of segment values: "gmail app", "love this app") is never credited for a change with a
+good direction. Anomalies and trends need shared words too, and so does
 a theme with fewer than :data:`THEME_MIN_COUNT` mentions. Quotes shown with a link come from
 the change's period only; a theme linked because it rose in a segment shows quotes of that
 segment's texts (qual's ``segment_quotes``; older ones of the segment, dated, only when the
@@ -119,6 +123,7 @@ from insightlib.model import (
     theme_counts,
     trend_start,
 )
+from insightlib.qual.labels import subject_words
 from insightlib.text import numbers as tf
 from insightlib.text.redact import neutralise, redact
 from insightlib.workspace.config import Config, MetricSpec
@@ -636,7 +641,14 @@ def _link_themes(
     themes: Sequence[Theme],
     counts: _Counts,
     seg_quotes: Mapping[tuple[str, str], Sequence[Quote]] | None = None,
+    seg_sentiment: Mapping[tuple[str, str], float] | None = None,
+    names: frozenset[str] = frozenset(),
 ) -> tuple[ThemeLink, ...]:
+    """The themes that rose with finding ``f`` and fit it (see the module's docstring).
+
+    ``seg_sentiment``: qual's ``segment_sentiment`` (the sentiment of a theme's texts in a
+    segment this period); ``names``: the words of the product's name and of the segment
+    values, which name no subject of a theme."""
     if not themes:
         return ()
     mwords = _metric_words(spec, f.metric)
@@ -685,10 +697,15 @@ def _link_themes(
             continue
         seg_score, seg, n_cur, n_base, where = best
         shared = _shared(mwords, words_of(th.label, *th.terms))
-        sentiment = th.sentiment if th.sentiment is not None else None
+        # what the theme's texts say in that segment this period, not its all-time tone: a
+        # generic theme can gather praise of one app and complaints of another
+        tone = (seg_sentiment or {}).get((th.id, segment_key(seg)))
+        sentiment = tone if tone is not None else th.sentiment
         if sentiment is not None and f.better is not None:
             if (worse and sentiment > SENTIMENT_BAND) or (f.better and sentiment < -SENTIMENT_BAND):
                 continue  # praise does not go with a fall, nor complaints with a rise
+        if f.better is not None and not th.codebook and not subject_words(th.label, names):
+            continue  # "gmail app", "love this app": a label that names nothing explains nothing
         if f.kind in ("anomaly", "trend") and not shared:
             continue  # a day, or many weeks, against weekly counts: time and place are too loose
         if not shared and n_cur < THEME_MIN_COUNT:
@@ -732,6 +749,14 @@ def _link_themes(
         )
     out.sort(key=lambda t: (-t.score, -t.count, t.id))
     return tuple(out[:MAX_THEMES])
+
+
+def _names(config: Config, counts: _Counts) -> frozenset[str]:
+    """Words that name the product or a segment ("App Store", "Google_Drive", "android"):
+    a theme label made only of them, feelings and generic words names no subject."""
+    parts = [config.project, *getattr(config, "aliases", ())]
+    parts += [str(v) for key in counts.keys for _, v in parse_segment(key)]
+    return frozenset(w for p in parts for w in re.findall(r"[^\W_]+", str(p).lower()))
 
 
 def _theme_drivers(f: Finding, counts: _Counts) -> tuple[DriverLink, ...]:
@@ -1105,6 +1130,8 @@ def fuse(
     by_theme = {t.id: t for t in themes}
     counts = _Counts(getattr(qual, "theme_counts", None), grain)
     seg_quotes = getattr(qual, "segment_quotes", None) or {}
+    seg_sentiment = getattr(qual, "segment_sentiment", None) or {}
+    names = _names(config, counts)
     q_findings = tuple(getattr(quant, "findings", ()) or ())
     t_findings = tuple(getattr(qual, "findings", ()) or ())
 
@@ -1134,7 +1161,7 @@ def fuse(
                 )
             words = words_of(theme_label, *(th.terms if th else ()))
         else:
-            tlinks = _link_themes(f, spec, themes, counts, seg_quotes)
+            tlinks = _link_themes(f, spec, themes, counts, seg_quotes, seg_sentiment, names)
             words = _metric_words(spec, f.metric).union(
                 *(words_of(t.label, *by_theme[t.id].terms) for t in tlinks if t.id in by_theme)
             )

@@ -240,6 +240,44 @@ def test_a_theme_that_rose_in_a_segment_shows_that_segment_s_quotes_of_the_perio
     assert [x.id for x in by_id[ID_ANDROID].evidence.themes[0].quotes] == ["fb-1"]
 
 
+def _discovered(label: str, sentiment: float) -> Theme:
+    """The verification-code theme's counts (it rose among Android users) under another label."""
+    return replace(themes()[0], label=label, sentiment=sentiment, codebook=False, quotes=())
+
+
+@pytest.mark.parametrize(
+    "label,all_time,there_now,linked",
+    [
+        ("verification code never arrives", 0.3, -0.5, True),  # praise overall, complaints now
+        ("verification code never arrives", -0.4, 0.35, False),  # praise there this week
+        ("love the Basketly app", -0.3, -0.5, False),  # a label that names nothing
+        ("android app", -0.3, -0.5, False),  # a segment's name is no subject either
+    ],
+)
+def test_a_theme_whose_texts_there_and_then_do_not_fit_is_not_credited(
+    label, all_time, there_now, linked
+) -> None:
+    th = _discovered(label, all_time)
+    q = SimpleNamespace(themes=(th, themes()[1]), findings=(), theme_counts=theme_counts(),
+                        segment_sentiment={(th.id, "platform=android"): there_now})  # fmt: skip
+    by_id, _ = _one(_signup(), [], q)
+    got = [t.id for t in by_id[ID_ANDROID].evidence.themes]
+    assert got == (["verification_code"] if linked else []), label
+    if linked:  # the link tells the tone of the texts it rests on
+        assert by_id[ID_ANDROID].evidence.themes[0].sentiment == there_now
+
+
+def test_a_complaint_there_and_then_is_not_credited_with_a_change_for_the_better() -> None:
+    better = replace(_signup().findings[0], direction="up", current=0.7, change_abs=0.076,
+                     better=True)  # fmt: skip
+    th = _discovered("verification code never arrives", 0.4)  # praise over all time
+    for tone, linked in ((0.4, True), (-0.5, False)):
+        q = SimpleNamespace(themes=(th,), findings=(), theme_counts=theme_counts(),
+                            segment_sentiment={(th.id, "platform=android"): tone})  # fmt: skip
+        ins, _ = fuse(SimpleNamespace(findings=(better,)), q, None, config(), PERIOD)
+        assert bool(ins[0].evidence.themes) is linked, tone
+
+
 def test_a_falling_theme_never_accounts_for_a_rise() -> None:
     fading = finding("fading_theme", None, (), "down", 0.01, 0.05, 500, 2000, 0.6,
                      theme="verification_code", better=None,

@@ -481,6 +481,22 @@ def test_segment_quotes_come_from_their_segment_and_the_period(
     assert elsewhere  # a theme's own quotes leave some segments without one
 
 
+def test_segment_sentiment_is_the_tone_of_the_theme_s_texts_there_this_period(
+    result: QualResult, feedback: pd.DataFrame
+) -> None:
+    a = result.assignments.merge(feedback[["id", "platform"]], on="id")
+    a = a[(a["period_start"] == LAST.start) & a["theme"].notna() & a["sentiment"].notna()]
+    want = {(t, "all"): v for t, v in a.groupby("theme")["sentiment"].mean().items()}
+    for (t, p), v in a.groupby(["theme", "platform"])["sentiment"].mean().items():
+        want[(t, f"platform={p}")] = v
+    assert set(result.segment_sentiment) == set(want)
+    for key, v in want.items():
+        assert result.segment_sentiment[key] == pytest.approx(v, abs=1e-4), key
+    # the planted Android complaint reads as a complaint there
+    reset = _theme_with(result, "password")
+    assert result.segment_sentiment[(reset.id, "platform=android")] < -0.05
+
+
 def test_quotes_carry_no_pii() -> None:
     fb = make_feedback(spike=0)
     pii = [
@@ -748,3 +764,105 @@ def test_null_twin_raises_at_most_one_emerging_theme(seed: int) -> None:
     res = analyse_feedback(fb, make_config(), parse_period("2026-05"))
     assert len([f for f in res.findings if f.kind == "emerging_theme"]) <= 1
     assert not any("strike" in f.details["label"].lower() for f in res.findings)
+
+
+# ------------------------------------------------------------------------------------------
+# A new complaint of one app in a workspace of several (issue 13): its words are old elsewhere
+# ------------------------------------------------------------------------------------------
+_APP_TEXTS = [
+    "Great app, quick and easy to use.",
+    "Syncing my notes between devices works well.",
+    "The login screen keeps asking for my password.",
+    "Search is slow when I have many files.",
+    "Nice design and simple menus.",
+    "Sharing a folder with my team is easy.",
+]
+_OLD_USE = [  # other apps' texts used the complaint's words for years, in praise
+    "Audio stops in the background, which saves my battery since the update.",
+    "Music stops in the background after the update, as it should.",
+    "I can play audio in the background since the update, thanks.",
+    "Since the update, music in the background stops when I ask, great.",
+]
+_NEW_COMPLAINT = [
+    "Audio stops in the background since the update.",
+    "Music stops in the background after the update.",
+    "Can't play audio in the background since the update.",
+    "Since the update, music in the background stops.",
+]
+
+
+def _apps_feedback(seed: int, complaint_now: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def add(week: int, app: str, text: str) -> None:
+        day = FIRST_MONDAY + timedelta(days=7 * week + int(rng.integers(0, 7)))
+        rows.append({"id": f"a-{len(rows):05d}", "created_at": pd.Timestamp(day),
+                     "source": "app_review", "text": text,
+                     "score": float(rng.integers(1, 3) if "background" in text.lower()
+                                    and app == "alpha" else rng.integers(3, 6)),
+                     "app": app})  # fmt: skip
+
+    for week in range(N_WEEKS):
+        for app in ("alpha", "beta", "gamma"):
+            for _ in range(30):
+                add(week, app, str(rng.choice(_APP_TEXTS)))
+        for app in ("beta", "gamma"):
+            for _ in range(6):
+                add(week, app, str(rng.choice(_OLD_USE)))
+        n = complaint_now if week == N_WEEKS - 1 else int(week == 2)
+        for _ in range(n):
+            add(week, "alpha", str(rng.choice(_NEW_COMPLAINT)))
+    return pd.DataFrame(rows)
+
+
+def _apps_config(segments=("app",)) -> Config:
+    return Config(root=Path("."), path=Path("insight.toml"), project="Notely", sources={},
+                  segments=segments, metrics={}, themes={})  # fmt: skip
+
+
+def test_a_complaint_new_in_one_segment_is_found_though_its_words_are_old_elsewhere() -> None:
+    fb = _apps_feedback(11, complaint_now=16)
+    res = analyse_feedback(fb, _apps_config(), LAST)
+    emerging = [f for f in res.findings if f.kind == "emerging_theme"]
+    found = [f for f in emerging if re.search(r"audio|music|play|background", f.details["label"])]
+    assert len(found) == 1, [f.details["label"] for f in emerging]
+    f = found[0]
+    assert f.details["concentrated_in"] == {"app": "alpha"}
+    assert f.details["count_current"] >= 12
+
+
+def test_surge_words_are_judged_new_among_the_segment_where_they_surged() -> None:
+    """The surge pass alone (no topic yet): the complaint's words are old among all apps'
+    texts, new among alpha's; only the search inside segments finds them, and only alpha's
+    texts join the new topic."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from insightlib.qual.themes import _surge_topics, _Tokens
+
+    fb = _apps_feedback(11, complaint_now=16)
+    texts = fb["text"].tolist()
+    vec = TfidfVectorizer(stop_words="english")
+    x = vec.fit_transform(texts).tocsr()
+    week = period_starts(fb["created_at"], "week")
+    current = (week == pd.Timestamp(LAST.start)).to_numpy()
+    baseline = ~current
+    free = np.ones(len(texts), dtype=bool)
+    args = (x, x, free, current, baseline, np.zeros((0, x.shape[1])), vec.get_feature_names_out(),
+            texts, 5, _Tokens())  # fmt: skip
+    vectors, groups = _surge_topics(*args)
+    assert len(groups) == 0  # against all texts of all apps ever: nothing new
+    codes = pd.factorize(fb["app"])[0]
+    vectors, groups = _surge_topics(*args, [codes])
+    assert len(groups) == 1
+    held = fb[groups[0]]
+    assert (
+        set(held["app"]) == {"alpha"}
+        and (held["created_at"] >= pd.Timestamp(LAST.start)).sum() == 16
+    )
+
+
+@pytest.mark.parametrize("seed", [12, 13, 14])
+def test_null_twin_of_the_one_app_complaint_raises_no_new_theme(seed: int) -> None:
+    res = analyse_feedback(_apps_feedback(seed, complaint_now=1), _apps_config(), LAST)
+    assert [f.details["label"] for f in res.findings if f.kind == "emerging_theme"] == []

@@ -104,6 +104,9 @@ class QualResult:
     ``"app=Google_Drive"``) to up to :data:`N_QUOTES` quotes of the theme's texts of that
     segment in the reported period: what fusion shows with a theme linked to a change because
     it rose in that segment (a theme's own quotes may all come from another segment).
+    ``segment_sentiment`` maps ``(theme id, segment key)`` (``"all"`` too) to the mean
+    sentiment of the theme's texts of that segment in the reported period: whether what they
+    say *there and then* is praise or complaint (a theme's all-time sentiment can differ).
     """
 
     themes: tuple[Theme, ...]
@@ -111,6 +114,7 @@ class QualResult:
     assignments: pd.DataFrame
     theme_counts: pd.DataFrame
     segment_quotes: Mapping[tuple[str, str], tuple[Quote, ...]] = field(default_factory=dict)
+    segment_sentiment: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def theme(self, theme_id: str) -> Theme | None:
         """The theme with this id, or ``None``."""
@@ -239,6 +243,7 @@ def _analyse(
         min_current=max(MIN_THEME_COUNT, math.ceil(0.03 * int(current.sum()))),
         polarity=senti["text_sentiment"].to_numpy(),
         exclude=(config.project, *getattr(config, "aliases", ())),
+        segments=[pd.factorize(df[col])[0] for col in segs],
     )
     df["theme"] = ts.assignment
     df["has_text"] = _has_text(texts)
@@ -246,6 +251,7 @@ def _analyse(
     counts = _theme_counts(df, ts, segs)
     themes = _build_themes(df, ts, texts, segs, cur_start, base_starts)
     seg_quotes = _segment_quotes(df, ts, texts, segs, cur_start)
+    seg_sentiment = _segment_sentiment(df, ts, segs, cur_start)
     findings = _findings(df, themes, segs, config, period, cur_start, base_starts, n_base)
 
     assignments = pd.DataFrame(
@@ -260,7 +266,9 @@ def _analyse(
             "score_sentiment": senti["score_sentiment"].to_numpy(),
         }
     )
-    return QualResult(tuple(themes), tuple(findings), assignments, counts, seg_quotes)
+    return QualResult(
+        tuple(themes), tuple(findings), assignments, counts, seg_quotes, seg_sentiment
+    )
 
 
 def _has_text(texts: list[str]) -> np.ndarray:
@@ -421,6 +429,25 @@ def _segment_quotes(
                 picked = pick_quotes(mine, ts.vectors, centre, texts, label=t.label, k=N_QUOTES)
                 key = segment_key(((col, str(value)),))
                 out[(t.id, key)] = tuple(_quote(df, i, texts, t, segs) for i in picked)
+    return out
+
+
+def _segment_sentiment(
+    df: pd.DataFrame, ts: ThemeSet, segs: list[str], cur_start: pd.Timestamp
+) -> dict[tuple[str, str], float]:
+    """Per theme and segment (``"all"`` too), the mean sentiment of its texts of the reported
+    period (rows without a sentiment are left out; no entry when none has one)."""
+    cur = df[(df["period_start"] == cur_start) & df["has_text"] & df["theme"].notna()]
+    cur = cur[cur["sentiment"].notna()]
+    out: dict[tuple[str, str], float] = {}
+    if cur.empty:
+        return out
+    for theme, value in cur.groupby("theme")["sentiment"].mean().items():
+        out[(str(theme), "all")] = round(float(value), 4)
+    for col in segs:
+        means = cur.groupby(["theme", cur[col].astype("string")])["sentiment"].mean()
+        for (theme, v), value in means.items():
+            out[(str(theme), segment_key(((col, str(v)),)))] = round(float(value), 4)
     return out
 
 

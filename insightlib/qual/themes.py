@@ -19,7 +19,9 @@
    current period's texts jumped against the baseline (held by at least 5 current texts, at
    least twice the baseline share, Fisher's exact one-sided mid-p, Benjamini–Hochberg q <= 0.05
    across the candidates) and that no topic is about yet form a topic of their own; the
-   texts holding them join it. So a complaint that is small against the whole history, or that
+   texts holding them join it. With segments, the search also runs inside each segment value
+   (one app of several), BH across all candidates, and a word is new when it is mostly
+   current among the texts where it surged (other apps may have used it for years). So a complaint that is small against the whole history, or that
    shares a word with an old theme ("SMS *code*" against "promo *code*"), still gets its theme.
 4. **Merging and tone.** Topics with close member centroids (cosine >= :data:`MERGE_SIMILARITY`)
    merge. Then praise and complaints are parted (:func:`_tone_split`): a topic holding many of
@@ -307,6 +309,7 @@ def find_themes(
     min_current: int = 5,
     polarity: np.ndarray | None = None,
     exclude: Sequence[str] = (),
+    segments: Sequence[np.ndarray] = (),
 ) -> ThemeSet:
     """Codebook matching, discovery, merging, labels and ids for ``texts`` (already redacted).
 
@@ -329,6 +332,11 @@ def find_themes(
         A discovered theme survives with at least ``min_share`` of the texts (and at least
         :data:`MIN_TOPIC` texts) or ``min_current`` texts in the current period; the texts of
         the others join their next-closest topic or stay unthemed.
+    segments
+        Per segment column, an integer code per text (its value; -1 when it has none). New
+        complaints are also sought inside each segment value (:func:`_surge_topics`): a
+        complaint of one app in a workspace of several is new *there*, even where other apps'
+        texts used its words before.
     polarity
         Sentiment per text in [-1, 1]: two extra features (positive and negative tone,
         weighted by :data:`POLARITY_WEIGHT`) so that praise and complaints about the same
@@ -361,7 +369,9 @@ def find_themes(
         exclude=product,
         tokens=_Tokens(),
     )
-    model = _discover(clean, has_text, current, baseline, min_current=min_current, **args)
+    model = _discover(
+        clean, has_text, current, baseline, min_current=min_current, segments=segments, **args
+    )
     if frozen is not None:
         full = has_text & np.asarray(frozen, dtype=bool)
         n_full = int((full & (cb == None)).sum())  # noqa: E711
@@ -417,6 +427,7 @@ def _discover(
     min_current: int,
     exclude: frozenset[str] = frozenset(),
     tokens: _Tokens | None = None,
+    segments: Sequence[np.ndarray] = (),
 ) -> _Model:
     """Vectorise, factorise, assign, merge and label the texts in ``scope``."""
     min_size = max(MIN_TOPIC, math.ceil(min_share * int(scope.sum())))
@@ -440,7 +451,7 @@ def _discover(
     else:
         h = np.zeros((0, xa.shape[1]), dtype=np.float32)
     surge, surge_holds = _surge_topics(
-        x, xa, free, current, baseline, h, vocab, clean, min_current, tokens
+        x, xa, free, current, baseline, h, vocab, clean, min_current, tokens, segments
     )
     n_nmf = len(h)
     if len(surge):
@@ -639,52 +650,79 @@ def _surge_topics(
     clean: list[str],
     min_current: int,
     tokens: _Tokens,
+    segments: Sequence[np.ndarray] = (),
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Topic vectors for words and phrases that surged in the current period, no topic's yet.
 
-    Candidates are the words and two-word phrases that at least :data:`MIN_SURGE_TEXTS`
-    current texts hold (and a hundredth of them), whose current share is at least
-    :data:`SURGE_RATIO` times the baseline share. Each gets an exact one-sided test
-    (:func:`mid_p_greater`: Fisher's mid-p), and Benjamini–Hochberg across the candidates
-    keeps those with q <= :data:`SURGE_Q`. So 6 of 29 reviews against 3 of 124 is found;
-    the per-period theme test in :mod:`insightlib.qual.analyse` then decides whether it is
-    reported. Surging features that share texts (Jaccard >= :data:`SURGE_JACCARD`) form a
+    The search runs over all texts and, with ``segments``, inside each segment value that has
+    at least :data:`MIN_FEEDBACK_SURGE` texts in both windows (one app of a workspace of
+    several). In each, candidates are the words and two-word phrases that at least
+    :data:`MIN_SURGE_TEXTS` current texts hold (and a hundredth of them), whose current share
+    is at least :data:`SURGE_RATIO` times the baseline share. Each gets an exact one-sided test
+    (:func:`mid_p_greater`: Fisher's mid-p), and Benjamini–Hochberg across all candidates of
+    all of them keeps those with q <= :data:`SURGE_Q`. So 6 of 29 reviews against 3 of 124 is
+    found; the per-period theme test in :mod:`insightlib.qual.analyse` then decides whether it
+    is reported. Surging features that share texts (Jaccard >= :data:`SURGE_JACCARD`) form a
     group, possibly through a word a topic already owns (one of its top five words, such as
     "code"). A group's *new* features are its surging ones that no topic owns (a phrase is
     owned when all its words are) and that mostly (at least half of their texts) occur in the
-    current period. Each group with new features becomes a topic: its vector is the centroid
-    of the current texts holding one, without the words other topics own (so that "promo
-    code" texts are not pulled in by "code"), and every current or baseline text holding a
-    new feature (and every older one holding a new word) joins it, as with a codebook
-    keyword. Returns the vectors and, per group, a mask of the texts that join it.
+    current period — among the texts where they surged: all texts, or the segment value's
+    (a word other apps' reviews used for years is still new in the one app where it surges).
+    Each group with new features becomes a topic: its vector is the centroid of the current
+    texts holding one, without the words other topics own (so that "promo code" texts are not
+    pulled in by "code"), and every current or baseline text holding a new feature (and every
+    older one holding a new word) joins it, as with a codebook keyword — inside the segment
+    value where the feature is new. Returns the vectors and, per group, a mask of the texts
+    that join it.
     """
     cur, base = free & current, free & baseline
     n_c, n_b = int(cur.sum()), int(base.sum())
     empty: tuple[np.ndarray, list[np.ndarray]] = (np.zeros((0, xa.shape[1]), np.float32), [])
     if n_c < MIN_FEEDBACK_SURGE or n_b < MIN_FEEDBACK_SURGE or x.shape[1] == 0:
         return empty
-    floor = max(MIN_SURGE_TEXTS, math.ceil(0.01 * n_c))
+    # where to look: everyone, then each segment value with enough texts in both windows
+    units: list[np.ndarray] = [np.ones(len(free), dtype=bool)]
+    for codes in segments:
+        codes = np.asarray(codes)
+        for v in np.unique(codes[cur & (codes >= 0)]):
+            m = codes == v
+            if min(int((cur & m).sum()), int((base & m).sum())) >= MIN_FEEDBACK_SURGE:
+                units.append(m)
+    floors = [max(MIN_SURGE_TEXTS, math.ceil(0.01 * int((cur & m).sum()))) for m in units]
     window = np.flatnonzero(cur | base)
     binary = (x > 0).astype(np.float32).tocsr()
     words_w = binary[window]
-    phr, phr_names = _phrase_matrix(clean, window, np.flatnonzero(cur), floor, tokens)
+    phr, phr_names = _phrase_matrix(clean, window, np.flatnonzero(cur), min(floors), tokens)
     feats = words_w if phr is None else sparse.hstack([words_w, phr], format="csr")
     names = np.concatenate([vocab.astype(str), np.asarray(phr_names, dtype=str)])
+    nv = len(vocab)
     in_cur = cur[window]
-    x_c = np.asarray(feats[in_cur].sum(axis=0)).ravel()
-    x_b = np.asarray(feats[~in_cur].sum(axis=0)).ravel()
-    p_c, p_b = x_c / n_c, x_b / n_b
-    tested = (x_c >= floor) & (p_c >= SURGE_RATIO * p_b)
-    if not tested.any():
+    n_feats = feats.shape[1]
+    counts_c, counts_all, pvals = [], [], []
+    for u, m in enumerate(units):
+        mw = m[window]
+        c_rows, b_rows = in_cur & mw, ~in_cur & mw
+        nc_u, nb_u = int(c_rows.sum()), int(b_rows.sum())
+        xc_u = np.asarray(feats[c_rows].sum(axis=0)).ravel()
+        xb_u = np.asarray(feats[b_rows].sum(axis=0)).ravel()
+        tested = (xc_u >= floors[u]) & (xc_u / nc_u >= SURGE_RATIO * xb_u / nb_u)
+        p = np.full(n_feats, np.nan)
+        if tested.any():
+            p[tested] = mid_p_greater(xc_u[tested], nc_u, xb_u[tested], nb_u)
+        words_all = np.asarray(binary[free & m].sum(axis=0)).ravel()
+        counts_c.append(xc_u)
+        counts_all.append(np.concatenate([words_all, xc_u[nv:] + xb_u[nv:]]))
+        pvals.append(p)
+    p_all = np.concatenate(pvals)
+    is_tested = ~np.isnan(p_all)
+    if not is_tested.any():
         return empty
-    p = np.ones(len(x_c))
-    p[tested] = mid_p_greater(x_c[tested], n_c, x_b[tested], n_b)
-    q = np.ones_like(p)
-    q[tested] = stats.false_discovery_control(np.clip(p[tested], 0, 1), method="bh")
-    surging = tested & (q <= SURGE_Q)
+    q_all = np.ones_like(p_all)
+    q_all[is_tested] = stats.false_discovery_control(np.clip(p_all[is_tested], 0, 1), method="bh")
+    surging_in = (is_tested & (q_all <= SURGE_Q)).reshape(len(units), n_feats)
+    surging = surging_in.any(axis=0)
     if not surging.any():
         return empty
-    nv = len(vocab)
     owned_word = np.zeros(nv, dtype=bool)
     for row in h:
         owned_word[np.argsort(-row[:nv], kind="stable")[:5]] = True
@@ -697,8 +735,12 @@ def _surge_topics(
                  for n in names[nv:]], dtype=bool),
         ]
     )  # fmt: skip
+    # new where it surged: held mostly by current texts of that unit
+    new_in = np.array(
+        [surging_in[u] & ~owned & (counts_c[u] >= counts_all[u] / 2) for u in range(len(units))]
+    )
     feats_idx = np.flatnonzero(surging)
-    if not (surging & ~owned).any():
+    if not new_in.any():
         return empty
     cur_local = np.flatnonzero(in_cur)
     docs = feats[cur_local][:, feats_idx].T.tocsr()  # features × current texts
@@ -723,20 +765,29 @@ def _surge_topics(
     t_c = np.bincount(near[in_cur & (near >= 0)], minlength=len(h)) / n_c
     t_b = np.bincount(near[~in_cur & (near >= 0)], minlength=len(h)) / n_b
     topic_surged = t_c >= SURGE_RATIO * np.maximum(t_b, 1e-9)
-    x_all_words = np.asarray(binary[free].sum(axis=0)).ravel()
-    x_all = np.concatenate([x_all_words, x_c[nv:] + x_b[nv:]])
+
+    def where_new(f: int) -> np.ndarray:
+        """The texts among which feature ``f`` is new (all, or its segment values')."""
+        if new_in[0, f]:
+            return units[0]
+        return np.logical_or.reduce([units[u] for u in np.flatnonzero(new_in[:, f])])
+
     vectors = []
     groups: list[np.ndarray] = []
     for root in sorted({find(i) for i in range(len(feats_idx))}):
         new = [
-            feats_idx[i]
+            int(feats_idx[i])
             for i in range(len(feats_idx))
-            if find(i) == root and not owned[feats_idx[i]] and x_c[feats_idx[i]] >= x_all[feats_idx[i]] / 2
-        ]  # fmt: skip
+            if find(i) == root and new_in[:, feats_idx[i]].any()
+        ]
         if not new:
             continue
-        hold_w = np.asarray(feats[:, new].sum(axis=1)).ravel() > 0
+        scope = {f: where_new(f) for f in new}
+        hold_w = np.zeros(len(window), dtype=bool)
+        for f in new:
+            hold_w |= (feats[:, f].toarray().ravel() > 0) & scope[f][window]
         rows = window[hold_w & in_cur]
+        floor = min(floors[u] for f in new for u in np.flatnonzero(new_in[:, f]))
         if len(rows) < floor:
             continue
         homes = near[hold_w & in_cur]
@@ -747,9 +798,9 @@ def _surge_topics(
                 continue  # a new wording of a complaint a topic already holds
         holds = np.zeros(len(free), dtype=bool)
         holds[window[hold_w]] = True
-        new_words = [f for f in new if f < nv]
-        if new_words:  # older texts holding a new word join too
-            holds |= free & (np.asarray(binary[:, new_words].sum(axis=1)).ravel() > 0)
+        for f in new:
+            if f < nv:  # older texts holding a new word join too (where it is new)
+                holds |= free & scope[f] & (binary[:, f].toarray().ravel() > 0)
         c = np.asarray(xa[rows].mean(axis=0)).ravel()
         c[:nv][owned_word] = 0.0  # words other topics own ("code") must not pull their texts
         vectors.append(c / max(np.linalg.norm(c), 1e-12))
