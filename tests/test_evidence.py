@@ -300,6 +300,34 @@ def test_app_store_known_events() -> None:
     assert score.wrong == 0 and score.missed == 0, score.wrong_titles
     assert notes == []
     assert themes.wrong == 0
+    assert themes.right == 1  # Drive's background-audio complaint, not "gmail app"
+
+
+@pytest.mark.slow
+def test_app_store_one_app_s_new_complaint_in_the_six_app_workspace(tmp_path: Path) -> None:
+    """Drive's background-audio regression (week of 12 Jun 2017) is a new theme of the
+    workspace of all six apps, concentrated in Drive; quiet weeks raise no emerging theme."""
+    import re
+
+    from insightlib.qual.analyse import analyse_feedback
+    from insightlib.workspace.load import load_workspace
+    from insightlib.workspace.periods import parse_period
+
+    bench = _bench()
+    if not (bench.REALDATA / "appstore_reviews.parquet").exists():
+        pytest.skip(f"App Store data not found in {bench.REALDATA}")
+    ws = load_workspace(bench.appstore_workspace(tmp_path))
+    res = analyse_feedback(ws.feedback, ws.config, parse_period("2017-W24"))
+    about = re.compile(rf"\b({bench.THEME_WORDS['2017-W24']})\b")
+    audio = [
+        f for f in res.findings
+        if f.kind == "emerging_theme"
+        and about.search(" ".join([f.details["label"], *res.theme(f.theme).terms]).lower())
+    ]  # fmt: skip
+    assert len(audio) == 1 and audio[0].details["concentrated_in"] == {"app": "Google_Drive"}
+    for quiet in ("2017-W20", "2019-W20"):
+        res = analyse_feedback(ws.feedback, ws.config, parse_period(quiet))
+        assert [f.details["label"] for f in res.findings if f.kind == "emerging_theme"] == []
 
 
 def test_realdata_path_is_outside_the_repository() -> None:
