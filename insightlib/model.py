@@ -37,6 +37,8 @@ __all__ = [
     "ONSET",
     "ANOMALY_DAY",
     "THEME_NOW",
+    "TONE_CLEAR",
+    "tone_word",
     "THEME_BASE",
     "FindingDetails",
     "ChangeDetails",
@@ -492,6 +494,18 @@ class Theme:
 ONSET = "onset"  # metric changes: the first day the change shows (ISO date)
 ANOMALY_DAY = "day"  # anomalies: the unusual day (ISO date)
 THEME_NOW, THEME_BASE = "count_current", "count_baseline_per_period"  # theme findings' counts
+
+
+#: |mean sentiment| from which a theme or phrase counts as praise or complaint (qual's labels
+#: and merges, the reports' "Tone" column)
+TONE_CLEAR = 0.15
+
+
+def tone_word(sentiment: float | None) -> str:
+    """How a theme's texts sound on the whole: "complaints", "praise" or "mixed"."""
+    if sentiment is None or not math.isfinite(sentiment) or abs(sentiment) < TONE_CLEAR:
+        return "mixed"
+    return "praise" if sentiment > 0 else "complaints"
 
 
 def trend_start(f: Any) -> date:

@@ -77,3 +77,11 @@ def test_version_1_day_of_an_anomaly_is_read_as_day() -> None:
     up = upgrade(v1)
     assert up["insights"][0]["details"] == {"day": "2026-11-20"}
     assert Insight.from_dict(up["insights"][0]).details == {"day": "2026-11-20"}
+
+
+def test_tone_words_at_the_threshold() -> None:
+    from insightlib.model import TONE_CLEAR, tone_word
+
+    assert tone_word(-TONE_CLEAR) == "complaints" and tone_word(TONE_CLEAR) == "praise"
+    assert tone_word(-TONE_CLEAR + 0.01) == tone_word(TONE_CLEAR - 0.01) == "mixed"
+    assert tone_word(None) == tone_word(float("nan")) == "mixed"

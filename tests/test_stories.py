@@ -290,6 +290,7 @@ def test_theme_table_puts_this_periods_themes_first_with_count_changes() -> None
                 "count_current": 5,
                 "count_baseline": 20.0,
                 "share_current": 0.02,
+                "sentiment": 0.68,
             },
             {
                 "id": "new",
@@ -298,6 +299,7 @@ def test_theme_table_puts_this_periods_themes_first_with_count_changes() -> None
                 "count_current": 83,
                 "count_baseline": 2.25,
                 "share_current": 0.32,
+                "sentiment": -0.62,
             },
             {"id": "gone", "label": "gone", "count": 500},
             {
@@ -316,7 +318,10 @@ def test_theme_table_puts_this_periods_themes_first_with_count_changes() -> None
     assert rows[1]["count_change"] == "+2 (+15%)"
     assert rows[2]["count_change"] == "−15 (−75%)"
     assert rows[3]["count_change"] == "–"
+    # tone: "love the new design" and "hate the new design" are two themes; say which is which
+    assert [r["tone"] for r in rows] == ["complaints", "mixed", "praise", "mixed"]
     html = views.render("themes.html.j2", themes=rows, doc=doc)
+    assert "<th>Tone</th>" in html and "<td>complaints</td>" in html and "<td>praise</td>" in html
     assert '<th class="num">Share</th>' in html and "32%" in html
     assert html.index("new top") < html.index("old big")
 

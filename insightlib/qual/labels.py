@@ -43,6 +43,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from insightlib.model import TONE_CLEAR
 from insightlib.text.redact import TOKEN_PATTERN
 
 __all__ = ["STOP_WORDS", "WORD", "REDACTION", "slug", "phrases", "label_topics", "LABEL_SAMPLE"]
@@ -461,7 +462,6 @@ _LENGTH_FACTOR = {1: 0.25, 2: 1.0, 3: 1.1, 4: 1.1, 5: 1.0}
 _CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})
 MIN_VERBATIM = 3
 TOP_WORDS = 3  # a label holds one of this many top words of its theme  # a label appears word for word in at least this many sampled texts
-TONE_CLEAR = 0.15  # |sentiment| from which a theme or phrase counts as praise or complaint
 # words a label may not end with (they leave the phrase hanging) nor start with
 _DANGLING = frozenset(
     "does did do is are was were be been being has have had get gets got make makes made "

@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from insightlib.document import Insight, InsightsDocument, MetricRow, as_document
-from insightlib.model import parse_segment, segment_text
+from insightlib.model import parse_segment, segment_text, tone_word
 from insightlib.report import import_jsonschema_lightly
 
 import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see there)
@@ -670,6 +670,8 @@ def theme_rows(doc: InsightsDocument | Mapping[str, Any], limit: int = 8) -> lis
                 **t.to_dict(),
                 "count_change": change or "–",
                 "share_now": t.share_current,
+                # praise and complaints about one subject are two themes: say which is which
+                "tone": tone_word(t.sentiment),
                 "quote": quotes[0] if quotes else None,
             }
         )
