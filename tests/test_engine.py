@@ -104,13 +104,20 @@ def test_the_daily_query_runs_beside_on_a_second_connection(
     assert_same(daily, daily_reference)
 
 
-def test_a_frame_source_runs_its_queries_one_after_the_other(events: pd.DataFrame) -> None:
-    # a temporary table is private to its connection: no second connection, same numbers
+def test_a_frame_source_runs_its_queries_one_after_the_other(
+    tmp_path, events: pd.DataFrame
+) -> None:
+    # a temporary table is private to its connection: no second connection, same numbers,
+    # also while a file's connection (whose view a second connection would replay) is open
+    path = tmp_path / "other.parquet"
+    events[events["platform"] == "ios"].to_parquet(path)
+    other = engine.connect(path)
     t = engine.connect(events)
     query = t.group_by("platform").aggregate(n=t.count()).order_by("platform")
     future = engine._beside(t, query)
     assert future.done()
     pd.testing.assert_frame_equal(future.result(), query.execute())
+    assert len(future.result()) > 1 and other.count().execute() > 0
 
 
 def test_series_and_daily_at_day_grain(events: pd.DataFrame) -> None:

@@ -181,13 +181,15 @@ def connect(source: Any) -> ir.Table:
         "SELECT sql FROM duckdb_views() WHERE temporary AND view_name = 'events'"
     ).fetchall()
     if sql:
-        _VIEWS[con] = sql[0][0]
+        _VIEWS[id(con)] = sql[0][0]
+        weakref.finalize(con, _VIEWS.pop, id(con), None)
     return table
 
 
-#: The events view of each in-process DuckDB made by :func:`connect` (a temporary view is
-#: private to its connection, so a second connection replays it).
-_VIEWS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+#: The events view of each in-process DuckDB made by :func:`connect`, by the identity of its
+#: Ibis backend (a temporary view is private to its connection, so a second connection replays
+#: it). Not keyed by the backend itself: Ibis counts every in-memory DuckDB as equal.
+_VIEWS: dict[int, str] = {}
 
 
 def _beside(events: ir.Table, query: ir.Table) -> Future[pd.DataFrame]:
@@ -198,7 +200,7 @@ def _beside(events: ir.Table, query: ir.Table) -> Future[pd.DataFrame]:
     two queries use both cores); on any other engine it runs at once, here.
     """
     backend = events._find_backend()
-    view = _VIEWS.get(backend)
+    view = _VIEWS.get(id(backend))
     if view is None:
         done: Future[pd.DataFrame] = Future()
         done.set_result(query.execute())
