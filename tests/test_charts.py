@@ -263,3 +263,44 @@ def test_the_unusual_days_value_stays_inside_the_chart() -> None:
         # DejaVu Sans (what a browser without Liberation Sans uses) is wider: 0.65 em a letter
         right = x if anchor == "end" else x + len(text) * 0.65 * 12
         assert right <= plot_right, (anchor, x, text, plot_right)
+
+
+def _y_labels(svg: str) -> list[str]:
+    """The tick labels of a rendered chart's y axes (Vega's ``role-axis-label`` groups inside
+    an axis group whose ``aria-label`` starts with "Y-axis")."""
+    found = re.findall(
+        r'aria-label="Y-axis[^"]*">.*?role-axis-label"[^>]*>(.*?)</g>', svg, flags=re.S
+    )
+    assert found, "no y axis in the chart"
+    return [t for group in found for t in re.findall(r">([^<]+)</text>", group)]
+
+
+def test_value_axes_write_zero_as_zero_without_a_prefix(series: pd.DataFrame) -> None:
+    """Counts and sums use an SI axis format (20k); Vega gives every tick the prefix of the
+    largest, so zero read "0k" / "$0k" and a tick of 0.2 "200m". Zero reads "0" / "$0"."""
+    sums = _y_labels(charts.to_svg(charts.metric_chart(series, INS[ID_REVENUE_DE], [], True)))
+    assert sums[0] == "$0" and "$20k" in sums and "$120k" in sums, sums
+    users = _y_labels(charts.to_svg(charts.anomaly_chart(daily_frame(), INS[ID_OUTAGE], True)))
+    assert users == ["0", "1k", "2k", "3k", "4k"]
+    # every axis format of the module: no tick reads "0" with a unit prefix, none reads milli
+    for kind, unit, values in [
+        ("count", None, [0, 20_000, 40_000]),
+        ("sum", "USD", [0, 120_000, 140_000]),
+        ("sum", "EUR", [-2_000, 0, 1_500]),
+        ("sum", None, [0, 0.4, 0.6]),
+        ("mean", "USD", [0, 10, 20]),
+        ("conversion", None, [0, 0.3, 0.6]),
+    ]:
+        df = pd.DataFrame({"x": range(3), "value": values})
+        y = alt.Y("value:Q", axis=charts.value_axis(kind, unit), scale=alt.Scale(zero=True))
+        chart = alt.Chart(df).mark_line().encode(x=alt.X("x:Q", axis=None), y=y)
+        labels = _y_labels(charts.to_svg(chart.properties(usermeta={"unit": unit})))
+        zero = {"conversion": "0%"}.get(kind, ("$0" if unit == "USD" else "€0" if unit else "0"))
+        assert zero in labels, (kind, unit, labels)
+        assert not any(re.fullmatch(r"[$€]?0[.,]?0*[a-zA-Zµ]+", t) for t in labels), labels
+        assert not any(t.endswith("m") for t in labels), labels
+    # below 1 the ticks are written as numbers ("0.2"), not in milli units ("200m")
+    df = pd.DataFrame({"x": range(3), "value": [0, 0.4, 0.6]})
+    y = alt.Y("value:Q", axis=charts.value_axis("sum"), scale=alt.Scale(zero=True))
+    chart = alt.Chart(df).mark_line().encode(x=alt.X("x:Q", axis=None), y=y)
+    assert _y_labels(charts.to_svg(chart)) == ["0", "0.2", "0.4", "0.6"]

@@ -43,6 +43,7 @@ __all__ = [
     "anomaly_chart",
     "to_svg",
     "value_format",
+    "value_axis",
     "segment_key_of",
     "legend",
     "from_zero",
@@ -153,6 +154,24 @@ def value_format(
     if magnitude is not None and abs(magnitude) < 100_000:
         return f"{prefix},.0f"
     return f"{prefix},.3~s"
+
+
+def value_axis(metric_kind: str | None, unit: str | None = None) -> alt.Axis:
+    """The value axis of a metric chart: :func:`value_format`'s format, and zero written "0"
+    ("$0") and values below 1 without an SI prefix.
+
+    An SI format (``~s``, counts and sums) makes Vega pick one prefix for every tick from the
+    largest, so zero read "0k" / "$0k" and a tick of 0.2 read "200m" (which a reader takes
+    for 200 million)."""
+    fmt = value_format(metric_kind, unit)
+    if not fmt.endswith("s"):
+        return alt.Axis(format=fmt)
+    cur = "$" if fmt.startswith("$") else ""
+    expr = (
+        f"datum.value == 0 ? format(0, '{cur},.0f') : "
+        f"abs(datum.value) < 1 ? format(datum.value, '{cur},.2~f') : datum.label"
+    )
+    return alt.Axis(format=fmt, labelExpr=expr)
 
 
 def from_zero(metric_kind: str | None) -> bool:
@@ -409,7 +428,7 @@ def metric_chart(
         "value:Q",
         title=None if small else y_title,
         scale=alt.Scale(zero=from_zero(kind), nice=True),
-        axis=alt.Axis(format=value_format(kind, unit)),
+        axis=value_axis(kind, unit),
     )
     x = _x("date", grain_days, scale=xscale, small=small)
     colour = _colour(insight.get("better"))
@@ -695,7 +714,7 @@ def anomaly_chart(
         "value:Q",
         title=None if small else (insight.get("metric_label") or metric),
         scale=alt.Scale(zero=from_zero(kind), nice=True),
-        axis=alt.Axis(format=value_format(kind, unit)),
+        axis=value_axis(kind, unit),
     )
     layers: list[Any] = []
     expected = details.get("expected", insight.get("baseline"))
