@@ -10,6 +10,7 @@ A *segment* is a tuple of ``(column, value)`` pairs, sorted by column: ``()`` is
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -20,6 +21,8 @@ import pandas as pd
 __all__ = [
     "Segment",
     "segment_key",
+    "key_part",
+    "segment_pairs",
     "segment_dict",
     "theme_shift",
     "fields_json",
@@ -75,8 +78,46 @@ THEME_KINDS = ("emerging_theme", "fading_theme")
 
 
 def segment_key(segment: Segment) -> str:
-    """``"platform=android"``, ``"country=DE&platform=web"``; ``"all"`` for everyone."""
-    return "&".join(f"{c}={v}" for c, v in segment) or "all"
+    """``"platform=android"``, ``"country=DE&platform=web"``; ``"all"`` for everyone.
+
+    ``%``, ``&`` and ``=`` in a column or value (a category "B&B", "Food & drink") are written
+    ``%25``, ``%26`` and ``%3D`` (and white space at either end as its ``%XX`` bytes), so
+    :func:`parse_segment` gives back exactly the same pairs for any value.
+
+    >>> segment_key((("category", "Food & drink"), ("plan", "a=b")))
+    'category=Food %26 drink&plan=a%3Db'
+    """
+    return "&".join(f"{key_part(c)}={key_part(v)}" for c, v in segment) or "all"
+
+
+def key_part(text: str) -> str:
+    """A segment column or value as written in a key (see :func:`segment_key`)."""
+    out = str(text).replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+    if out[:1].isspace():  # parse_segment strips white space at the ends of a hand-written key
+        out = _percent(out[0]) + out[1:]
+    if out[-1:].isspace():
+        out = out[:-1] + _percent(out[-1])
+    return out
+
+
+def _percent(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+
+
+_ESCAPED = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquote(text: str) -> str:
+    """Undo :func:`key_part`; a ``%`` that starts no UTF-8 escape (a hand-written "50%") stays."""
+
+    def one(m: re.Match[str]) -> str:
+        raw = bytes.fromhex(m.group().replace("%", ""))
+        try:
+            return raw.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return m.group()
+
+    return _ESCAPED.sub(one, text) if "%" in text else text
 
 
 def segment_from_key(key: str) -> Segment:
@@ -104,8 +145,31 @@ def parse_segment(value: Any) -> Segment:
     text = str(value).strip()
     if not text or text.lower() in ("all", "nan", "none"):
         return ()
-    parts = [p.strip() for p in text.split("&") if p.strip()]
-    return tuple(sorted((c.strip(), v.strip()) for c, v in (p.split("=", 1) for p in parts)))
+    return tuple(sorted(segment_pairs(text)))
+
+
+# "&" starts a new pair only before "column=": a key escapes "&" in values (see segment_key),
+# and a hand-written "category=Food & drink" or "category=B&B" keeps its value whole
+_PAIR_SPLIT = re.compile(r"&(?=[^&=]*=)")
+
+
+def segment_pairs(text: str) -> list[tuple[str, str]]:
+    """The ``(column, value)`` pairs of a key or a hand-written segment, in written order.
+
+    Raises ``ValueError`` for a part without ``=`` ("android" alone).
+
+    >>> segment_pairs("category=Food & drink&plan=free")
+    [('category', 'Food & drink'), ('plan', 'free')]
+    """
+    pairs = []
+    for part in _PAIR_SPLIT.split(text):
+        if not part.strip():
+            continue
+        column, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"segment part {part.strip()!r} is not 'column=value'")
+        pairs.append((_unquote(column.strip()), _unquote(value.strip())))
+    return pairs
 
 
 def as_date(v: Any) -> date | None:

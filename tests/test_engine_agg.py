@@ -289,3 +289,30 @@ def test_values_written_as_text_are_numbers() -> None:
     want = engine.metric_series(engine.connect(events()), cfg(("revenue", "aov")), "week")
     pd.testing.assert_frame_equal(got, want)
     check(rows(got, "aov", "all")[W1], numerator=60, denominator=3, value=20)
+
+
+def test_values_holding_the_key_separators_round_trip() -> None:
+    """A category "B&B", "Food & drink" or "a=b" used to make keys ambiguous
+    ("platform=B&B&country=DE"), and the daily series dropped it as if it were a pair. Keys
+    escape them (model.segment_key), so each key parses back to its values."""
+    from insightlib.model import parse_segment, segment_key
+
+    odd = {"ios": "B&B", "android": "Food & drink", "web": "a=b 50%"}
+    ev = events()
+    ev["platform"] = ev["platform"].map(odd)
+    series, daily = engine.series_and_daily(
+        engine.connect(ev), cfg(("orders",)), "week", None, None, daily_from=W1
+    )
+    keys = set(series["segment"])
+    singles = {segment_key((("platform", v),)) for v in odd.values()}
+    assert singles == {"platform=B%26B", "platform=Food %26 drink", "platform=a%3Db 50%25"}
+    assert singles <= keys and "country=DE&platform=B%26B" in keys
+    for key in keys - {"all"}:
+        for _, value in parse_segment(key):
+            assert value in set(odd.values()) | {"DE", "FR", "(unknown)"}, (key, value)
+    # the same numbers as under the plain names (a: 2 orders, c: none in W1)
+    check(rows(series, "orders", "platform=B%26B")[W1], users=2, numerator=2, sumsq=4)
+    check(rows(series, "orders", "country=DE&platform=B%26B")[W1], users=1, numerator=2)
+    # the daily series keeps every single-column segment, whatever its value holds
+    assert singles <= set(daily["segment"])
+    assert all(len(parse_segment(k)) <= 1 for k in daily["segment"])  # and no pair

@@ -100,6 +100,31 @@ def test_knowledge_segment_must_name_a_segment_column(tiny: Path, capsys) -> Non
     _expect(tiny, r"knowledge.csv, column 'segment', row 1: segment 'os=android'", capsys)
 
 
+@pytest.mark.parametrize("seg", ["platform", "=web", "platform=web&os=ios"])
+def test_knowledge_segment_without_column_value_is_refused(tiny: Path, capsys, seg: str) -> None:
+    _edit_csv(tiny / "knowledge.csv", lambda d: d.assign(segment=seg))
+    _expect(tiny, rf"knowledge.csv, column 'segment', row 1: segment '{seg}' must look", capsys)
+
+
+def test_knowledge_segment_values_may_hold_ampersands(tiny: Path) -> None:
+    """A hand-written "platform=Food & drink" or "platform=B&B" is one value: an "&" starts a
+    new pair only before "column=" (keys escape it; see model.segment_key)."""
+    from insightlib.model import parse_segment, segment_pairs
+
+    segs = ["platform=Food & drink", "platform=B&B&platform=web", "platform=a=b"]
+    _edit_csv(tiny / "knowledge.csv", lambda d: pd.concat([d] * 3).assign(segment=segs))
+    ws = load_workspace(tiny)
+    assert [parse_segment(s) for s in ws.knowledge["segment"]] == [
+        (("platform", "Food & drink"),),
+        (("platform", "B&B"), ("platform", "web")),
+        (("platform", "a=b"),),
+    ]
+    assert segment_pairs("plan=free&platform=Food & drink ") == [
+        ("plan", "free"),
+        ("platform", "Food & drink"),
+    ]
+
+
 def test_wrong_delimiter(tiny: Path, capsys) -> None:
     df = pd.read_csv(tiny / "glossary.csv")
     df.to_csv(tiny / "glossary.csv", index=False, sep=";")

@@ -178,6 +178,53 @@ def test_no_raw_segment_value_reaches_a_reader(sample_reports: Path, tmp_path: P
     assert "free_trial" in (sample_reports / "insights.json").read_text()
 
 
+ODD = "Food & drink <b>=x</b>"  # a category with the key separators and markup in it
+
+
+@pytest.mark.slow
+def test_a_segment_value_with_key_separators_reads_whole_and_escaped(
+    sample_ws: Path, tmp_path: Path
+) -> None:
+    """Segment keys join pairs with "&" and "="; a value holding them ("Food & drink", "B&B")
+    used to split into wrong pairs. Renamed from the sample's ``free`` plan, it reaches the
+    team report whole and HTML-escaped, the explorer names it, and every key in the run
+    parses back to it."""
+    import shutil
+
+    import pandas as pd
+
+    from insightlib import pipeline
+
+    ws = tmp_path / "ws"
+    shutil.copytree(sample_ws, ws)
+    events = pd.read_parquet(ws / "events.parquet")
+    events["plan"] = events["plan"].replace({"free": ODD})
+    events.to_parquet(ws / "events.parquet", index=False)
+    feedback = pd.read_csv(ws / "feedback.csv", dtype=str, keep_default_na=False)
+    feedback["plan"] = feedback["plan"].replace({"free": ODD})
+    feedback.to_csv(ws / "feedback.csv", index=False)
+    out = pipeline.run(ws, out=tmp_path / "reports")
+
+    team = (out / "team.html").read_text()
+    assert "Food &amp; drink &lt;b&gt;=x&lt;/b&gt;" in team
+    pages = [team, *((out / n).read_text() for n in ("board.html", "digest.md"))]
+    for page in pages:
+        assert "<b>=x" not in page and "%26" not in page and "%3D" not in page
+    run = runfolder.open_run(out)
+    assert ("plan", ODD) in {
+        p for key in set(run.series["segment"]) for p in model.parse_segment(key)
+    }
+    choices = {
+        w for m in run.series["metric"].unique() for w, _ in runfolder.segment_choices(run, m)
+    }
+    assert f"Plan: {ODD}" in choices
+    doc = json.loads((out / "insights.json").read_text())
+    drivers = [d for i in doc["insights"] for d in i["evidence"].get("drivers", [])]
+    assert any(d["segment"].get("plan") == ODD for d in drivers)
+    covered = [k for i in doc["insights"] for k in i["details"].get("covers", [])]
+    assert covered and any(("plan", ODD) in model.parse_segment(k) for k in covered)
+
+
 # ------------------------------------------------------------------------------ charts
 def _chart_texts(svg: str) -> list[str]:
     import re

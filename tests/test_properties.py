@@ -237,3 +237,27 @@ def test_inert_markup_and_neutralise(text: str) -> None:
     out = inert_markup(neutralise(text))
     assert "<" not in out and ">" not in out and "](" not in out
     assert not _INVISIBLE.search(out)
+
+
+# --- segment keys: any column and value round-trips through segment_key / parse_segment ----
+
+_segment_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["B&B", "Food & drink", "a=b", "50%", "%26", " x ", "&", "=", "all", "nan", "", "%2"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(_segment_text.filter(bool), _segment_text, max_size=3),
+)
+@example({"category": "Food & drink", "plan": "a=b"})
+@example({"c": " %41 "})
+def test_segment_keys_round_trip_any_value(pairs: dict[str, str]) -> None:
+    from insightlib.model import parse_segment, segment_key
+
+    segment = tuple(sorted(pairs.items()))
+    key = segment_key(segment)
+    assert parse_segment(key) == segment, key
+    # the key is one string per segment: no two segments share a key
+    if segment:
+        assert key != "all" and key.count("&") == len(segment) - 1, key

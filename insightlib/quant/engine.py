@@ -41,7 +41,7 @@ per user.
 
 Segment values are read as strings; missing and empty values become ``"(unknown)"`` (a segment
 of its own, so totals add up). Segment keys follow :func:`insightlib.model.segment_key`
-(columns sorted by name); a value containing ``&`` or ``=`` makes keys ambiguous.
+(columns sorted by name; ``%``, ``&`` and ``=`` in a value escaped, so any value round-trips).
 
 Columns of a series frame (one row per metric x period x segment):
 ``metric, grain, period_start, segment, users`` (active users of the segment in the period),
@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from insightlib.errors import DataError, InputError
+from insightlib.model import key_part
 from insightlib.workspace.config import Config, MetricSpec
 from insightlib.workspace.periods import GRAINS
 from insightlib.workspace.validate import utc_timestamp
@@ -523,9 +524,12 @@ def _keyed(agg: pd.DataFrame, g: tuple[int, ...], names: Sequence[str]) -> pd.Da
         agg["segment"] = "all"
     else:
         parts = sorted(g, key=lambda i: names[i])
-        key = f"{names[parts[0]]}=" + agg[f"g{parts[0]}"].astype(str)
-        for i in parts[1:]:
-            key = key + f"&{names[i]}=" + agg[f"g{i}"].astype(str)
+        key = None
+        for i in parts:
+            values = agg[f"g{i}"].astype(str)
+            written = {v: key_part(v) for v in values.unique()}  # "B&B" -> "B%26B"
+            pair = f"{key_part(names[i])}=" + values.map(written)
+            key = pair if key is None else key + "&" + pair
         agg["segment"] = key
     return agg.drop(columns=[f"g{i}" for i in g])
 

@@ -22,6 +22,7 @@ import pandera.pandas as pa
 import pyarrow.parquet as pq
 
 from insightlib.errors import DataError
+from insightlib.model import segment_pairs
 from insightlib.text.redact import looks_personal, redact
 from insightlib.workspace.config import Config, load_config
 from insightlib.workspace.sources import load_events
@@ -622,9 +623,12 @@ def _load_knowledge(
     if "segment" in df.columns:
         for i, seg in df["segment"].items():
             if isinstance(seg, str) and seg:
-                for part in seg.split("&"):
-                    col = part.split("=", 1)[0].strip()
-                    if "=" not in part or col not in cfg.segments:
+                try:  # "category=Food & drink": an "&" starts a pair only before "column="
+                    named = [c for c, _ in segment_pairs(seg)]
+                except ValueError:
+                    named = [""]
+                for col in named:
+                    if col not in cfg.segments:
                         raise DataError(
                             f"segment {seg!r} must look like 'column=value' with a column of "
                             f"[segments] columns ({', '.join(cfg.segments) or 'none defined'}).",
