@@ -485,3 +485,52 @@ def test_find_pii_spans_are_exactly_the_personal_data(text: str, found: list) ->
     spans = find_pii(text, patterns=[r"ABC-\d{5}"])
     assert [(k, text[s:e]) for k, s, e in spans] == found
     assert [s for _, s, _ in spans] == sorted(s for _, s, _ in spans)
+
+
+# --- e-mail addresses spelled out in words ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jo dot smith at example dot com", "[email]"),
+        ("Write to jo dot smith at example dot com please.", "Write to [email] please."),
+        ("JO DOT SMITH AT EXAMPLE DOT COM", "[email]"),
+        ("mail jo underscore smith at gmail dot com", "mail [email]"),
+        ("mary dash jones at example dot co dot uk", "[email]"),
+        ("jo [dot] smith [at] example [dot] com", "[email]"),
+        ("jo dot smith (at) example.com today", "[email] today"),
+        # a first name that is also a word is still someone's address
+        ("bill at example dot com", "[email]"),
+        ("ask ted at example.com", "ask [email]"),
+        # a rejected "at" (after an ordinary word) does not hide the address after it
+        ("write at anna dot de at web dot de", "write at [email]"),
+    ],
+)
+def test_spelled_out_emails_are_redacted_whole(text: str, expected: str) -> None:
+    """ "jo dot smith at example dot com" used to leave "jo dot" in clear."""
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meet at the dot com bubble",  # a domain never starts with "the"
+        "Keynote at the dot com expo",  # (and "keynote" is no ordinary word)
+        "we looked at example dot com pricing",  # "at" after an ordinary word: a site
+        "look at example.com for details",
+        "email me at example dot com",
+        "I shopped at amazon dot com and stayed at hotels dot com",
+        "support at example dot com",  # a role address after an ordinary word: nobody's
+        "the dot com bubble burst",
+    ],
+)
+def test_at_and_dot_in_prose_are_not_emails(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_spelled_out_email_span_is_the_whole_address() -> None:
+    text = "Write to Jo dot Smith at example dot com, thanks."
+    assert [(k, text[s:e]) for k, s, e in find_pii(text)] == [
+        ("email", "Jo dot Smith at example dot com")
+    ]

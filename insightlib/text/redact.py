@@ -7,7 +7,8 @@ Two functions do the work:
   characters, Unicode tag characters and other control characters (tabs and newlines are
   kept). Every piece of user text that reaches an output goes through it.
 - :func:`redact` neutralises, then replaces personal data with a bracketed token (see
-  :data:`TOKENS`): e-mail addresses (also written with spaces or "at"/"dot"), phone numbers,
+  :data:`TOKENS`): e-mail addresses (also written with spaces or "at"/"dot", or spelled out:
+  "jo dot smith at example dot com"), phone numbers,
   payment cards (any spacing, any digit script), IBANs, IP addresses, links carrying a token or
   query, free-standing secrets, people's names, street addresses, postcodes and booking or
   order references (after a cue word such as "booking", or matching a pattern of
@@ -136,11 +137,13 @@ _SECRET_WORD = re.compile(
     r"access|reset|magic|invite|ticket|sid)"
 )
 
-# e-mail: also with spaces around "@" ("jo.doe @ example.com") or "(at)" / "[dot]"
+# e-mail: also with spaces around "@" ("jo.doe @ example.com") or "(at)" / "[dot]" (in the
+# local part too: "jo [dot] smith [at] example [dot] com")
 _EMAIL = re.compile(
     r"""(?ix)
     (?<![\w.+-])
     [\w.+\-']{1,64}
+    (?:(?:\s?[\(\[]\s?dot\s?[\)\]]\s?|\s+dot\s+)[\w.+\-']{1,64}){0,4}   # jo [dot] smith
     (?:\s{0,3}@\s{0,3}|\s?[\(\[]\s?at\s?[\)\]]\s?)
     [\w\-]+(?:(?:\.|\s?[\(\[]\s?dot\s?[\)\]]\s?)[\w\-]+)*
     (?:\.|\s?[\(\[]\s?dot\s?[\)\]]\s?)[a-z]{2,24}
@@ -148,10 +151,18 @@ _EMAIL = re.compile(
     """
 )
 _TLD = r"(?:com|net|org|edu|gov|io|co|uk|de|fr|es|it|nl|eu|at|ch|info|me)"
-# "jane at example dot com", "jane at example.com": only with a common top-level domain
+# "jane at example dot com", "jo dot smith at example dot com", "jane at example.com": only
+# with a common top-level domain; the local part may be spelled out too ("jo dot smith",
+# "jo underscore smith")
 _TLD_HINT = re.compile(rf"\.{_TLD}\b")
 _EMAIL_WORDS = re.compile(
-    rf"(?i)\b[\w.+\-]+\s+at\s+[\w\-]+(?:(?:\s+dot\s+|\.)[\w\-]+)*(?:\s+dot\s+|\.){_TLD}\b"
+    r"(?i)\b(?P<local>[\w.+\-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w.+\-]+)*)"
+    r"\s+at\s+(?P<domain>[\w\-]+)"
+    rf"(?:(?:\s+dot\s+|\.)[\w\-]+)*(?:\s+dot\s+|\.){_TLD}\b"
+)
+# "meet at the dot com bubble": a domain never starts with a determiner or a pronoun
+_NOT_DOMAINS = frozenset(
+    "the a an my your our their his her its this that these those any every some no".split()
 )
 
 # Upper-case IBAN shapes always go; mixed/lower-case ones only when the mod-97 check holds.
@@ -304,22 +315,31 @@ _MONTHS_DAYS = frozenset(
 @lru_cache(maxsize=1)
 def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(first names that are not ordinary words, all surnames), lower case, read offline."""
-    first: set[str] = set()
     last: set[str] = set()
+    try:
+        pkg = resources.files("names")
+        for line in pkg.joinpath("dist.all.last").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                last.add(line.split()[0].lower())
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - a declared dependency
+        pass
+    return _first_names() - _common_words(), frozenset(last)
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    """Every first name of the lists, ordinary words too ("bill", "mark"), lower case."""
+    first: set[str] = set()
     try:
         pkg = resources.files("names")
         for fname in ("dist.male.first", "dist.female.first"):
             for line in pkg.joinpath(fname).read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     first.add(line.split()[0].lower())
-        for line in pkg.joinpath("dist.all.last").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                last.add(line.split()[0].lower())
     except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - a declared dependency
         pass
     # given names of the UK, Ireland, India, Spain, Latin America and Europe (from Faker)
-    first |= _data_words("first_names.txt")
-    return frozenset(first - _common_words()), frozenset(last)
+    return frozenset(first | _data_words("first_names.txt"))
 
 
 def _data_words(name: str) -> set[str]:
@@ -538,8 +558,7 @@ def find_pii(
             if "@" in m.group() or _AT_WORD.search(m.group()):
                 add("email", m.start(), m.end())
     if " dot " in lower or (" at " in lower and _TLD_HINT.search(lower)):
-        for m in _EMAIL_WORDS.finditer(text):
-            add("email", m.start(), m.end())
+        _spelled_emails(text, add)
     for pat in _compile_patterns(tuple(patterns)):
         for m in pat.finditer(text):
             if m.end() > m.start():
@@ -615,6 +634,42 @@ def find_pii(
         add("name", start, end)
     spans.sort(key=lambda s: s[1])
     return spans
+
+
+def _spelled_emails(text: str, add: Callable[[str, int, int], None]) -> None:
+    """E-mail addresses written with "at" and "dot" ("jo dot smith at example dot com").
+
+    Not when the "at" is a preposition: after one ordinary English word that is not a first
+    name ("we looked at example dot com pricing", "email me at example.com": a site, nobody's
+    address) or before a determiner ("meet at the dot com bubble"). A rejected match is
+    searched again from its next word, so it hides no address inside it."""
+    pos = 0
+    while (m := _EMAIL_WORDS.search(text, pos)) is not None:
+        local = m.group("local")
+        if m.group("domain").lower() in _NOT_DOMAINS or (local.isalpha() and _ordinary_word(local)):
+            pos = m.start() + len(local)
+            continue
+        add("email", m.start(), m.end())
+        pos = m.end()
+
+
+def _ordinary_word(word: str) -> bool:
+    """An English word ("look", "looked", "support", "me") that is not also a first name
+    ("bill", "mark", "jo"); inflected forms count by their stem."""
+    w = word.lower()
+    if w in _first_names():
+        return False
+    common = _common_words()
+    if w in common:
+        return True
+    stems: list[str] = []
+    if w.endswith("ed"):  # looked, arrived, shopped, tried
+        stems = [w[:-2], w[:-1], w[:-3], w[:-3] + "y"]
+    elif w.endswith("ing"):  # looking, making, shopping
+        stems = [w[:-3], w[:-3] + "e", w[:-4]]
+    elif w.endswith("s"):  # looks, prices
+        stems = [w[:-1], w[:-2]]
+    return any(len(s) >= 3 and s in common for s in stems)
 
 
 def _addresses(text: str, add: Callable[[str, int, int], None]) -> None:
