@@ -35,6 +35,7 @@ __all__ = [
     "value_label",
     "parse_segment",
     "as_date",
+    "find_root",
     "to_json",
     "event_day",
     "ONSET",
@@ -170,6 +171,21 @@ def segment_pairs(text: str) -> list[tuple[str, str]]:
             raise ValueError(f"segment part {part.strip()!r} is not 'column=value'")
         pairs.append((_unquote(column.strip()), _unquote(value.strip())))
     return pairs
+
+
+def find_root(parent: list[int], i: int) -> int:
+    """The root of ``i`` in a union-find forest (``parent[i]`` is ``i``'s parent, a root its
+    own), halving the path on the way; callers link roots as their rule says (the lower index,
+    the first finding). Used by the theme merges (qual/themes.py) and stories (report/stories.py).
+
+    >>> parent = [0, 0, 1, 2]
+    >>> find_root(parent, 3), parent
+    (0, [0, 0, 1, 1])
+    """
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def as_date(v: Any) -> date | None:

@@ -409,3 +409,18 @@ def test_a_storys_quotes_come_from_its_customers() -> None:
     lead, overall = stories.as_insight(lead), stories.as_insight(overall)
     story = stories._story(lead, [lead, overall], ["same time"], "week")
     assert [q.id for q, _theme in story.quotes] == ["a", "n", "d"]
+
+
+def test_stories_and_theme_merges_share_one_union_find() -> None:
+    """One union-find root helper (model.find_root) for the story grouping and the four theme
+    merges, which each kept a copy; path halving, and the root a caller linked stays."""
+    from insightlib import model
+    from insightlib.qual import themes
+    from insightlib.report import stories
+
+    assert themes.find_root is model.find_root and stories.find_root is model.find_root
+    parent = [0, 0, 1, 2, 3, 5]  # a chain 4 -> 3 -> 2 -> 1 -> 0, and 5 on its own
+    assert model.find_root(parent, 4) == 0
+    assert parent == [0, 0, 0, 2, 2, 5]  # 4 and 2 now point at their grandparents
+    assert model.find_root(parent, 5) == 5 and model.find_root(parent, 3) == 0
+    assert parent == [0, 0, 0, 0, 2, 5]

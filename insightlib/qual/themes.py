@@ -58,6 +58,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from insightlib.model import find_root
 from insightlib.qual.labels import (
     _VEC_TOKEN,
     REDACTION,
@@ -109,14 +110,6 @@ MERGE_SIMILARITY = 0.7  # cosine between member centroids above which topics mer
 TONE_STRONG = 0.25  # |sentiment| from which a text counts as praise or complaint
 TONE_SHARE = 0.2  # each tone needs this share of a topic for the topic to split
 ANALYSIS_CHARS = 3000  # texts are cut to this length for vectorising and labelling
-
-
-def _find(parent: list[int], i: int) -> int:
-    """The root of ``i`` in a union-find forest (``parent``), halving the path on the way."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,7 +265,7 @@ def _merge_groups(centroids: np.ndarray, pinned: int) -> list[int]:
     n = len(centroids)
     parent = list(range(n))
 
-    find = functools.partial(_find, parent)
+    find = functools.partial(find_root, parent)
 
     if n < 2:
         return parent
@@ -749,7 +742,7 @@ def _surge_topics(
     jaccard = inter / np.maximum(size[:, None] + size[None, :] - inter, 1)
     parent = list(range(len(feats_idx)))
 
-    find = functools.partial(_find, parent)
+    find = functools.partial(find_root, parent)
 
     for i in range(len(feats_idx)):
         for j in range(i + 1, len(feats_idx)):
@@ -863,7 +856,7 @@ def _core_merge(
         tones.append(float(tone[rows].mean()) if len(rows) else 0.0)
         fresh.append(float(current[rows].mean()) if len(rows) else 0.0)
 
-    find = functools.partial(_find, parent)
+    find = functools.partial(find_root, parent)
 
     rows_of = {i: groups[i] for i in range(n)}  # each union's texts, under its root
     for i in range(n):
@@ -934,7 +927,7 @@ def _merge_same_subject(
     fresh = [float(current[t.rows].mean()) for t in found]
     parent = list(range(len(found)))
 
-    find = functools.partial(_find, parent)
+    find = functools.partial(find_root, parent)
     aspect: dict[tuple[int, frozenset[str]], float] = {}
 
     def aspect_of(i: int, words: frozenset[str]) -> float:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from insightlib.document import Insight, InsightsDocument, KnowledgeLink, as_document
-from insightlib.model import Quote, event_day, segment_text
+from insightlib.model import Quote, event_day, find_root, segment_text
 from insightlib.text import numbers as tf
 
 __all__ = ["Story", "Impact", "group", "for_audience", "impact", "story_text", "METHOD_WORDS"]
@@ -248,10 +248,7 @@ def group(
     reasons: dict[int, list[str]] = {}
 
     def find(n: int) -> int:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
+        return find_root(parent, n)
 
     for a in range(len(items)):
         for b in range(a + 1, len(items)):
