@@ -534,3 +534,201 @@ def test_spelled_out_email_span_is_the_whole_address() -> None:
     assert [(k, text[s:e]) for k, s, e in find_pii(text)] == [
         ("email", "Jo dot Smith at example dot com")
     ]
+
+
+# --- exact tests of the rules mutation testing found untested (docs/mutation.md) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "Gina R. was rude",
+            ["Gina R"],
+        ),  # an initial goes with the name (its "." is the sentence's)
+        ("Ask Gina R.J. about it", ["Gina R.J"]),
+        ("Gina Smith Jones Patel called", ["Gina Smith Jones"]),  # at most two surnames
+        ("Gina\u00a0Smith called", ["Gina\u00a0Smith"]),  # a no-break space joins them too
+        ("Gina  Smith called", ["Gina"]),  # two spaces do not
+        ("Gina Xyzzy called", ["Gina"]),  # not a known surname
+        ("Gina Chrome helped", ["Gina"]),  # a product, not a surname
+        ("Amy was rude", ["Amy"]),  # three letters are enough
+        ("Jo was here", []),  # two are not, without a cue ...
+        ("Dear Jo, thanks", ["Jo"]),  # ... but a surname-list word after a cue is
+        ("Mr Look helped", []),  # an ordinary word after a cue is not
+        ("Dear Hope and Gina", ["Gina"]),  # nor does it hide the name after it
+        ("Thanks to Smith for help", ["Smith"]),
+        ("Jordan and Austin loved it", []),  # places that are also first names
+    ],
+)
+def test_name_spans_by_hand(text: str, names: list[str]) -> None:
+    assert [text[s:e] for k, s, e in find_pii(text) if k == "name"] == names
+
+
+def test_configured_names_win_over_the_common_vocabulary() -> None:
+    """``[privacy] names`` lists "jordan" (an agent called Jordan): it is redacted although
+    Jordan is also a country, after a cue too."""
+    assert redact("Ask Jordan in support") == "Ask Jordan in support"
+    assert redact("Ask Jordan in support", names=["jordan"]) == "Ask [name] in support"
+    assert redact("Thanks to Zorbex", names=["zorbex"]) == "Thanks to [name]"
+
+
+def test_is_first_name_and_the_name_data_file() -> None:
+    from insightlib.text.redact import _data_words, is_first_name
+
+    assert is_first_name("GINA") and is_first_name("siobhan")
+    assert not is_first_name("Smith")  # a surname only
+    assert not is_first_name("Will")  # an ordinary word
+    words = _data_words("first_names.txt")
+    assert {"siobhan", "aoife", "joaquín"} <= words
+    assert "" not in words and not any(w.startswith("#") for w in words)
+    assert all(w == w.strip() for w in words)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # digits left next to a redaction are the rest of the same number, even if they look
+        # like a date (before it, or right after it)
+        ("jo@example.com 12.11.2026", "[email] [phone]"),
+        ("12.11.2026 jo@example.com", "[phone] [email]"),
+        ("12.11.2026. Gina was rude", "12.11.2026. [name] was rude"),  # not adjacent
+        # elsewhere in a text that held personal data, a 7-digit run goes ...
+        ("jo@example.com sent 5551234 twice", "[email] sent [phone] twice"),
+        # ... unless it is a date, a version, an amount or a range
+        ("jo@example.com wrote on 2026-11-16 again", "[email] wrote on 2026-11-16 again"),
+        ("jo@example.com runs version 10.2017.21210", "[email] runs version 10.2017.21210"),
+        ("jo@example.com crashes on 4.0.3497.712", "[email] crashes on 4.0.3497.712"),
+        ("$1234567 paid by jo@example.com", "$1234567 paid by [email]"),
+        ("jo@example.com paid 1234567 dollars", "[email] paid 1234567 dollars"),
+    ],
+)
+def test_the_safety_sweep_by_hand(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The call cost $1234567 in total", None),  # an amount, even after a cue word
+        ("between 10000-10000 units", "between [phone] units"),  # no range: not rising
+        ("10000-20000 of them", None),  # a range of ten digits
+        ("crashes on 4.0.3497.712 daily", None),  # versions without a cue word
+        ("crashes on 10.2017.21210 daily", None),
+        ("1,234,567,890 downloads", None),  # an amount with thousands separators
+        (
+            "2 Google Drive accounts; I live at 221B Baker Street, London NW1 6XE",
+            "2 Google Drive accounts; I live at [address]",
+        ),
+    ],
+)
+def test_numbers_that_are_not_phones_by_hand(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
+
+
+def test_iban_length_limits() -> None:
+    from insightlib.text.redact import _iban_ok
+
+    # GB + check digits + 30 ones (34 characters, the longest IBAN) and + 31 (35): both pass
+    # the mod-97 check; only the first is an IBAN
+    assert _iban_ok("GB57" + "1" * 30)
+    assert not _iban_ok("GB90" + "1" * 31)
+    assert not _iban_ok("GB58" + "1" * 30)  # a wrong check digit
+
+
+def test_redact_all_passes_patterns_and_names() -> None:
+    out = redact_all(["Trip XJ-88-QT", "Zorbex was rude", "Trip XJ-88-QT"],
+                     patterns=[r"\bXJ-\d\d-[A-Z]{2}\b"], names=["zorbex"])  # fmt: skip
+    assert out == ["Trip [ref]", "[name] was rude", "Trip [ref]"]
+
+
+def test_looks_personal_takes_no_single_word_for_a_name() -> None:
+    from insightlib.text.redact import looks_personal
+
+    assert looks_personal("Gina") is None and looks_personal("Gina Miller") == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 7-9 digits need a cue word, a valid number of a common region or a "+"/"00" prefix
+        ("Try +1234567 today", "Try [phone] today"),
+        ("Try 001234567 today", "Try [phone] today"),
+        ("Try 098765432 today", None),  # nine digits, no cue, valid nowhere
+        ("see 1111111111 here", "see [phone] here"),  # ten digits need nothing
+        # one number skipped does not end the search for the next
+        ("Room 12, call +44 20 7946 0958", "Room 12, call [phone]"),
+        ("On 2026-11-16 call +44 20 7946 0958", "On 2026-11-16 call [phone]"),
+        ("$700-1000 per person, call +44 20 7946 0958", "$700-1000 per person, call [phone]"),
+        # wide separators: the pre-check must not be narrower than the phone pattern
+        ("Call 555 - ( 123 ) - 4567 now", "Call [phone] now"),
+        # amounts, versions and prices with a "+" or a cue word
+        ("Downloads grew +1.000.000 this year", None),
+        ("version 12.34.5678.90 crashes", None),
+        ("It was 1234567890 dollars", None),
+        ("Version 12.34.5678.9012.345 broke it", None),  # a card-length version after a cue
+        ("12.34.5678.9012.345 broke it", "[card] broke it"),
+    ],
+)
+def test_phone_and_card_rules_by_hand(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IBAN NO00 8601 1117 947 ok", "IBAN [iban] ok"),  # 15 characters, upper case
+        ("V 10.2.3.4 is out", None),  # a version after "V", not an IP address
+        ("10.2.3.4 is out", "[ip] is out"),
+        ("gateway fe80::1 down", "gateway [ip] down"),
+        ("host 1::2 is down", "host [ip] is down"),
+        ("addr 2001:0db8:85a3:0000:0000:8a2e:0370:7334 down", "addr [ip] down"),
+        ("FE80:AB:CD:EF:12:34:56:78 x", "[ip] x"),
+        ("fe80:ab:cd:ef:12:34:56:78 x", "[ip] x"),
+        ("scores 1:2:3:4:5:6 today", None),  # no hex letter, no three digits, no "::"
+        ("My postcode is SW1A 2AX", "My postcode is [postcode]"),  # ends in "X"
+        ("İstanbul: booking ref BK-482913 lost", "İstanbul: booking ref [ref] lost"),
+    ],
+)
+def test_iban_ip_postcode_and_reference_rules_by_hand(text: str, expected: str | None) -> None:
+    """ "İ" lower-cases to two characters, so references are then matched on the text itself."""
+    assert redact(text) == (text if expected is None else expected)
+
+
+def test_a_number_skipped_does_not_end_the_search() -> None:
+    # (redact then sweeps the skipped number too, as it sits in a text with a redaction)
+    text = "Try 098765432 or +44 20 7946 0958"
+    assert [(k, text[s:e]) for k, s, e in find_pii(text)] == [("phone", "+44 20 7946 0958")]
+
+
+def test_a_pattern_that_matches_only_punctuation_adds_nothing() -> None:
+    assert redact("Really?", patterns=[r"\?"]) == "Really?"
+    assert find_pii("Really?", patterns=[r"\?"]) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "ordinary"),
+    [
+        ("look", True),  # a common word
+        ("Bill", False),  # and a first name
+        ("looked", True),  # look + ed
+        ("closed", True),  # close + d
+        ("shopped", True),  # shop + ped
+        ("carried", True),  # carry: y -> ied
+        ("looking", True),  # look + ing
+        ("voting", True),  # vote: e -> ing
+        ("shipping", True),  # ship + ping
+        ("looks", True),  # look + s
+        ("buses", True),  # bus + es (a stem of three letters)
+        ("zorbexed", False),  # no stem is a word
+        ("zorbexing", False),
+        ("zorbexes", False),
+        ("zorbex", False),
+        ("info", False),
+    ],
+)
+def test_ordinary_words_for_the_at_in_prose_rule(word: str, ordinary: bool) -> None:
+    """The "at" after one ordinary word is prose ("we looked at example dot com")."""
+    from insightlib.text.redact import _ordinary_word
+
+    assert _ordinary_word(word) is ordinary

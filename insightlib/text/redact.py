@@ -381,51 +381,46 @@ def is_first_name(word: str) -> bool:
 
 
 def _find_names(text: str, extra_names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
-    """Spans of people's names: a first name, a cue and a capitalised word, a name + surname."""
+    """Spans of people's names: a first name, a cue and a surname, a name + surname.
+
+    A word of the common vocabulary (:func:`_common_words`, which holds ``_NOT_NAMES`` and
+    the months) is never a name unless ``extra_names`` (``[privacy] names``) lists it."""
     first, last = _name_lists()
+    common = _common_words()
     words = list(_CAP_WORD.finditer(text))
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
         m = words[i]
         low = m.group().lower()
-        if low in _NOT_NAMES or low in _MONTHS_DAYS:
-            i += 1
-            continue
-        is_name = (low in first and len(low) > 2) or low in extra_names
-        if not is_name and low not in last:
-            i += 1
-            continue
-        cue = _NAME_CUE.search(text[max(0, m.start() - 30) : m.start()]) is not None
-        if not (is_name or cue):
-            i += 1
-            continue
-        if cue and not is_name:
-            # after a cue ("Thanks Google", "Mr. It"), only a capitalised word outside the
-            # common vocabulary that is a known first name or surname
-            if low in _common_words() or (low not in last and low not in first):
+        if not ((low in first and len(low) > 2) or low in extra_names):
+            # after a cue ("Mr Patel", "spoke to Smith") a known surname outside the common
+            # vocabulary ("Mr. It", "Thanks Google", "Dear Hope" are not names)
+            cue = _NAME_CUE.search(text[max(0, m.start() - 30) : m.start()])
+            if low not in last or low in common or cue is None:
                 i += 1
                 continue
         start, end = m.start(), m.end()
-        # a surname (or initial) right after: "John Smith", "Gina R."
+        # up to two surnames right after ("John Smith"), then initials ("Gina R.", "Gina R.J.")
         j = i + 1
         while j < len(words) and j <= i + 2:
             nxt = words[j]
-            gap = text[end : nxt.start()]
-            if gap not in (" ", "\u00a0") or nxt.group().lower() in _NOT_NAMES:
-                break
             nlow = nxt.group().lower()
-            if (nlow in last or nlow in first) and nlow not in _common_words():
-                end = nxt.end()
-                j += 1
-            else:
+            if text[end : nxt.start()] not in (" ", "\u00a0") or nlow in common:
                 break
-        init = re.match(r" [A-Z]\.(?!\w)", text[end : end + 3])
+            if nlow not in last and nlow not in first:
+                break
+            end = nxt.end()
+            j += 1
+        init = _INITIALS.match(text, end)
         if init:
-            end += 3
+            end = init.end()
         spans.append((start, end))
-        i = max(j, i + 1)
+        i = j
     return spans
+
+
+_INITIALS = re.compile(r" [A-Z]\.(?:[A-Z]\.)*")
 
 
 def _iban_ok(raw: str) -> bool:
@@ -693,7 +688,9 @@ def _addresses(text: str, add: Callable[[str, int, int], None]) -> None:
 _AT_WORD = re.compile(r"(?i)[\(\[]\s?at\s?[\)\]]")
 _LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{20,}")
 _IBAN_START = re.compile(r"(?i)\b[a-z]{2}\d{2}")
-_SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]{0,3}\d){6}")
+# seven digits with any separators between them: never narrower than _PHONE and _CARD (three
+# separators at most let "555 - ( 123 ) - 4567" through unredacted)
+_SEVEN_DIGITS = re.compile(r"\d(?:[\s().\-/+\u00a0]*\d){6}")
 _ANY_DIGIT = re.compile(r"\d")
 # cheap pre-check for addresses and postcodes: a street word, a postcode cue (looked for in
 # the lower-cased text) or a UK/US shape; three simple patterns are faster than one with all
