@@ -616,6 +616,7 @@ def test_the_safety_sweep_by_hand(text: str, expected: str) -> None:
         ("crashes on 4.0.3497.712 daily", None),  # versions without a cue word
         ("crashes on 10.2017.21210 daily", None),
         ("1,234,567,890 downloads", None),  # an amount with thousands separators
+        ("grew to 12.345.678.901 this year", None),  # the same with dots
         (
             "2 Google Drive accounts; I live at 221B Baker Street, London NW1 6XE",
             "2 Google Drive accounts; I live at [address]",
@@ -717,7 +718,9 @@ def test_a_pattern_that_matches_only_punctuation_adds_nothing() -> None:
         ("carried", True),  # carry: y -> ied
         ("looking", True),  # look + ing
         ("voting", True),  # vote: e -> ing
+        ("trading", True),  # trade (seven letters: the stem is not the word's first four)
         ("shipping", True),  # ship + ping
+        ("petting", True),  # pet + ting
         ("looks", True),  # look + s
         ("buses", True),  # bus + es (a stem of three letters)
         ("zorbexed", False),  # no stem is a word
@@ -732,3 +735,9 @@ def test_ordinary_words_for_the_at_in_prose_rule(word: str, ordinary: bool) -> N
     from insightlib.text.redact import _ordinary_word
 
     assert _ordinary_word(word) is ordinary
+
+
+def test_an_iban_shape_failing_its_checksum_keeps_the_other_redactions() -> None:
+    # the lower-case IBAN loop gives up on "ab12cdefghijklmnop" (no checksum, nothing to cut)
+    # and goes on: the e-mail before it stays redacted
+    assert redact("jo@example.com ab12cdefghijklmnop") == "[email] ab12cdefghijklmnop"
