@@ -176,7 +176,7 @@ def segment_pairs(text: str) -> list[tuple[str, str]]:
 def find_root(parent: list[int], i: int) -> int:
     """The root of ``i`` in a union-find forest (``parent[i]`` is ``i``'s parent, a root its
     own), halving the path on the way; callers link roots as their rule says (the lower index,
-    the first finding). Used by the theme merges (qual/themes.py) and stories (report/stories.py).
+    the first finding). Used by the theme merges (qual/themes.py) and stories (narrate/stories.py).
 
     >>> parent = [0, 0, 1, 2]
     >>> find_root(parent, 3), parent

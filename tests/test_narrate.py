@@ -547,3 +547,30 @@ def test_every_kind_of_finding_reads_plainly(kind: str) -> None:
             assert not _numbers(text) - allowed, (_numbers(text) - allowed, text)
         if ins["question"] is None:
             assert ins["evidence"]["knowledge"], ins["id"]
+
+
+def test_summary_names_the_first_story_the_board_shows(monkeypatch) -> None:
+    """A theme the board ranks first (as on real App Store reviews: customers mention "wanted
+    to use Safari" first, while the board shows the story "More reviews" that the theme joined)
+    is told by the story its metric finding leads: the summary names that story's headline,
+    the one the board shows first, not the theme's."""
+    from fixtures_story import ID_ANDROID, ID_THEME, document
+
+    from insightlib.narrate import assemble, audiences
+
+    def theme_first(insights, spec):
+        chosen = audiences.select(insights, spec)
+        if spec.name != "board":
+            return chosen
+        theme = [i for i in insights if i.id == ID_THEME]
+        return (*theme, *(i for i in chosen if i.id not in (ID_THEME, ID_ANDROID)))
+
+    monkeypatch.setattr(assemble, "select", theme_first)
+    d = document()
+    assert d["audiences"]["board"]["insight_ids"][0] == ID_THEME
+    by_id = {i["id"]: i for i in d["insights"]}
+    lead = by_id[ID_ANDROID]["narrative"]["headline"]
+    theme = by_id[ID_THEME]["narrative"]["headline"]
+    summary = d["summary"]["text"]
+    assert f"the biggest: {lead[:1].lower()}{lead[1:]}" in summary
+    assert theme[:25].lower() not in summary.lower(), (theme, summary)

@@ -21,8 +21,9 @@ from fixtures_run import (
 from papermill.exceptions import PapermillExecutionError
 
 from insightlib.errors import InputError
+from insightlib.narrate import stories
 from insightlib.report import publish as report
-from insightlib.report import runfolder, stories, views
+from insightlib.report import runfolder, views
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

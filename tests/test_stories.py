@@ -12,7 +12,8 @@ import fixtures_story
 import pandas as pd
 import pytest
 
-from insightlib.report import runfolder, stories, views
+from insightlib.narrate import stories
+from insightlib.report import runfolder, views
 
 ANDROID = {
     "segment_driver:signup_completion:platform=android",
@@ -366,7 +367,7 @@ def test_explorer_uses_the_reports_baseline_and_orders_segments_by_size(tmp_path
 
 
 def test_impact_amount_puts_the_currency_first() -> None:
-    from insightlib.report.stories import _amount
+    from insightlib.narrate.stories import _amount
 
     assert _amount(6213.0, "USD") == "$6,200"
     assert _amount(6213.0, "$") == "$6,200"
@@ -415,8 +416,8 @@ def test_stories_and_theme_merges_share_one_union_find() -> None:
     """One union-find root helper (model.find_root) for the story grouping and the four theme
     merges, which each kept a copy; path halving, and the root a caller linked stays."""
     from insightlib import model
+    from insightlib.narrate import stories
     from insightlib.qual import themes
-    from insightlib.report import stories
 
     assert themes.find_root is model.find_root and stories.find_root is model.find_root
     parent = [0, 0, 1, 2, 3, 5]  # a chain 4 -> 3 -> 2 -> 1 -> 0, and 5 on its own

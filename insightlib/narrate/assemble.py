@@ -34,6 +34,7 @@ from insightlib.fuse import (
     public_theme,
 )
 from insightlib.model import theme_shift
+from insightlib.narrate import stories
 from insightlib.narrate.audiences import select
 from insightlib.narrate.digest import digest, summary_text
 from insightlib.narrate.texts import narrate, words_explained
@@ -348,7 +349,9 @@ def build_document(
             n_events=(files.get("events") or {}).get("rows"),
             n_feedback=n_feedback,
             nothing_found=not insights,
-            text=summary_text(board, len(insights), period.grain),
+            text=summary_text(
+                [i.narrative.headline or i.title for i in board], len(insights), period.grain
+            ),
             watch=tuple(watch),
             too_small=too_small,
             missing=tuple(missing),
@@ -391,6 +394,10 @@ def build_document(
         history=History(new=tuple(i.id for i in insights)),
         provenance=prov,
     )
+    told = stories.for_audience(doc, "board") if board else []
+    if told:  # the summary names the board's first story, as the board shows it
+        text = summary_text([s.headline for s in told], len(insights), period.grain)
+        doc = replace(doc, summary=replace(doc.summary, text=text))
     if check:  # after _repair_texts only the digest can still break its limits: noted
         problems = check_texts(doc, gloss)
         if problems:

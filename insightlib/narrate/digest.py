@@ -107,15 +107,19 @@ def digest(
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def summary_text(board: Sequence[Insight], n_insights: int, grain: str) -> str:
+def summary_text(headlines: Sequence[str], n_insights: int, grain: str) -> str:
+    """The run's one-line summary: how many things the board tells and the first of them.
+
+    ``headlines`` are the board's stories' headlines, first first (the board shows stories, and
+    the summary names the one it shows first: the story a theme joined is led by its metric)."""
     if not n_insights:
         return f"Nothing unusual {this_period(grain)}."
-    if not board:
+    if not headlines:
         return (
             f"Nothing big {this_period(grain)}; the team report has {n_insights} smaller findings."
         )
-    lead = board[0].narrative.headline or board[0].title
-    n = len(board)
+    lead = headlines[0]
+    n = len(headlines)
     things = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
     text = (
         f"One thing stands out {this_period(grain)}: {low_first(lead)}."

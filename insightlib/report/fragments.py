@@ -59,16 +59,16 @@ _RUN_FILES = (
 )
 # ... and the code and templates that render them
 _HERE = Path(__file__).resolve().parent
-_CODE = ("views.py", "stories.py", "charts.py", "runfolder.py", "fragments.py")
+_CODE = ("views.py", "../narrate/stories.py", "charts.py", "runfolder.py", "fragments.py")
 _TEMPLATES = _HERE / "templates" / "fragments"
 
 
 def _code_digest() -> bytes:
     h = hashlib.sha256(f"insightlib {__version__} format {FORMAT}".encode())
-    files = [_HERE / name for name in _CODE]
+    files = [(_HERE / name).resolve() for name in _CODE]
     files += sorted(p for p in _TEMPLATES.rglob("*") if p.is_file())
     for path in files:
-        h.update(str(path.relative_to(_HERE)).encode() + b"\0")
+        h.update(str(path.relative_to(_HERE.parent)).encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"-")
     return h.digest()
 

@@ -29,9 +29,10 @@ from insightlib.report import import_jsonschema_lightly
 
 import_jsonschema_lightly()  # before Altair: it saves about 1 s of CPU (see there)
 
-from insightlib.report import charts, stories  # noqa: E402
+from insightlib.narrate import stories  # noqa: E402
+from insightlib.narrate.stories import THEME_KINDS  # noqa: E402
+from insightlib.report import charts  # noqa: E402
 from insightlib.report.runfolder import TEMPLATES, Run  # noqa: E402
-from insightlib.report.stories import THEME_KINDS  # noqa: E402
 from insightlib.text import numbers as tf  # noqa: E402
 
 __all__ = [
@@ -719,7 +720,7 @@ def method_html(run: Run) -> str:
 def sections(run: Run, audience: str) -> dict[str, Any]:
     """Every piece the report notebooks show for ``audience``, rendered (``fragments.SECTIONS``).
 
-    ``findings`` is a list: one piece per story (:mod:`insightlib.report.stories`), or the
+    ``findings`` is a list: one piece per story (:mod:`insightlib.narrate.stories`), or the
     "nothing unusual" note.
     ``insightlib run`` saves the result in the run folder (:mod:`insightlib.report.fragments`),
     so the notebooks only display it.

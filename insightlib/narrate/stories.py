@@ -20,7 +20,8 @@ same way; every number comes from the finding's computed fields (``change_abs``,
 
 Examples
 --------
->>> from insightlib.report import runfolder, stories              # doctest: +SKIP
+>>> from insightlib.report import runfolder                       # doctest: +SKIP
+>>> from insightlib.narrate import stories                        # doctest: +SKIP
 >>> run = runfolder.open_run("reports/2026-W47")                  # doctest: +SKIP
 >>> [s.headline for s in stories.for_audience(run.document, "board")]  # doctest: +SKIP
 ['Fewer Android sign-ups finish', ...]
