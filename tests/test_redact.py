@@ -558,6 +558,7 @@ def test_spelled_out_email_span_is_the_whole_address() -> None:
         ("Mr Look helped", []),  # an ordinary word after a cue is not
         ("Dear Hope and Gina", ["Gina"]),  # nor does it hide the name after it
         ("Thanks to Smith for help", ["Smith"]),
+        ("Patel told Gina", ["Gina"]),  # a surname needs a cue; the name after it is found
         ("Jordan and Austin loved it", []),  # places that are also first names
     ],
 )

@@ -396,8 +396,10 @@ def _find_names(text: str, extra_names: frozenset[str] = frozenset()) -> list[tu
         if not ((low in first and len(low) > 2) or low in extra_names):
             # after a cue ("Mr Patel", "spoke to Smith") a known surname outside the common
             # vocabulary ("Mr. It", "Thanks Google", "Dear Hope" are not names)
-            cue = _NAME_CUE.search(text[max(0, m.start() - 30) : m.start()])
-            if low not in last or low in common or cue is None:
+            if low not in last or low in common:
+                i += 1
+                continue
+            if _NAME_CUE.search(text[max(0, m.start() - 30) : m.start()]) is None:
                 i += 1
                 continue
         start, end = m.start(), m.end()
