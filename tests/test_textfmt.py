@@ -144,3 +144,11 @@ def test_count_and_money_are_close(x: float) -> None:
 def test_round_half_up(x: float, digits: int) -> None:
     r = tf.round_half_up(x, digits)
     assert abs(r - x) <= 0.5 * 10**-digits + 1e-9
+
+
+def test_finite_number_reads_numbers_and_refuses_the_rest() -> None:
+    from insightlib.text.numbers import finite_number
+
+    assert finite_number("2.5") == 2.5 and finite_number(3) == 3.0
+    for bad in (None, "x", float("nan"), float("inf"), -float("inf"), [1]):
+        assert finite_number(bad) is None

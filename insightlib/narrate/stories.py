@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -152,14 +151,6 @@ class Story:
 def as_insight(ins: Insight | Mapping[str, Any]) -> Insight:
     """``ins`` typed (an insight of ``insights.json`` in its JSON form is read as one)."""
     return ins if isinstance(ins, Insight) else Insight.from_dict(ins)
-
-
-def _num(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) or math.isinf(v) else v
 
 
 def _overlap(a: Insight, b: Insight) -> bool:
@@ -346,13 +337,13 @@ def impact(ins: Insight | Mapping[str, Any], grain: str = "week") -> Impact | No
     """
     ins = as_insight(ins)
     kind = ins.metric_kind
-    ab = _num(ins.change_abs)
+    ab = tf.finite_number(ins.change_abs)
     if not ins.metric or ab is None or kind not in ("conversion", "count", "sum", "distinct_users"):
         return None
-    lo, hi = _num(ins.ci_low), _num(ins.ci_high)
+    lo, hi = tf.finite_number(ins.ci_low), tf.finite_number(ins.ci_high)
     scale = 1.0
     if kind == "conversion":
-        n = _num(ins.n_current)
+        n = tf.finite_number(ins.n_current)
         if not n:
             return None
         scale = n
@@ -463,7 +454,7 @@ def _story(lead: Insight, members: list[Insight], why: list[str], grain: str) ->
         members=tuple(members),
         impacts=impacts,
         reasons=tuple(why),
-        score=max(_num(m.score) or 0.0 for m in members),
+        score=max(tf.finite_number(m.score) or 0.0 for m in members),
         quotes=tuple(quotes),
         knowledge=tuple(notes),
     )

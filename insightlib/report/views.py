@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -83,14 +82,6 @@ METRIC_KINDS = ("metric_change", "segment_driver", "hidden_change", "trend")
 # ------------------------------------------------------------------------------------ formatting
 
 
-def _num(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) or math.isinf(v) else v
-
-
 def _minus(text: str) -> str:
     return text.replace("-", "−") if text.startswith("-") else text
 
@@ -102,7 +93,7 @@ def fmt_value(value: Any, kind: str | None = None, unit: str | None = None) -> s
     >>> fmt_value(0.255, "conversion"), fmt_value(104950, "sum", "USD"), fmt_value(44.1, "mean")
     ('25.5%', '$104,950', '44.10')
     """
-    v = _num(value)
+    v = tf.finite_number(value)
     if v is None:
         return "–"
     return _minus(tf.exact_text(v, kind, unit))
@@ -128,7 +119,7 @@ def _fields(x: Any, *names: str) -> tuple[Any, ...]:
 def fmt_change(insight: Insight | MetricRow | Mapping[str, Any]) -> str:
     """The change of an insight: ``−4.6 points (−15%)`` for shares, ``+26% (+$21,650)`` else."""
     kind, unit, ab, rel = _fields(insight, "metric_kind", "unit", "change_abs", "change_rel")
-    ab, rel = _num(ab), _num(rel)
+    ab, rel = tf.finite_number(ab), tf.finite_number(rel)
     parts = []
     rel_text = None if rel is None else _rel_text(rel)
     if kind == "conversion" and ab is not None:
@@ -148,7 +139,7 @@ def fmt_change(insight: Insight | MetricRow | Mapping[str, Any]) -> str:
 def fmt_interval(insight: Insight | Mapping[str, Any]) -> str:
     """The 95% interval of the change, or ``""``."""
     kind, unit, lo, hi = _fields(insight, "metric_kind", "unit", "ci_low", "ci_high")
-    lo, hi = _num(lo), _num(hi)
+    lo, hi = tf.finite_number(lo), tf.finite_number(hi)
     if lo is None or hi is None:
         return ""
     if kind == "conversion":
@@ -161,7 +152,7 @@ def fmt_interval(insight: Insight | Mapping[str, Any]) -> str:
 
 def fmt_p(value: Any) -> str:
     """``< 0.001``, ``0.012``."""
-    v = _num(value)
+    v = tf.finite_number(value)
     if v is None:
         return "–"
     return "< 0.001" if v < 0.001 else tf.fixed(v, 3)
@@ -228,9 +219,11 @@ def _env() -> jinja2.Environment:
         kind_words=lambda k: KIND_WORDS.get(k, str(k).replace("_", " ").capitalize()),
         source_words=lambda s: SOURCE_WORDS.get(s, str(s).replace("_", " ")),
         segment_words=lambda seg: segment_text(parse_segment(seg)),
-        thousands=lambda n: tf.fixed(n, 0) if _num(n) is not None else "–",
-        pct=lambda x: _minus(tf.signed(tf.pct(abs(x), 0), x)) if _num(x) is not None else "–",
-        share=lambda x: _minus(tf.pct(x, 0)) if _num(x) is not None else "–",
+        thousands=lambda n: tf.fixed(n, 0) if tf.finite_number(n) is not None else "–",
+        pct=lambda x: (
+            _minus(tf.signed(tf.pct(abs(x), 0), x)) if tf.finite_number(x) is not None else "–"
+        ),
+        share=lambda x: _minus(tf.pct(x, 0)) if tf.finite_number(x) is not None else "–",
     )
     return env
 
@@ -389,7 +382,7 @@ def _links(run: Run, audience: str) -> list[tuple[str, str]]:
 def sparkline_svg(values: list[Any], *, tone: str = "neutral", width: int = 96) -> str:
     """A small inline SVG line of the values (gaps for None), the last point marked."""
     height, pad = 24, 3
-    pts = [(n, _num(v)) for n, v in enumerate(values)]
+    pts = [(n, tf.finite_number(v)) for n, v in enumerate(values)]
     known = [v for _, v in pts if v is not None]
     if len(known) < 2:
         return ""
@@ -458,7 +451,7 @@ def scoreboard_html(run: Run) -> str:
     for m in run.document.metrics:
         if m.segment:
             continue
-        ab = _num(m.change_abs)
+        ab = tf.finite_number(m.change_abs)
         if ab is None or ab == 0 or m.status in ("steady", "no data", "too small to tell"):
             tone = "neutral"
         else:
@@ -652,7 +645,7 @@ def theme_rows(doc: InsightsDocument | Mapping[str, Any], limit: int = 8) -> lis
     themes = sorted(as_document(doc).themes, key=lambda t: (-t.count_current, -t.count))
     out = []
     for t in themes[:limit]:
-        cur, base = t.count_current, _num(t.count_baseline)
+        cur, base = t.count_current, tf.finite_number(t.count_baseline)
         change = ""
         if base is not None:
             diff = cur - base

@@ -38,6 +38,7 @@ from insightlib.model import (
 )
 
 __all__ = [
+    "finite_number",
     "use",
     "restore",
     "current",
@@ -101,6 +102,15 @@ def round_half_up(x: float, digits: int = 0) -> float:
         return x
     q = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP, context=_WIDE))
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float, ``None`` when it is missing, not a number, NaN or infinite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) or math.isinf(v) else v
 
 
 def _finite(fn):
